@@ -1,0 +1,165 @@
+"""Binding accounts (户号) to business-hall users after proof of ownership."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from customers.models import Account, PortalBinding
+from customers.sms import send_sms
+from security.masking import mask_phone
+from security.models import AuditEvent
+from security.services.audit import record_event
+
+
+class BindingError(Exception):
+    """Binding refused; ``message`` is safe to show to the customer."""
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+@dataclass(frozen=True)
+class OtpSent:
+    masked_phone: str
+    expires_in_seconds: int
+
+
+def _attempt_keys(*, user, account_number: str) -> list[str]:
+    return [f"bind-attempts:user:{user.pk}", f"bind-attempts:account:{account_number}"]
+
+
+def _check_rate_limit(*, user, account_number: str) -> None:
+    for key in _attempt_keys(user=user, account_number=account_number):
+        if (cache.get(key) or 0) >= settings.BINDING_MAX_ATTEMPTS:
+            raise BindingError(_("Too many attempts. Please try again later."), code="rate_limited")
+
+
+def _count_failure(*, user, account_number: str) -> None:
+    for key in _attempt_keys(user=user, account_number=account_number):
+        cache.add(key, 0, timeout=settings.BINDING_ATTEMPT_WINDOW_SECONDS)
+        cache.incr(key)
+
+
+def _fail(*, user, account_number: str, request: HttpRequest | None, reason: str) -> BindingError:
+    _count_failure(user=user, account_number=account_number)
+    record_event(
+        action=AuditEvent.Action.BIND_FAILED,
+        actor=user,
+        object_type="customers.account",
+        object_id=account_number,
+        outcome=AuditEvent.Outcome.DENIED,
+        request=request,
+        details={"reason": reason},
+    )
+    # One message for every failure, so nobody can learn which account numbers exist.
+    return BindingError(_("The account number and proof do not match our records."), code="proof_mismatch")
+
+
+def _bindable_account(account_number: str) -> Account | None:
+    return (
+        Account.objects.select_related("customer")
+        .exclude(status=Account.Status.CLOSED)
+        .filter(number=account_number.strip())
+        .first()
+    )
+
+
+def _create_binding(*, user, account: Account, method: str, request: HttpRequest | None) -> PortalBinding:
+    role = (
+        PortalBinding.Role.MEMBER
+        if account.bindings.filter(role=PortalBinding.Role.OWNER).exists()
+        else PortalBinding.Role.OWNER
+    )
+    try:
+        with transaction.atomic():
+            binding = PortalBinding.objects.create(user=user, account=account, role=role, method=method)
+    except IntegrityError:
+        raise BindingError(_("This account is already bound to you."), code="already_bound") from None
+    record_event(
+        action=AuditEvent.Action.BIND,
+        actor=user,
+        target=account,
+        request=request,
+        details={"method": method, "role": role},
+    )
+    for key in _attempt_keys(user=user, account_number=account.number):
+        cache.delete(key)
+    return binding
+
+
+def bind_account_with_id_number(
+    *, user, account_number: str, id_number_last6: str, request: HttpRequest | None = None
+) -> PortalBinding:
+    """Bind when the last 6 characters of the holder's ID number (or credit code) match."""
+    _check_rate_limit(user=user, account_number=account_number)
+    account = _bindable_account(account_number)
+    supplied = id_number_last6.strip().upper()
+    if account is None or not account.customer.id_number:
+        raise _fail(user=user, account_number=account_number, request=request, reason="unknown_account")
+    if len(supplied) != 6 or not hmac.compare_digest(account.customer.id_number.upper()[-6:], supplied):
+        raise _fail(user=user, account_number=account_number, request=request, reason="id_mismatch")
+    return _create_binding(user=user, account=account, method=PortalBinding.Method.ID_NUMBER, request=request)
+
+
+def _otp_cache_key(*, user, account_number: str) -> str:
+    return f"bind-otp:{user.pk}:{account_number}"
+
+
+def _hash_code(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def send_binding_code(*, user, account_number: str, request: HttpRequest | None = None) -> OtpSent:
+    """Text a 6-digit one-time code to the phone on file for the account's holder."""
+    _check_rate_limit(user=user, account_number=account_number)
+    account = _bindable_account(account_number)
+    if account is None or not account.customer.phone:
+        raise _fail(user=user, account_number=account_number, request=request, reason="no_phone_on_file")
+    code = f"{secrets.randbelow(10**6):06d}"
+    cache.set(
+        _otp_cache_key(user=user, account_number=account.number),
+        _hash_code(code),
+        timeout=settings.BINDING_OTP_TTL_SECONDS,
+    )
+    send_sms(
+        to=account.customer.phone,
+        body=_(
+            "Your verification code for binding account %(number)s is %(code)s. Valid for %(minutes)s minutes. Do not share it."
+        )
+        % {"number": account.number, "code": code, "minutes": settings.BINDING_OTP_TTL_SECONDS // 60},
+    )
+    _count_failure(user=user, account_number=account_number)  # every code sent counts against the limit
+    return OtpSent(masked_phone=mask_phone(account.customer.phone), expires_in_seconds=settings.BINDING_OTP_TTL_SECONDS)
+
+
+def bind_account_with_code(
+    *, user, account_number: str, code: str, request: HttpRequest | None = None
+) -> PortalBinding:
+    _check_rate_limit(user=user, account_number=account_number)
+    account = _bindable_account(account_number)
+    key = _otp_cache_key(user=user, account_number=account_number.strip())
+    expected = cache.get(key)
+    if account is None or expected is None or not hmac.compare_digest(expected, _hash_code(code.strip())):
+        raise _fail(user=user, account_number=account_number, request=request, reason="code_mismatch")
+    cache.delete(key)
+    return _create_binding(user=user, account=account, method=PortalBinding.Method.SMS_CODE, request=request)
+
+
+def unbind_account(*, user, account_number: str, request: HttpRequest | None = None) -> None:
+    binding = PortalBinding.objects.filter(user=user, account__number=account_number).select_related("account").first()
+    if binding is None:
+        raise BindingError(_("This account is not bound to you."), code="not_bound")
+    account = binding.account
+    binding.delete()
+    record_event(action=AuditEvent.Action.UNBIND, actor=user, target=account, request=request)

@@ -1,0 +1,39 @@
+"""Pluggable SMS backends (console in the embedded default, locmem in tests, a gateway in production)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SmsMessage:
+    to: str
+    body: str
+
+
+class ConsoleSmsBackend:
+    """Prints messages to stdout so a developer can read the one-time code."""
+
+    def send(self, *, message: SmsMessage) -> None:
+        sys.stdout.write(f"[SMS to {message.to}] {message.body}\n")
+        sys.stdout.flush()
+
+
+class LocmemSmsBackend:
+    """Keeps sent messages in memory for tests (``LocmemSmsBackend.outbox``)."""
+
+    outbox: list[SmsMessage] = []
+
+    def send(self, *, message: SmsMessage) -> None:
+        type(self).outbox.append(message)
+
+
+def send_sms(*, to: str, body: str) -> None:
+    import_string(settings.SMS_BACKEND)().send(message=SmsMessage(to=to, body=body))

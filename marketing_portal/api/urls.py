@@ -1,0 +1,7 @@
+"""/api/v1/: each app registers its viewsets in its own api/urls.py router."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("customers.api.urls")),
+]

@@ -1,0 +1,17 @@
+"""The project's Celery application; workers run ``celery -A marketing_portal worker``."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketing_portal.settings.local")
+
+app = Celery("marketing_portal")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@app.task(name="marketing_portal.ping")
+def ping(*, payload: str = "pong") -> str:
+    """Trivial round-trip task used by health checks and the worker integration test."""
+    return payload

@@ -1,0 +1,39 @@
+import uuid
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from security.fields import BlindIndexField, EncryptedQuerySet, EncryptedTextField
+
+
+class PortalUserManager(UserManager.from_queryset(EncryptedQuerySet)):
+    pass
+
+
+class User(AbstractUser):
+    """Staff, customers of the business hall and integrators' API users.
+
+    Customers sign in with their mobile number: it is stored encrypted, found through its blind
+    index, and never used as the (plaintext) username — their username is an opaque handle.
+    """
+
+    class Kind(models.TextChoices):
+        CUSTOMER = "customer", _("Customer")
+        STAFF = "staff", _("Staff")
+        INTEGRATOR = "integrator", _("Integrator")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.CUSTOMER)
+    phone_bidx = BlindIndexField(source="phone", unique=True)
+    phone = EncryptedTextField(_("mobile number"), normalizer="phone")
+    email = models.EmailField(_("email address"), blank=True)
+
+    objects = PortalUserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.username

@@ -1,0 +1,63 @@
+"""Shared test set-up: which real services this run has, and fixtures used across the suite.
+
+Tests marked ``postgres``, ``redis``, ``celery_worker`` or ``browser`` need that resource. On a bare
+machine they are skipped; with REQUIRE_SERVICES=1 (as in CI) a missing resource fails them instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from django.conf import settings
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+CHROMIUM = "/usr/bin/chromium"
+
+
+def _available() -> dict[str, tuple[bool, str]]:
+    on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    has_redis = bool(settings.REDIS_URL)
+    try:
+        import playwright.sync_api  # noqa: F401
+
+        has_playwright = True
+    except ImportError:
+        has_playwright = False
+    has_browser = has_playwright and shutil.which(CHROMIUM) is not None
+    return {
+        "postgres": (on_postgres, "PostgreSQL is not reachable (set DATABASE_URL or start it on 127.0.0.1:5432)"),
+        "redis": (has_redis, "Redis is not reachable (set REDIS_URL or start it on 127.0.0.1:6379)"),
+        "celery_worker": (has_redis and on_postgres, "a real worker needs Redis and PostgreSQL"),
+        "browser": (has_browser, f"Chromium ({CHROMIUM}) and the playwright package are needed"),
+    }
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    available = _available()
+    for marker in item.iter_markers():
+        if marker.name in available:
+            ok, reason = available[marker.name]
+            if not ok:
+                if REQUIRE_SERVICES:
+                    pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
+                pytest.skip(reason)
+
+
+def pytest_report_header(config) -> list[str]:
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    return [f"database: {engine}; redis: {settings.REDIS_URL or 'none'}; require services: {REQUIRE_SERVICES}"]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache_and_sms():
+    """Each test starts with an empty cache (rate limits, OTPs) and an empty SMS outbox."""
+    from django.core.cache import cache
+
+    from customers.sms import LocmemSmsBackend
+
+    cache.clear()
+    LocmemSmsBackend.outbox.clear()
+    yield
+    cache.clear()
