@@ -1,0 +1,121 @@
+"""Writes to customer records by staff and integrators. Every change is validated and audited
+(field names only in the audit details, never values)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+
+from customers.models import Account, Customer, Interaction
+from security.masking import mask_address, mask_email, mask_identifier, mask_phone
+from security.models import AuditEvent
+from security.services.audit import record_event
+
+CUSTOMER_PII_FIELDS = ("id_number", "phone", "email", "address")
+
+
+class RevealDenied(PermissionError):
+    """The actor lacks customers.reveal_customer_pii."""
+
+
+@transaction.atomic
+def create_customer(*, actor, data: dict[str, Any], request: HttpRequest | None = None) -> Customer:
+    """Create a customer from validated-or-not ``data``; raises ValidationError naming the fields."""
+    tags = data.pop("tags", None)
+    customer = Customer(**data)
+    customer.full_clean()
+    customer.save()
+    if tags is not None:
+        customer.tags.set(tags)
+    record_event(
+        action=AuditEvent.Action.CREATE, actor=actor, target=customer, request=request, details={"fields": sorted(data)}
+    )
+    return customer
+
+
+@transaction.atomic
+def update_customer(
+    *, actor, customer: Customer, changes: dict[str, Any], request: HttpRequest | None = None
+) -> Customer:
+    tags = changes.pop("tags", None)
+    changed = []
+    for name, value in changes.items():
+        if getattr(customer, name) != value:
+            setattr(customer, name, value)
+            changed.append(name)
+    customer.full_clean()
+    customer.save()
+    if tags is not None:
+        customer.tags.set(tags)
+        changed.append("tags")
+    if changed:
+        record_event(
+            action=AuditEvent.Action.UPDATE,
+            actor=actor,
+            target=customer,
+            request=request,
+            details={"fields": sorted(changed)},
+        )
+    return customer
+
+
+@transaction.atomic
+def save_account(*, actor, account: Account, changed_fields: list[str], request: HttpRequest | None = None) -> Account:
+    """Validate and save an account built or edited by staff, auditing which fields changed."""
+    adding = account._state.adding
+    account.full_clean()
+    account.save()
+    record_event(
+        action=AuditEvent.Action.CREATE if adding else AuditEvent.Action.UPDATE,
+        actor=actor,
+        target=account,
+        request=request,
+        details={"fields": sorted(changed_fields)},
+    )
+    return account
+
+
+def record_interaction(*, actor, interaction: Interaction, request: HttpRequest | None = None) -> Interaction:
+    interaction.full_clean()
+    interaction.save()
+    record_event(
+        action=AuditEvent.Action.CREATE,
+        actor=actor,
+        target=interaction,
+        request=request,
+        details={"customer": interaction.customer_id},
+    )
+    return interaction
+
+
+def masked_pii(*, customer: Customer) -> dict[str, str]:
+    return {
+        "id_number": mask_identifier(customer.id_number),
+        "phone": mask_phone(customer.phone),
+        "email": mask_email(customer.email),
+        "address": mask_address(customer.address),
+    }
+
+
+def reveal_customer_pii(*, actor, customer: Customer, request: HttpRequest | None = None) -> dict[str, str]:
+    """Unmasked personal data for a user holding customers.reveal_customer_pii; always audited,
+    including refusals."""
+    if not actor.has_perm("customers.reveal_customer_pii"):
+        record_event(
+            action=AuditEvent.Action.PII_REVEAL,
+            actor=actor,
+            target=customer,
+            request=request,
+            outcome=AuditEvent.Outcome.DENIED,
+        )
+        raise RevealDenied("You do not have permission to reveal personal data.")
+    record_event(
+        action=AuditEvent.Action.PII_REVEAL,
+        actor=actor,
+        target=customer,
+        request=request,
+        details={"fields": list(CUSTOMER_PII_FIELDS)},
+    )
+    return {name: getattr(customer, name) or "" for name in CUSTOMER_PII_FIELDS}
