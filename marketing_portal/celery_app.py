@@ -12,6 +12,7 @@ app.autodiscover_tasks()
 
 
 @app.task(name="marketing_portal.ping")
-def ping(*, payload: str = "pong") -> str:
-    """Trivial round-trip task used by health checks and the worker integration test."""
-    return payload
+def ping(*, payload: str = "pong") -> dict:
+    """Trivial round-trip task used by health checks and the worker integration test; the pid shows
+    which process ran it."""
+    return {"payload": payload, "pid": os.getpid()}

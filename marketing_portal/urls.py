@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from marketing_portal.views import healthz
+
 admin.site.site_header = "营销服务平台 · 管理后台 / Marketing Portal admin"
 admin.site.site_title = "Marketing Portal admin"
 admin.site.index_title = "Staff console"
@@ -11,6 +13,7 @@ urlpatterns = [
     path("api/v1/", include("marketing_portal.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("customers.urls")),
 ]

@@ -62,6 +62,34 @@ def update_customer(
 
 
 @transaction.atomic
+def save_customer(
+    *, actor, customer: Customer, changed_fields: list[str], request: HttpRequest | None = None
+) -> Customer:
+    """Validate and save a customer built or edited in a form, auditing which fields changed."""
+    adding = customer._state.adding
+    customer.full_clean()
+    customer.save()
+    record_event(
+        action=AuditEvent.Action.CREATE if adding else AuditEvent.Action.UPDATE,
+        actor=actor,
+        target=customer,
+        request=request,
+        details={"fields": sorted(changed_fields)},
+    )
+    return customer
+
+
+@transaction.atomic
+def delete_record(*, actor, record: Customer | Account | Interaction, request: HttpRequest | None = None) -> None:
+    """Delete a customer record (PROTECT keeps customers with accounts), auditing the deletion."""
+    object_type, object_id = record._meta.label_lower, str(record.pk)
+    record.delete()
+    record_event(
+        action=AuditEvent.Action.DELETE, actor=actor, object_type=object_type, object_id=object_id, request=request
+    )
+
+
+@transaction.atomic
 def save_account(*, actor, account: Account, changed_fields: list[str], request: HttpRequest | None = None) -> Account:
     """Validate and save an account built or edited by staff, auditing which fields changed."""
     adding = account._state.adding
