@@ -17,3 +17,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("customers.urls")),
 ]
+
+# JSON 404s under /api/, the usual page elsewhere.
+handler404 = "marketing_portal.api.errors.not_found_json"
