@@ -9,9 +9,10 @@ companion ``BlindIndexField``; nothing else can be searched on an encrypted colu
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from django.core.exceptions import FieldError
+from django.core.exceptions import FieldDoesNotExist, FieldError
 from django.db import models
 from django.db.models.query_utils import DeferredAttribute
 
@@ -25,6 +26,9 @@ class EncryptedLookupError(FieldError):
 
 class Ciphertext(str):
     """Marks a value that came from the database (or from our own encryption) as ciphertext."""
+
+
+STORED_FORMAT = re.compile(r"^v1:[A-Za-z0-9_-]{1,16}:[A-Za-z0-9_=-]{38,}$")
 
 
 class EncryptedDescriptor(DeferredAttribute):
@@ -86,6 +90,18 @@ class EncryptedTextField(models.TextField):
 
     def from_db_value(self, value, expression, connection):
         return None if value is None else Ciphertext(value)
+
+    def to_python(self, value):
+        # Only deserialisation (loaddata) reaches this: dumps carry ciphertext (see value_to_string).
+        if isinstance(value, str) and not isinstance(value, Ciphertext) and STORED_FORMAT.match(value):
+            return Ciphertext(value)
+        return value
+
+    def clean(self, value, model_instance):
+        # Model validation sees plaintext; never pass it through to_python (it must stay plaintext).
+        self.validate(value, model_instance)
+        self.run_validators(value)
+        return value
 
     def pre_save(self, model_instance, add):
         state = model_instance.__dict__.get(self.attname)
@@ -153,8 +169,45 @@ class BlindIndexField(models.CharField):
         return getattr(model_instance, self.attname)
 
 
+class BlindIndexSaveMixin:
+    """Models with blind indexes: ``save(update_fields=[…])`` naming an encrypted field also saves
+    its blind index, which would otherwise go stale and make the row unfindable."""
+
+    def save(self, *args, update_fields=None, **kwargs):
+        if update_fields is not None:
+            update_fields = set(update_fields) | {
+                field.attname
+                for field in self._meta.concrete_fields
+                if isinstance(field, BlindIndexField) and field.source in update_fields
+            }
+        super().save(*args, update_fields=update_fields, **kwargs)
+
+
+def _encrypted_field_in_path(model: type[models.Model], path: str) -> EncryptedTextField | None:
+    """The encrypted field an ORM path like ``customer__phone`` ends on, if any."""
+    for part in path.split("__"):
+        try:
+            field = model._meta.get_field(part)
+        except FieldDoesNotExist:  # an annotation, "?" or "pk": not ours to judge
+            return None
+        if isinstance(field, EncryptedTextField):
+            return field
+        if not field.is_relation or field.related_model is None:
+            return None
+        model = field.related_model
+    return None
+
+
 class EncryptedQuerySet(models.QuerySet):
     """QuerySet for models with encrypted fields: exact matching through blind indexes only."""
+
+    def order_by(self, *field_names):
+        for name in field_names:
+            if isinstance(name, str) and (field := _encrypted_field_in_path(self.model, name.lstrip("-"))):
+                raise EncryptedLookupError(
+                    f"{field.model._meta.label}.{field.name} is encrypted: ordering by it would sort ciphertext"
+                )
+        return super().order_by(*field_names)
 
     def _blind_index_field(self, field_name: str) -> BlindIndexField:
         for field in self.model._meta.concrete_fields:

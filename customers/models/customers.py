@@ -5,7 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from customers.validators import validate_credit_code, validate_id_number, validate_mobile
-from security.fields import BlindIndexField, EncryptedQuerySet, EncryptedTextField
+from security.fields import BlindIndexField, BlindIndexSaveMixin, EncryptedQuerySet, EncryptedTextField
 from security.masking import mask_address, mask_email, mask_identifier, mask_phone
 
 
@@ -17,7 +17,7 @@ class CustomerQuerySet(EncryptedQuerySet):
         return self.matching("phone", value)
 
 
-class Customer(models.Model):
+class Customer(BlindIndexSaveMixin, models.Model):
     """A person or an enterprise holding one or more accounts. ID number, phone, e-mail and address
     are encrypted in the application (security.fields); only their blind indexes are searchable."""
 

@@ -4,14 +4,14 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from security.fields import BlindIndexField, EncryptedQuerySet, EncryptedTextField
+from security.fields import BlindIndexField, BlindIndexSaveMixin, EncryptedQuerySet, EncryptedTextField
 
 
 class PortalUserManager(UserManager.from_queryset(EncryptedQuerySet)):
     pass
 
 
-class User(AbstractUser):
+class User(BlindIndexSaveMixin, AbstractUser):
     """Staff, customers of the business hall and integrators' API users.
 
     Customers sign in with their mobile number: it is stored encrypted, found through its blind
