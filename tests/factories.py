@@ -85,3 +85,24 @@ def make_staff(*, role: str, username: str | None = None) -> object:
 
 def bind(*, user, account: Account, role: str = PortalBinding.Role.OWNER) -> PortalBinding:
     return PortalBinding.objects.create(user=user, account=account, role=role, method=PortalBinding.Method.STAFF)
+
+
+def make_meter(*, account: Account | None = None, meter_no: str | None = None, **overrides):
+    """A customer meter installed on 2026-01-01 (Asia/Shanghai), 15-minute intervals, multiplier 1."""
+    from billing.models import Meter
+
+    account = account or make_account()
+    values = {
+        "meter_no": meter_no or f"M{next(_sequence):09d}",
+        "role": Meter.Role.CUSTOMER,
+        "account": account,
+        "area": account.area,
+        "installed_at": dt.datetime(2026, 1, 1, tzinfo=SHANGHAI),
+        "interval_minutes": 15,
+        "multiplier": Decimal("1"),
+    }
+    values.update(overrides)
+    return Meter.objects.create(**values)
+
+
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))

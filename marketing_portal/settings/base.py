@@ -151,6 +151,10 @@ BINDING_ATTEMPT_WINDOW_SECONDS = env.int("BINDING_ATTEMPT_WINDOW_SECONDS", defau
 BINDING_OTP_TTL_SECONDS = env.int("BINDING_OTP_TTL_SECONDS", default=300)
 RATELIMIT_USE_CACHE = "default"
 
+# Meter-data validation (billing.services.ingest): see docs/metering.md.
+METER_SPIKE_FACTOR = env.float("METER_SPIKE_FACTOR", default=1.5)
+REGISTER_TOU_TOLERANCE_KWH = env.float("REGISTER_TOU_TOLERANCE_KWH", default=0.1)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",

@@ -1,0 +1,223 @@
+"""Meter-data batches: store the upload, then process it chunk by chunk.
+
+Crash safety: every chunk commits its readings, its rejected rows and its IngestChunk counts in one
+transaction. A worker killed mid-batch leaves whole chunks or nothing of a chunk; the retried task
+skips committed chunks (chunk boundaries are fixed line counts, so they are the same chunks) and the
+batch totals are the sum over chunk rows, so nothing is counted twice. Estimation commits together
+with its ``estimation_done`` flag for the same reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from billing.models import IngestBatch, IngestChunk, RejectedRow
+from billing.services.completeness import refresh_completeness
+from billing.services.estimation import estimate_gaps
+from billing.services.ingest import layouts
+from billing.services.ingest.validate import MeterDirectory, ValidatedChunk, ValidationSettings, validate_chunk
+from billing.services.ingest.writers import merge_interval_rows, merge_register_rows
+from billing.services.partitions import ensure_interval_partitions
+
+DEFAULT_CHUNK_ROWS = 200_000
+COUNTERS = ("received", "inserted", "updated", "unchanged", "duplicates", "rejected")
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+
+
+class BatchInputError(ValueError):
+    """The upload cannot be read as meter data at all (empty, unknown layout, bad JSON)."""
+
+
+def ingest_storage_dir() -> Path:
+    path = Path(settings.PRIVATE_STORAGE_ROOT) / "ingest"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _kind_of(path: Path) -> str:
+    with path.open("rb") as handle:
+        head = handle.read(4).lstrip(b"\xef\xbb\xbf")
+    if head.startswith(b"PK"):
+        return "xlsx"
+    if head[:1] in (b"{", b"["):
+        return "json"
+    return "csv"
+
+
+def open_layout(
+    path: Path, *, chunk_rows: int = DEFAULT_CHUNK_ROWS
+) -> tuple[layouts.Layout, Iterator[layouts.RawChunk]]:
+    """The file's layout and its chunks; raises BatchInputError for unreadable content."""
+    kind = _kind_of(path)
+    try:
+        if kind == "xlsx":
+            return layouts.read_xlsx(path, chunk_rows=chunk_rows)
+        if kind == "json":
+            with path.open(encoding="utf-8-sig") as handle:
+                return layouts.read_json(json.load(handle), chunk_rows=chunk_rows)
+        layout, encoding = layouts.read_header(path)
+        return layout, layouts.iter_csv_chunks(path, layout=layout, encoding=encoding, chunk_rows=chunk_rows)
+    except (layouts.UnknownLayoutError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BatchInputError(str(exc)) from exc
+    except Exception as exc:  # openpyxl raises a zoo of types for corrupt workbooks
+        if kind == "xlsx":
+            raise BatchInputError(f"the workbook cannot be read: {exc}") from exc
+        raise
+
+
+def create_batch(
+    *, source: str, path: Path, filename: str, as_of: dt.datetime, created_by=None, copy_into_storage: bool = True
+) -> IngestBatch:
+    """Register an upload as a PENDING batch after checking its layout (so an unknown layout is a
+    clear error now, not a failed batch later). Uploads are copied into private storage under their
+    content hash; the command line may leave a local file where it is."""
+    layout, _ = open_layout(path)
+    sha256 = _sha256_of(path)
+    stored = path
+    if copy_into_storage:
+        stored = ingest_storage_dir() / f"{sha256}{path.suffix.lower() or '.dat'}"
+        if not stored.exists():
+            shutil.copyfile(path, stored)
+    return IngestBatch.objects.create(
+        source=source,
+        filename=filename[:255],
+        stored_path=str(stored),
+        content_sha256=sha256,
+        size_bytes=path.stat().st_size,
+        layout=layout.name,
+        as_of=as_of,
+        created_by=created_by,
+    )
+
+
+def create_batch_from_json(*, source: str, payload: dict | list, as_of: dt.datetime, created_by=None) -> IngestBatch:
+    """A JSON batch from the API: stored as a file like any upload, so workers read it the same way."""
+    content = json.dumps(payload, ensure_ascii=False, default=str).encode()
+    staging = ingest_storage_dir() / f"upload-{hashlib.sha256(content).hexdigest()}.json"
+    staging.write_bytes(content)
+    return create_batch(source=source, path=staging, filename="api.json", as_of=as_of, created_by=created_by)
+
+
+def _write_chunk(*, batch: IngestBatch, kind: str, validated: ValidatedChunk, seconds_parsing: float) -> None:
+    started = time.perf_counter()
+    if kind == layouts.INTERVAL and not validated.valid.empty:
+        # Partition DDL commits on its own, before the chunk's transaction.
+        months = validated.valid["ts"].dt.tz_convert("Asia/Shanghai").dt.tz_localize(None).dt.to_period("M").unique()
+        ensure_interval_partitions(months=[p.to_timestamp().date() for p in months])
+    with transaction.atomic():
+        merge = merge_interval_rows if kind == layouts.INTERVAL else merge_register_rows
+        counts = merge(valid=validated.valid, batch_id=batch.pk)
+        RejectedRow.objects.bulk_create(
+            [
+                RejectedRow(
+                    batch=batch,
+                    line_number=row.line,
+                    raw=row.raw[:1000],
+                    reason_code=row.reason_code,
+                    message=row.message,
+                )
+                for row in validated.rejected.itertuples(index=False)
+            ],
+            batch_size=5000,
+        )
+        IngestChunk.objects.create(
+            batch=batch,
+            index=validated.index,
+            received=validated.received,
+            inserted=counts.inserted,
+            updated=counts.updated,
+            unchanged=counts.unchanged,
+            duplicates=validated.duplicates,
+            rejected=validated.rejected_count,
+            seconds=seconds_parsing + time.perf_counter() - started,
+        )
+
+
+def _finish(*, batch: IngestBatch, kind: str, meter_days: set[tuple[int, dt.date]]) -> None:
+    if kind == layouts.INTERVAL and meter_days:
+        if not batch.estimation_done:
+            days = [d for _, d in meter_days]
+            start = dt.datetime.combine(min(days) - dt.timedelta(days=1), dt.time(), tzinfo=SHANGHAI)
+            end = dt.datetime.combine(max(days) + dt.timedelta(days=2), dt.time(), tzinfo=SHANGHAI)
+            with transaction.atomic():
+                estimated = estimate_gaps(meter_ids={m for m, _ in meter_days}, start=start, end=end, batch_id=batch.pk)
+                IngestBatch.objects.filter(pk=batch.pk).update(estimated=estimated, estimation_done=True)
+        refresh_completeness(meter_days=meter_days, as_of=batch.as_of)
+    totals = batch.chunks.aggregate(**{name: Sum(name) for name in COUNTERS})
+    IngestBatch.objects.filter(pk=batch.pk).update(
+        **{name: totals[name] or 0 for name in COUNTERS},
+        status=IngestBatch.Status.COMPLETED,
+        finished_at=timezone.now(),
+        error="",
+    )
+
+
+def process_batch(
+    *,
+    batch_id: int,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    spike_factor: float | None = None,
+    on_chunk: Callable[[ValidatedChunk], None] | None = None,
+) -> IngestBatch:
+    """Process (or resume) a batch. Idempotent: committed chunks are skipped, so running it again
+    after a crash — or after it completed — gives the same tables and the same counts."""
+    batch = IngestBatch.objects.get(pk=batch_id)
+    if batch.status == IngestBatch.Status.COMPLETED:
+        return batch
+    IngestBatch.objects.filter(pk=batch.pk).update(
+        status=IngestBatch.Status.PROCESSING, started_at=batch.started_at or timezone.now()
+    )
+    try:
+        layout, chunks = open_layout(Path(batch.stored_path), chunk_rows=chunk_rows)
+    except (BatchInputError, FileNotFoundError) as exc:
+        IngestBatch.objects.filter(pk=batch.pk).update(
+            status=IngestBatch.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+        )
+        return IngestBatch.objects.get(pk=batch.pk)
+    committed = set(batch.chunks.values_list("index", flat=True))
+    vee = ValidationSettings(
+        as_of=batch.as_of,
+        spike_factor=spike_factor if spike_factor is not None else settings.METER_SPIKE_FACTOR,
+        tou_tolerance_kwh=settings.REGISTER_TOU_TOLERANCE_KWH,
+    )
+    meters = MeterDirectory()
+    meter_days: set[tuple[int, dt.date]] = set()
+    for chunk in chunks:
+        started = time.perf_counter()
+        validated = validate_chunk(chunk=chunk, layout=layout, meters=meters, settings=vee)
+        meter_days |= validated.meter_days
+        if chunk.index not in committed:
+            _write_chunk(
+                batch=batch, kind=layout.kind, validated=validated, seconds_parsing=time.perf_counter() - started
+            )
+        if on_chunk is not None:
+            on_chunk(validated)
+    batch.refresh_from_db()
+    _finish(batch=batch, kind=layout.kind, meter_days=meter_days)
+    return IngestBatch.objects.get(pk=batch.pk)
+
+
+def enqueue_batch(*, batch: IngestBatch) -> None:
+    """Run the batch on the ``ingest`` queue once the transaction that created it commits."""
+    from billing.tasks import ingest_batch_task
+
+    transaction.on_commit(lambda: ingest_batch_task.apply_async(kwargs={"batch_id": batch.pk}, queue="ingest"))

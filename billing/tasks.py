@@ -1,0 +1,27 @@
+"""Celery tasks of the billing app: load by id, call one service."""
+
+from celery import shared_task
+from django.db import OperationalError
+from django.utils import timezone
+
+from billing.services.ingest import process_batch
+from billing.services.partitions import ensure_partitions_ahead
+
+
+@shared_task(
+    name="billing.ingest_batch",
+    acks_late=True,  # a worker killed mid-batch leaves the message unacknowledged: it is redelivered
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def ingest_batch_task(*, batch_id: int) -> dict:
+    batch = process_batch(batch_id=batch_id)
+    return {"batch_id": batch.pk, "status": batch.status, "received": batch.received, "rejected": batch.rejected}
+
+
+@shared_task(name="billing.ensure_interval_partitions")
+def ensure_interval_partitions_task(*, months_ahead: int = 3) -> list[str]:
+    # Beat runs this daily; "now" is the scheduler's clock, which is what "ahead of time" means.
+    return ensure_partitions_ahead(as_of=timezone.now(), months_ahead=months_ahead)
