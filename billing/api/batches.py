@@ -1,0 +1,127 @@
+"""POST /api/v1/meter-data/batches (file upload or JSON) → 202 with the batch id; GET a batch for its
+status, counts and rejected rows. Head-end systems and staff with the ingest permissions only."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from billing.models import IngestBatch, RejectedRow
+from billing.services.ingest import BatchInputError, create_batch, create_batch_from_json, enqueue_batch
+from marketing_portal.api.permissions import ModelPermissionsWithView
+
+MAX_UPLOAD_BYTES = 512 * 1024 * 1024
+REJECTED_ROWS_IN_DETAIL = 1000
+
+
+class RejectedRowSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RejectedRow
+        fields = ["line_number", "reason_code", "message", "raw"]
+
+
+class IngestBatchSerializer(serializers.ModelSerializer):
+    rejected_rows = serializers.SerializerMethodField()
+    duration_seconds = serializers.FloatField(read_only=True)
+
+    class Meta:
+        model = IngestBatch
+        fields = [
+            "id", "status", "source", "filename", "layout", "content_sha256", "size_bytes", "as_of",
+            "created_at", "started_at", "finished_at", "duration_seconds", "error",
+            "received", "inserted", "updated", "unchanged", "duplicates", "rejected", "estimated",
+            "rejected_rows",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_rejected_rows(self, batch: IngestBatch) -> list[dict]:
+        # The first rows in line order; the admin and ?page of the CSV export show the rest.
+        rows = batch.rejected_rows.order_by("line_number", "id")[:REJECTED_ROWS_IN_DETAIL]
+        return RejectedRowSerializer(rows, many=True).data
+
+
+class BatchUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(required=False, help_text="CSV (long, wide 96/48/24, register) or .xlsx export")
+    readings = serializers.ListField(child=serializers.DictField(), required=False, help_text="JSON records")
+
+    def validate(self, attrs):
+        if bool(attrs.get("file")) == bool(attrs.get("readings")):
+            raise ValidationError({"non_field_errors": ["Send either a file or a JSON list under 'readings'."]})
+        upload = attrs.get("file")
+        if upload is not None and upload.size > MAX_UPLOAD_BYTES:
+            raise ValidationError(
+                {"file": [f"Files above {MAX_UPLOAD_BYTES // 2**20} MiB go through the ingest_readings command."]}
+            )
+        return attrs
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List ingest batches (newest first)"),
+    retrieve=extend_schema(summary="A batch's status, counts and its first rejected rows with line numbers"),
+    create=extend_schema(
+        summary="Upload meter data; processed asynchronously on the ingest queue",
+        request={"multipart/form-data": BatchUploadSerializer, "application/json": BatchUploadSerializer},
+        responses={
+            202: inline_serializer(
+                "BatchAccepted",
+                {
+                    "id": serializers.IntegerField(),
+                    "status": serializers.CharField(),
+                    "layout": serializers.CharField(),
+                },
+            ),
+            400: OpenApiResponse(description="No file/readings, or a header that matches no known layout"),
+        },
+    ),
+)
+class IngestBatchViewSet(
+    mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+):
+    queryset = IngestBatch.objects.all()
+    serializer_class = IngestBatchSerializer
+    permission_classes = [ModelPermissionsWithView]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    filterset_fields = ["status", "source", "layout"]
+    ordering_fields = ["created_at", "id"]
+
+    def get_serializer_class(self):
+        return BatchUploadSerializer if self.action == "create" else IngestBatchSerializer
+
+    def create(self, request, *args, **kwargs):
+        upload = BatchUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        as_of = timezone.now()  # an interface reads the clock and hands it to the service
+        try:
+            if upload.validated_data.get("readings"):
+                batch = create_batch_from_json(
+                    source=IngestBatch.Source.API,
+                    payload={"readings": upload.validated_data["readings"]},
+                    as_of=as_of,
+                    created_by=request.user,
+                )
+            else:
+                batch = _create_from_upload(upload=upload.validated_data["file"], as_of=as_of, user=request.user)
+        except BatchInputError as exc:
+            raise ValidationError({"file": [str(exc)]}) from exc
+        enqueue_batch(batch=batch)
+        return Response(
+            {"id": batch.pk, "status": batch.status, "layout": batch.layout}, status=status.HTTP_202_ACCEPTED
+        )
+
+
+def _create_from_upload(*, upload, as_of, user) -> IngestBatch:
+    suffix = Path(upload.name).suffix.lower()[:8]
+    with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
+        handle.flush()
+        return create_batch(
+            source=IngestBatch.Source.API, path=Path(handle.name), filename=upload.name, as_of=as_of, created_by=user
+        )

@@ -1,0 +1,9 @@
+"""Placeholder replaced by the readings API (GET /api/v1/meters/{meter_no}/readings)."""
+
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+
+class MeterReadingsView(APIView):
+    def get(self, request, meter_no: str):
+        return Response(status=501)
