@@ -1,10 +1,14 @@
 """Celery tasks of the billing app: load by id, call one service."""
 
+import datetime as dt
+
 from celery import shared_task
+from django.conf import settings
 from django.db import OperationalError
 from django.utils import timezone
 
 from billing.services.ingest import process_batch
+from billing.services.ingest.recovery import requeue_stale_batches
 from billing.services.partitions import ensure_partitions_ahead
 
 
@@ -17,7 +21,7 @@ from billing.services.partitions import ensure_partitions_ahead
     max_retries=5,
 )
 def ingest_batch_task(*, batch_id: int) -> dict:
-    batch = process_batch(batch_id=batch_id)
+    batch = process_batch(batch_id=batch_id, chunk_rows=settings.INGEST_CHUNK_ROWS)
     return {"batch_id": batch.pk, "status": batch.status, "received": batch.received, "rejected": batch.rejected}
 
 
@@ -25,3 +29,8 @@ def ingest_batch_task(*, batch_id: int) -> dict:
 def ensure_interval_partitions_task(*, months_ahead: int = 3) -> list[str]:
     # Beat runs this daily; "now" is the scheduler's clock, which is what "ahead of time" means.
     return ensure_partitions_ahead(as_of=timezone.now(), months_ahead=months_ahead)
+
+
+@shared_task(name="billing.requeue_stale_batches")
+def requeue_stale_batches_task() -> list[int]:
+    return requeue_stale_batches(as_of=timezone.now(), stale_after=dt.timedelta(minutes=settings.INGEST_STALE_MINUTES))

@@ -109,7 +109,8 @@ class IngestBatchViewSet(
             else:
                 batch = _create_from_upload(upload=upload.validated_data["file"], as_of=as_of, user=request.user)
         except BatchInputError as exc:
-            raise ValidationError({"file": [str(exc)]}) from exc
+            field = "readings" if upload.validated_data.get("readings") else "file"
+            raise ValidationError({field: [str(exc)]}) from exc
         enqueue_batch(batch=batch)
         return Response(
             {"id": batch.pk, "status": batch.status, "layout": batch.layout}, status=status.HTTP_202_ACCEPTED

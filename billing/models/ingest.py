@@ -71,6 +71,8 @@ class IngestChunk(models.Model):
     duplicates = models.PositiveIntegerField(default=0)
     rejected = models.PositiveIntegerField(default=0)
     seconds = models.FloatField(default=0)
+    # Doubles as the batch's heartbeat: a PROCESSING batch with no new chunk for a while is stale.
+    created_at = models.DateTimeField(auto_now_add=True, null=True)
 
     class Meta:
         ordering = ["batch", "index"]

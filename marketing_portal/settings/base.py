@@ -153,6 +153,8 @@ RATELIMIT_USE_CACHE = "default"
 
 # Meter-data validation (billing.services.ingest): see docs/metering.md.
 METER_SPIKE_FACTOR = env.float("METER_SPIKE_FACTOR", default=1.5)
+INGEST_CHUNK_ROWS = env.int("INGEST_CHUNK_ROWS", default=200_000)
+INGEST_STALE_MINUTES = env.int("INGEST_STALE_MINUTES", default=30)
 REGISTER_TOU_TOLERANCE_KWH = env.float("REGISTER_TOU_TOLERANCE_KWH", default=0.1)
 
 REST_FRAMEWORK = {
@@ -191,6 +193,26 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_TIMEZONE = TIME_ZONE
+# Redis redelivers a message whose worker died without acknowledging it (acks_late) after this long;
+# it must exceed the longest task, or a slow task would be handed to a second worker.
+# Workers sweep for such messages every interval × throttle seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
+    "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=10),
+}
+CELERY_BEAT_SCHEDULE = {
+    "billing.ensure_interval_partitions": {
+        "task": "billing.ensure_interval_partitions",
+        "schedule": 24 * 3600,
+        "options": {"queue": "ingest"},
+    },
+    "billing.requeue_stale_batches": {
+        "task": "billing.requeue_stale_batches",
+        "schedule": 10 * 60,
+        "options": {"queue": "ingest"},
+    },
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -1,0 +1,286 @@
+"""Staff console for meters and meter data: batches with their rejected rows, uploads, retries, and
+per-day readings with audited edits. Writes go through billing services."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from tempfile import NamedTemporaryFile
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from billing.forms import MeterDataUploadForm, ReadingDayForm, ReadingEditForm
+from billing.models import (
+    IngestBatch,
+    IntervalReading,
+    Meter,
+    MeterDayCompleteness,
+    ReadingEdit,
+    RegisterRead,
+    RejectedRow,
+)
+from billing.services.ingest import BatchInputError, create_batch, enqueue_batch
+from billing.services.ingest.recovery import retry_batch
+from billing.services.readings import edit_interval_reading
+
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Meter)
+class MeterAdmin(admin.ModelAdmin):
+    list_display = [
+        "meter_no",
+        "role",
+        "account",
+        "area",
+        "multiplier",
+        "interval_minutes",
+        "has_tou_registers",
+        "installed_at",
+        "removed_at",
+        "readings_link",
+    ]
+    list_filter = ["role", "has_tou_registers", "interval_minutes", "phase", "area__feeder"]
+    search_fields = ["meter_no", "account__number", "area__code"]
+    list_select_related = ["account", "area"]
+    autocomplete_fields = ["account", "area"]
+    date_hierarchy = "installed_at"
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # meters are removed (removed_at), never deleted: their readings refer to them
+
+    @admin.display(description=_("readings"))
+    def readings_link(self, obj: Meter) -> str:
+        return format_html('<a href="{}">{}</a>', reverse("admin:billing_meter_readings", args=[obj.pk]), _("by day"))
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:meter_id>/readings/",
+                self.admin_site.admin_view(self.readings_view),
+                name="billing_meter_readings",
+            ),
+            *super().get_urls(),
+        ]
+
+    def readings_view(self, request, meter_id: int):
+        if not request.user.has_perm("billing.view_intervalreading"):
+            raise PermissionDenied
+        meter = get_object_or_404(Meter, pk=meter_id)
+        day_form = ReadingDayForm(request.GET or None)
+        day = day_form.cleaned_data["day"] if day_form.is_valid() else timezone.localdate() - dt.timedelta(days=1)
+        edit_form = ReadingEditForm(request.POST or None)
+        if request.method == "POST":
+            if edit_form.is_valid():
+                try:
+                    edit_interval_reading(
+                        actor=request.user,
+                        meter=meter,
+                        interval_start=edit_form.cleaned_data["interval_start"],
+                        kwh=edit_form.cleaned_data["kwh"],
+                        reason=edit_form.cleaned_data["reason"],
+                        as_of=timezone.now(),
+                        request=request,
+                    )
+                except ValidationError as exc:
+                    messages.error(request, "; ".join(exc.messages))
+                else:
+                    messages.success(request, _("Reading changed and recorded in the audit log."))
+                    return redirect(f"{request.path}?day={day.isoformat()}")
+            else:
+                messages.error(request, _("Enter the new kWh and a reason."))
+        start = dt.datetime.combine(day, dt.time(), tzinfo=SHANGHAI)
+        stored = {
+            r.interval_start: r
+            for r in IntervalReading.objects.filter(
+                meter=meter, interval_start__gte=start, interval_start__lt=start + dt.timedelta(days=1)
+            )
+        }
+        step = dt.timedelta(minutes=meter.interval_minutes)
+        rows = [(start + i * step, stored.get(start + i * step)) for i in range(int(dt.timedelta(days=1) / step))]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Readings of meter %(meter)s on %(day)s") % {"meter": meter.meter_no, "day": day.isoformat()},
+            "opts": self.model._meta,
+            "meter": meter,
+            "day": day,
+            "day_form": day_form if day_form.is_bound else ReadingDayForm(initial={"day": day}),
+            "rows": rows,
+            "can_edit": request.user.has_perm("billing.add_readingedit"),
+            "completeness": MeterDayCompleteness.objects.filter(meter=meter, day=day).first(),
+            "edits": ReadingEdit.objects.filter(
+                meter=meter, interval_start__gte=start, interval_start__lt=start + dt.timedelta(days=1)
+            ).select_related("edited_by"),
+        }
+        return TemplateResponse(request, "admin/billing/meter/readings.html", context)
+
+
+@admin.register(RegisterRead)
+class RegisterReadAdmin(ReadOnlyAdmin):
+    list_display = ["meter", "read_at", "total", "sharp", "peak", "flat", "valley", "quality", "batch"]
+    list_filter = ["quality"]
+    search_fields = ["meter__meter_no"]
+    list_select_related = ["meter"]
+    date_hierarchy = "read_at"
+
+
+class RejectedRowInline(admin.TabularInline):
+    model = RejectedRow
+    fields = ["line_number", "reason_code", "message", "raw"]
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+    ordering = ["line_number", "id"]
+    verbose_name_plural = _("rejected rows (first 100; the full list is under Rejected rows)")
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        ids = list(queryset.order_by("line_number", "id").values_list("id", flat=True)[:100])
+        return queryset.filter(id__in=ids)
+
+
+@admin.register(IngestBatch)
+class IngestBatchAdmin(ReadOnlyAdmin):
+    list_display = [
+        "id",
+        "created_at",
+        "source",
+        "filename",
+        "layout",
+        "status",
+        "received",
+        "inserted",
+        "updated",
+        "unchanged",
+        "duplicates",
+        "rejected_link",
+        "estimated",
+        "duration",
+    ]
+    list_filter = ["status", "source", "layout", "created_at"]
+    search_fields = ["filename", "content_sha256"]
+    date_hierarchy = "created_at"
+    inlines = [RejectedRowInline]
+    actions = ["retry_selected"]
+    change_list_template = "admin/billing/ingestbatch/change_list.html"
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("billing.view_ingestbatch")
+
+    @admin.display(description=_("rejected"), ordering="rejected")
+    def rejected_link(self, obj: IngestBatch) -> str:
+        if not obj.rejected:
+            return "0"
+        url = reverse("admin:billing_rejectedrow_changelist") + f"?batch__id__exact={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, f"{obj.rejected:,}")
+
+    @admin.display(description=_("seconds"))
+    def duration(self, obj: IngestBatch) -> str:
+        return f"{obj.duration_seconds:.1f}" if obj.duration_seconds is not None else "—"
+
+    @admin.action(description=_("Retry selected batches"), permissions=["add"])
+    def retry_selected(self, request, queryset):
+        retried = [retry_batch(batch=batch) for batch in queryset.exclude(status=IngestBatch.Status.COMPLETED)]
+        messages.info(request, _("%(count)d batch(es) sent to the ingest queue again.") % {"count": len(retried)})
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        # "add" here means uploading (through the upload view), not the model form.
+        return request.user.has_perm("billing.add_ingestbatch")
+
+    def get_urls(self):
+        return [
+            path("upload/", self.admin_site.admin_view(self.upload_view), name="billing_ingestbatch_upload"),
+            *super().get_urls(),
+        ]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return redirect("admin:billing_ingestbatch_upload")
+
+    def upload_view(self, request):
+        if not request.user.has_perm("billing.add_ingestbatch"):
+            raise PermissionDenied
+        form = MeterDataUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            with NamedTemporaryFile(suffix=Path(upload.name).suffix.lower()[:8]) as handle:
+                for chunk in upload.chunks():
+                    handle.write(chunk)
+                handle.flush()
+                try:
+                    batch = create_batch(
+                        source=IngestBatch.Source.ADMIN,
+                        path=Path(handle.name),
+                        filename=upload.name,
+                        as_of=timezone.now(),
+                        created_by=request.user,
+                    )
+                except BatchInputError as exc:
+                    form.add_error("file", str(exc))
+                    batch = None
+            if batch is not None:
+                enqueue_batch(batch=batch)
+                messages.success(
+                    request,
+                    _("Batch #%(id)s queued (%(layout)s). Refresh to follow its progress.")
+                    % {"id": batch.pk, "layout": batch.layout},
+                )
+                return redirect("admin:billing_ingestbatch_change", batch.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Upload meter data"),
+            "opts": self.model._meta,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/billing/ingestbatch/upload.html", context)
+
+
+@admin.register(RejectedRow)
+class RejectedRowAdmin(ReadOnlyAdmin):
+    list_display = ["batch", "line_number", "reason_code", "message", "raw"]
+    list_filter = ["reason_code"]
+    search_fields = ["raw", "message"]
+    list_select_related = ["batch"]
+    list_per_page = 200
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).order_by("batch", "line_number", "id")
+
+
+@admin.register(ReadingEdit)
+class ReadingEditAdmin(ReadOnlyAdmin):
+    list_display = ["edited_at", "meter", "interval_start", "old_kwh", "new_kwh", "old_quality", "reason", "edited_by"]
+    list_filter = ["edited_at"]
+    search_fields = ["meter__meter_no", "reason"]
+    list_select_related = ["meter", "edited_by"]
+
+
+@admin.register(MeterDayCompleteness)
+class MeterDayCompletenessAdmin(ReadOnlyAdmin):
+    list_display = ["meter", "day", "expected", "actual", "estimated", "edited", "percent"]
+    list_filter = ["day"]
+    search_fields = ["meter__meter_no"]
+    list_select_related = ["meter"]
+    date_hierarchy = "day"
+
+    @admin.display(description=_("present %"))
+    def percent(self, obj: MeterDayCompleteness) -> str:
+        return f"{obj.percent_present:.1f}"
