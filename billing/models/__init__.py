@@ -1,6 +1,7 @@
 from .ingest import IngestBatch, IngestChunk, RejectedRow
 from .meters import Meter
 from .readings import IntervalReading, MeterDayCompleteness, Quality, ReadingEdit, RegisterRead
+from .tariffs import Tariff, TariffVersion, TouCalendar, TouPeriod, TouWindow
 
 __all__ = [
     "IngestBatch",
@@ -12,4 +13,9 @@ __all__ = [
     "ReadingEdit",
     "RegisterRead",
     "RejectedRow",
+    "Tariff",
+    "TariffVersion",
+    "TouCalendar",
+    "TouPeriod",
+    "TouWindow",
 ]

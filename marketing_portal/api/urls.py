@@ -5,4 +5,5 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("customers.api.urls")),
     path("", include("billing.api.urls")),
+    path("", include("billing.api.tariff_urls")),
 ]
