@@ -18,6 +18,10 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.forms import MeterDataUploadForm, ReadingDayForm, ReadingEditForm
 from billing.models import (
+    Bill,
+    BillingRun,
+    BillLine,
+    BillRead,
     IngestBatch,
     IntervalReading,
     Meter,
@@ -26,10 +30,12 @@ from billing.models import (
     RegisterRead,
     RejectedRow,
     Tariff,
+    TariffAssignment,
     TariffVersion,
     TouCalendar,
     TouWindow,
 )
+from billing.services.bill_review import release_bill, void_and_rebill
 from billing.services.ingest import BatchInputError, create_batch, enqueue_batch
 from billing.services.ingest.recovery import retry_batch
 from billing.services.readings import edit_interval_reading
@@ -335,3 +341,131 @@ class TouWindowInline(admin.TabularInline):
 class TouCalendarAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "default_period"]
     inlines = [TouWindowInline]
+
+
+@admin.register(TariffAssignment)
+class TariffAssignmentAdmin(admin.ModelAdmin):
+    list_display = ["account", "tariff", "valid_from", "valid_to", "demand_basis"]
+    list_filter = ["tariff", "demand_basis"]
+    search_fields = ["account__number"]
+    autocomplete_fields = ["account"]
+    list_select_related = ["account", "tariff"]
+
+
+@admin.register(BillingRun)
+class BillingRunAdmin(ReadOnlyAdmin):
+    list_display = [
+        "id",
+        "period_start",
+        "period_end",
+        "status",
+        "accounts",
+        "issued",
+        "held",
+        "existing",
+        "skipped",
+        "progress",
+        "created_at",
+        "finished_at",
+    ]
+    list_filter = ["status", "period_start"]
+    readonly_fields = ["problems"]
+
+    @admin.display(description=_("chunks done"))
+    def progress(self, obj: BillingRun) -> str:
+        done = obj.chunks.filter(done=True).count()
+        return f"{done}/{obj.chunks.count()}"
+
+
+class BillLineInline(admin.TabularInline):
+    model = BillLine
+    fields = ["position", "description", "quantity", "unit", "rate", "amount"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class BillReadInline(admin.TabularInline):
+    model = BillRead
+    fields = ["meter", "register", "start_at", "start_value", "end_at", "end_value", "multiplier", "kwh"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Bill)
+class BillAdmin(ReadOnlyAdmin):
+    """Bills are never edited; held ones are released, wrong ones voided and rebilled (audited)."""
+
+    list_display = [
+        "account",
+        "period_start",
+        "revision",
+        "status",
+        "tariff",
+        "total_kwh",
+        "amount",
+        "due_date",
+        "hold_summary",
+    ]
+    list_filter = ["status", "period_start", "tariff", "consumption_source"]
+    search_fields = ["account__number"]
+    list_select_related = ["account", "tariff"]
+    inlines = [BillLineInline, BillReadInline]
+    actions = ["release_selected"]
+    readonly_fields = [f.name for f in Bill._meta.fields]
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("billing.view_bill")
+
+    @admin.display(description=_("why held"))
+    def hold_summary(self, obj: Bill) -> str:
+        return "; ".join(reason["message"] for reason in obj.hold_reasons)
+
+    @admin.action(description=_("Release selected held bills (issue them as computed)"))
+    def release_selected(self, request, queryset):
+        released = 0
+        for bill in queryset.filter(status=Bill.Status.HELD):
+            release_bill(actor=request.user, bill=bill, as_of=timezone.now(), request=request)
+            released += 1
+        messages.success(request, _("%(count)d bill(s) released.") % {"count": released})
+
+    def get_urls(self):
+        return [
+            path("<int:bill_id>/rebill/", self.admin_site.admin_view(self.rebill_view), name="billing_bill_rebill"),
+            *super().get_urls(),
+        ]
+
+    def rebill_view(self, request, bill_id: int):
+        bill = get_object_or_404(Bill, pk=bill_id)
+        if request.method == "POST":
+            try:
+                new = void_and_rebill(
+                    actor=request.user,
+                    bill=bill,
+                    as_of=timezone.now(),
+                    reason=request.POST.get("reason", ""),
+                    request=request,
+                )
+            except ValidationError as exc:
+                messages.error(request, "; ".join(exc.messages))
+            else:
+                messages.success(
+                    request,
+                    _("Bill voided; revision %(rev)d issued (difference %(diff)s CNY).")
+                    % {"rev": new.revision, "diff": new.amount - bill.amount},
+                )
+                return redirect("admin:billing_bill_change", new.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Void and rebill"),
+            "opts": self.model._meta,
+            "bill": bill,
+        }
+        return TemplateResponse(request, "admin/billing/bill/rebill.html", context)

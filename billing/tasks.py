@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import OperationalError
 from django.utils import timezone
 
+from billing.services.billing_run import run_billing
 from billing.services.ingest import process_batch
 from billing.services.ingest.recovery import requeue_stale_batches
 from billing.services.partitions import ensure_partitions_ahead
@@ -34,3 +35,23 @@ def ensure_interval_partitions_task(*, months_ahead: int = 3) -> list[str]:
 @shared_task(name="billing.requeue_stale_batches")
 def requeue_stale_batches_task() -> list[int]:
     return requeue_stale_batches(as_of=timezone.now(), stale_after=dt.timedelta(minutes=settings.INGEST_STALE_MINUTES))
+
+
+@shared_task(
+    name="billing.run_billing",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def run_billing_task(*, run_id: int) -> dict:
+    """Several of these may work on one run at once: chunks are claimed with SKIP LOCKED."""
+    result = run_billing(run_id=run_id)
+    return {
+        "run_id": result.run_id,
+        "issued": result.issued,
+        "held": result.held,
+        "existing": result.existing,
+        "skipped": result.skipped,
+    }

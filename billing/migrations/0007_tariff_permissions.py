@@ -5,7 +5,9 @@ from django.db import migrations
 from security import roles
 
 READ = [f"billing.view_{m}" for m in ("tariff", "tariffversion", "toucalendar", "touwindow")]
-MAINTAIN = [f"billing.{a}_{m}" for m in ("tariff", "tariffversion", "toucalendar", "touwindow") for a in ("add", "change")]
+MAINTAIN = [
+    f"billing.{a}_{m}" for m in ("tariff", "tariffversion", "toucalendar", "touwindow") for a in ("add", "change")
+]
 GRANTS = {
     roles.CUSTOMER_SERVICE_AGENT: READ,
     roles.BILLING_CLERK: READ,

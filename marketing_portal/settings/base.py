@@ -153,6 +153,10 @@ RATELIMIT_USE_CACHE = "default"
 
 # Meter-data validation (billing.services.ingest): see docs/metering.md.
 METER_SPIKE_FACTOR = env.float("METER_SPIKE_FACTOR", default=1.5)
+# Billing (billing.services.billing_run): hold thresholds and the due date.
+BILL_HOLD_ESTIMATED_SHARE = env.float("BILL_HOLD_ESTIMATED_SHARE", default=0.2)
+BILL_HOLD_USAGE_FACTOR = env.float("BILL_HOLD_USAGE_FACTOR", default=3.0)
+BILL_DUE_DAYS = env.int("BILL_DUE_DAYS", default=15)
 INGEST_CHUNK_ROWS = env.int("INGEST_CHUNK_ROWS", default=200_000)
 INGEST_STALE_MINUTES = env.int("INGEST_STALE_MINUTES", default=30)
 REGISTER_TOU_TOLERANCE_KWH = env.float("REGISTER_TOU_TOLERANCE_KWH", default=0.1)
