@@ -9,6 +9,7 @@ from tempfile import NamedTemporaryFile
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -35,6 +36,7 @@ from billing.models import (
     TouCalendar,
     TouWindow,
 )
+from billing.services.bill_pdf import pdf_filename, render_bill_pdf
 from billing.services.bill_review import release_bill, void_and_rebill
 from billing.services.ingest import BatchInputError, create_batch, enqueue_batch
 from billing.services.ingest.recovery import retry_batch
@@ -424,6 +426,10 @@ class BillAdmin(ReadOnlyAdmin):
     def has_view_permission(self, request, obj=None) -> bool:
         return request.user.has_perm("billing.view_bill")
 
+    @admin.display(description="PDF")
+    def pdf_link(self, obj: Bill) -> str:
+        return format_html('<a href="{}">PDF</a>', reverse("admin:billing_bill_pdf", args=[obj.pk]))
+
     @admin.display(description=_("why held"))
     def hold_summary(self, obj: Bill) -> str:
         return "; ".join(reason["message"] for reason in obj.hold_reasons)
@@ -439,8 +445,17 @@ class BillAdmin(ReadOnlyAdmin):
     def get_urls(self):
         return [
             path("<int:bill_id>/rebill/", self.admin_site.admin_view(self.rebill_view), name="billing_bill_rebill"),
+            path("<int:bill_id>/pdf/", self.admin_site.admin_view(self.pdf_view), name="billing_bill_pdf"),
             *super().get_urls(),
         ]
+
+    def pdf_view(self, request, bill_id: int):
+        if not request.user.has_perm("billing.view_bill"):
+            raise PermissionDenied
+        bill = get_object_or_404(Bill.objects.select_related("account__customer", "tariff"), pk=bill_id)
+        response = HttpResponse(render_bill_pdf(bill=bill), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{pdf_filename(bill=bill)}"'
+        return response
 
     def rebill_view(self, request, bill_id: int):
         bill = get_object_or_404(Bill, pk=bill_id)
