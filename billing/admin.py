@@ -25,8 +25,11 @@ from billing.models import (
     BillRead,
     IngestBatch,
     IntervalReading,
+    LedgerEntry,
     Meter,
     MeterDayCompleteness,
+    Payment,
+    PaymentAllocation,
     ReadingEdit,
     RegisterRead,
     RejectedRow,
@@ -40,6 +43,7 @@ from billing.services.bill_pdf import pdf_filename, render_bill_pdf
 from billing.services.bill_review import release_bill, void_and_rebill
 from billing.services.ingest import BatchInputError, create_batch, enqueue_batch
 from billing.services.ingest.recovery import retry_batch
+from billing.services.payments import reconcile_payment
 from billing.services.readings import edit_interval_reading
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
@@ -484,3 +488,43 @@ class BillAdmin(ReadOnlyAdmin):
             "bill": bill,
         }
         return TemplateResponse(request, "admin/billing/bill/rebill.html", context)
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin):
+    list_display = ["occurred_on", "account", "kind", "amount", "description", "bill", "payment"]
+    list_filter = ["kind", "occurred_on"]
+    search_fields = ["account__number", "posting_key"]
+    list_select_related = ["account", "bill", "payment"]
+    date_hierarchy = "occurred_on"
+
+
+class PaymentAllocationInline(admin.TabularInline):
+    model = PaymentAllocation
+    fields = ["bill", "amount"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = ["order_no", "account", "amount", "channel", "status", "gateway_txn_id", "created_at", "settled_at"]
+    list_filter = ["status", "channel", "created_at"]
+    search_fields = ["order_no", "gateway_txn_id", "account__number", "reference"]
+    list_select_related = ["account"]
+    inlines = [PaymentAllocationInline]
+    actions = ["reconcile_selected"]
+
+    @admin.action(description=_("Ask the gateway and settle selected pending/unknown payments"))
+    def reconcile_selected(self, request, queryset):
+        if not request.user.has_perm("billing.change_payment"):
+            raise PermissionDenied
+        settled = [
+            reconcile_payment(payment=p, as_of=timezone.now())
+            for p in queryset.filter(status__in=["pending", "unknown"])
+        ]
+        messages.info(request, _("%(count)d payment(s) checked with the gateway.") % {"count": len(settled)})

@@ -55,3 +55,22 @@ def run_billing_task(*, run_id: int) -> dict:
         "existing": result.existing,
         "skipped": result.skipped,
     }
+
+
+@shared_task(name="billing.deliver_sandbox_notification", autoretry_for=(OperationalError,), max_retries=5)
+def deliver_sandbox_notification_task(*, order_no: str) -> dict:
+    """The sandbox gateway's asynchronous notification to our callback service."""
+    from billing.models import SandboxTransaction
+    from billing.services.gateways import get_gateway
+    from billing.services.payments import handle_gateway_callback
+
+    txn = SandboxTransaction.objects.get(order_no=order_no)
+    outcome = handle_gateway_callback(params=get_gateway().signed_notification(transaction=txn), as_of=timezone.now())
+    return {"accepted": outcome.accepted, "posted": outcome.posted, "reason": outcome.reason}
+
+
+@shared_task(name="billing.reconcile_payments")
+def reconcile_payments_task() -> list[int]:
+    from billing.services.payments import reconcile_payments
+
+    return reconcile_payments(as_of=timezone.now(), older_than=dt.timedelta(minutes=15))

@@ -16,6 +16,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("usage/", include("billing.urls")),
+    path("payments/", include("billing.payment_urls")),
     path("", include("customers.urls")),
 ]
 

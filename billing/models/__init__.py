@@ -1,5 +1,6 @@
 from .bills import Bill, BillingRun, BillingRunChunk, BillLine, BillRead, TariffAssignment
 from .ingest import IngestBatch, IngestChunk, RejectedRow
+from .ledger import IdempotencyRecord, LedgerEntry, Payment, PaymentAllocation, SandboxTransaction
 from .meters import Meter
 from .readings import IntervalReading, MeterDayCompleteness, Quality, ReadingEdit, RegisterRead
 from .tariffs import Tariff, TariffVersion, TouCalendar, TouPeriod, TouWindow
@@ -10,15 +11,20 @@ __all__ = [
     "BillRead",
     "BillingRun",
     "BillingRunChunk",
+    "IdempotencyRecord",
     "IngestBatch",
     "IngestChunk",
     "IntervalReading",
+    "LedgerEntry",
     "Meter",
     "MeterDayCompleteness",
+    "Payment",
+    "PaymentAllocation",
     "Quality",
     "ReadingEdit",
     "RegisterRead",
     "RejectedRow",
+    "SandboxTransaction",
     "Tariff",
     "TariffAssignment",
     "TariffVersion",

@@ -40,6 +40,7 @@ from billing.models import (
     TariffAssignment,
     TariffVersion,
 )
+from billing.services.ledger import post_bill_charge
 from billing.services.tariffs.calendars import kwh_by_period
 from billing.services.tariffs.engine import QuoteError, QuoteInput
 from billing.services.tariffs.quotes import TariffQuote, load_versions, quote_on_versions, version_calendar
@@ -448,6 +449,8 @@ def save_draft(*, draft: BillDraft, run: BillingRun) -> Bill:
             )
             for i, line in enumerate(draft.quote.lines, start=1)
         )
+    if bill.status == Bill.Status.ISSUED:
+        post_bill_charge(bill=bill, on=run.as_of.astimezone(SHANGHAI).date())
     BillRead.objects.bulk_create(
         BillRead(
             bill=bill,

@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("customers.api.urls")),
     path("", include("billing.api.urls")),
     path("", include("billing.api.tariff_urls")),
+    path("", include("billing.api.payment_urls")),
 ]

@@ -157,6 +157,12 @@ METER_SPIKE_FACTOR = env.float("METER_SPIKE_FACTOR", default=1.5)
 BILL_HOLD_ESTIMATED_SHARE = env.float("BILL_HOLD_ESTIMATED_SHARE", default=0.2)
 BILL_HOLD_USAGE_FACTOR = env.float("BILL_HOLD_USAGE_FACTOR", default=3.0)
 BILL_DUE_DAYS = env.int("BILL_DUE_DAYS", default=15)
+# Payments: the gateway behind the business hall's "pay now" (the sandbox behaves like a real one:
+# signed asynchronous notifications, repeated, before or after the customer returns).
+PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="billing.services.gateways.SandboxGateway")
+PAYMENT_MERCHANT_ID = env.str("PAYMENT_MERCHANT_ID", default="MP-SANDBOX-0001")
+PAYMENT_GATEWAY_SECRET = env.str("PAYMENT_GATEWAY_SECRET", default="")
+PAYMENT_SANDBOX_NOTIFY_TIMES = env.int("PAYMENT_SANDBOX_NOTIFY_TIMES", default=3)
 INGEST_CHUNK_ROWS = env.int("INGEST_CHUNK_ROWS", default=200_000)
 INGEST_STALE_MINUTES = env.int("INGEST_STALE_MINUTES", default=30)
 REGISTER_TOU_TOLERANCE_KWH = env.float("REGISTER_TOU_TOLERANCE_KWH", default=0.1)
@@ -210,6 +216,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "billing.ensure_interval_partitions",
         "schedule": 24 * 3600,
         "options": {"queue": "ingest"},
+    },
+    "billing.reconcile_payments": {
+        "task": "billing.reconcile_payments",
+        "schedule": 5 * 60,
+        "options": {"queue": "billing"},
     },
     "billing.requeue_stale_batches": {
         "task": "billing.requeue_stale_batches",

@@ -7,7 +7,7 @@ from .base import env
 
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY")
-for _required in ("DATABASE_URL", "REDIS_URL", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY"):
+for _required in ("DATABASE_URL", "REDIS_URL", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY", "PAYMENT_GATEWAY_SECRET"):
     if not env.str(_required, default=""):
         raise ImproperlyConfigured(f"{_required} must be set in production")
 

@@ -1,0 +1,123 @@
+"""POST /api/v1/payments for integrators (counter payments, bank collections), with a mandatory
+``Idempotency-Key`` header; GET lists payments the caller may see."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.response import Response
+
+from billing.models import Payment
+from billing.services.idempotency import (
+    IdempotencyInFlight,
+    IdempotencyMismatch,
+    StoredResponse,
+    claim_key,
+    complete_key,
+    release_key,
+    request_fingerprint,
+)
+from billing.services.ledger import balance
+from billing.services.payments import record_counter_payment
+from customers.access import accounts_visible_to
+from marketing_portal.api.permissions import ModelPermissionsWithView
+
+
+class Conflict(APIException):
+    status_code = 409
+    default_code = "idempotency_in_flight"
+
+
+class Unprocessable(APIException):
+    status_code = 422
+    default_code = "idempotency_key_reused"
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    account_number = serializers.CharField(source="account.number", read_only=True)
+
+    class Meta:
+        model = Payment
+        fields = ["order_no", "account_number", "amount", "channel", "status", "reference", "created_at", "settled_at"]
+
+
+class PaymentCreateSerializer(serializers.Serializer):
+    account_number = serializers.CharField(max_length=10)
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
+    channel = serializers.ChoiceField(choices=[Payment.Channel.COUNTER, Payment.Channel.BANK])
+    reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=True,
+    description="Unique per payment attempt; retries reuse it.",
+)
+
+
+class PaymentViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = PaymentSerializer
+    permission_classes = [ModelPermissionsWithView]
+    queryset = Payment.objects.none()  # for the permission class's model lookup
+    filterset_fields = ["status", "channel"]
+
+    def get_queryset(self):
+        return Payment.objects.filter(account__in=accounts_visible_to(user=self.request.user)).select_related("account")
+
+    @extend_schema(parameters=[IDEMPOTENCY_HEADER], request=PaymentCreateSerializer, responses={201: PaymentSerializer})
+    def create(self, request, *args, **kwargs):
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if not key or len(key) > 100:
+            raise ValidationError({"Idempotency-Key": ["This header is required (at most 100 characters)."]})
+        fingerprint = request_fingerprint(
+            method="POST", path=request.path, body=request.data if isinstance(request.data, dict) else {}
+        )
+        try:
+            claimed = claim_key(user=request.user, key=key, fingerprint=fingerprint, as_of=timezone.now())
+        except IdempotencyMismatch as exc:
+            raise Unprocessable(str(exc)) from exc
+        except IdempotencyInFlight as exc:
+            raise Conflict(str(exc)) from exc
+        if isinstance(claimed, StoredResponse):
+            return Response(claimed.body, status=claimed.status, headers={"Idempotent-Replayed": "true"})
+        try:
+            # The payment and the stored response commit together: a retry after a crash either
+            # finds the completed key or re-claims an abandoned one, never a half-done payment.
+            with transaction.atomic():
+                status_code, body = self._create_payment(request)
+                complete_key(record=claimed, status=status_code, body=body)
+        except ValidationError as exc:
+            complete_key(
+                record=claimed, status=400, body={"error": {"status": 400, "code": "invalid", "fields": exc.detail}}
+            )
+            raise
+        except Exception:
+            release_key(record=claimed)
+            raise
+        return Response(body, status=status_code)
+
+    def _create_payment(self, request) -> tuple[int, dict]:
+        payload = PaymentCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        account = accounts_visible_to(user=request.user).filter(number=data["account_number"]).first()
+        if account is None:
+            raise ValidationError({"account_number": ["No such account, or not one you may post payments to."]})
+        with transaction.atomic():
+            payment = record_counter_payment(
+                user=request.user,
+                account=account,
+                amount=data["amount"],
+                channel=data["channel"],
+                reference=data["reference"],
+                as_of=timezone.now(),
+            )
+        body = {**PaymentSerializer(payment).data, "balance": str(balance(account=account))}
+        return status.HTTP_201_CREATED, body

@@ -1,0 +1,46 @@
+"""Payment gateway endpoints: the asynchronous notification (server to server) and the sandbox
+gateway's own pay page. Thin: one service call each."""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+
+from billing.models import SandboxTransaction
+from billing.services.payments import handle_gateway_callback, sandbox_finish_checkout
+
+
+@csrf_exempt  # the gateway cannot send our CSRF token; the signature authenticates it instead
+def gateway_notify(request, gateway: str):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if request.content_type == "application/json":
+        try:
+            params = json.loads(request.body or b"{}")
+        except ValueError:
+            return HttpResponse("fail", status=400, content_type="text/plain")
+    else:
+        params = request.POST.dict()
+    if not isinstance(params, dict):
+        return HttpResponse("fail", status=400, content_type="text/plain")
+    outcome = handle_gateway_callback(params={k: str(v) for k, v in params.items()}, as_of=timezone.now())
+    # "success" only after our transaction committed; anything else makes the gateway retry or alert.
+    return HttpResponse(
+        "success" if outcome.accepted else "fail", status=200 if outcome.accepted else 400, content_type="text/plain"
+    )
+
+
+def sandbox_checkout(request, order_no: str):
+    """The sandbox gateway's page: shows the order and lets the tester pay or fail it."""
+    if not settings.PAYMENT_GATEWAY.endswith("SandboxGateway"):
+        raise Http404
+    txn = get_object_or_404(SandboxTransaction, order_no=order_no)
+    if request.method == "POST":
+        sandbox_finish_checkout(order_no=order_no, succeed=request.POST.get("outcome") == "pay")
+        return redirect(f"{txn.return_url}?order_no={order_no}")
+    return render(request, "billing/sandbox_checkout.html", {"txn": txn})

@@ -1,0 +1,126 @@
+"""Payments: online through a gateway (signed, repeated, asynchronous notifications), and counter /
+bank payments posted by integrators. A payment is posted to the ledger exactly once, under a row
+lock, and success is answered only after the transaction commits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+
+from billing.models import Payment, SandboxTransaction
+from billing.services.gateways import InvalidNotification, get_gateway
+from billing.services.ledger import settle_payment
+from customers.models import Account
+
+
+@dataclass(frozen=True)
+class CallbackOutcome:
+    accepted: bool  # answer the gateway "success" (it stops notifying) or "fail"
+    posted: bool  # this notification changed our books
+    reason: str
+
+
+def new_order_no(*, as_of: dt.datetime) -> str:
+    return f"MP{as_of:%Y%m%d%H%M%S}{secrets.token_hex(4).upper()}"
+
+
+@transaction.atomic
+def start_online_payment(
+    *, user, account: Account, amount: Decimal, return_url: str, as_of: dt.datetime
+) -> tuple[Payment, str]:
+    """A PENDING payment and the gateway page to send the customer to."""
+    if amount <= 0:
+        raise ValueError("amount must be positive")
+    payment = Payment.objects.create(
+        account=account,
+        amount=amount,
+        channel=Payment.Channel.ONLINE,
+        order_no=new_order_no(as_of=as_of),
+        created_by=user,
+    )
+    redirect_url = get_gateway().create_checkout(order_no=payment.order_no, amount=amount, return_url=return_url)
+    return payment, redirect_url
+
+
+def handle_gateway_callback(*, params: dict[str, str], as_of: dt.datetime) -> CallbackOutcome:
+    """Verify the signature first, then merchant, order number and amount against ours; then post
+    under the payment's row lock. Replays after success post nothing and are still acknowledged."""
+    gateway = get_gateway()
+    try:
+        notice = gateway.verify(params=params)
+    except InvalidNotification as exc:
+        return CallbackOutcome(accepted=False, posted=False, reason=str(exc))
+    if notice.merchant_id != settings.PAYMENT_MERCHANT_ID:
+        return CallbackOutcome(accepted=False, posted=False, reason="another merchant's notification")
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().filter(order_no=notice.order_no).first()
+        if payment is None:
+            return CallbackOutcome(accepted=False, posted=False, reason="unknown order")
+        if notice.amount != payment.amount:
+            return CallbackOutcome(accepted=False, posted=False, reason="amount differs from the order")
+        if notice.status == "failed":
+            if payment.status in (Payment.Status.PENDING, Payment.Status.UNKNOWN):
+                Payment.objects.filter(pk=payment.pk).update(status=Payment.Status.FAILED, settled_at=as_of)
+            return CallbackOutcome(accepted=True, posted=False, reason="payment failed at the gateway")
+        posted = settle_payment(payment=payment, gateway_txn_id=notice.txn_id, settled_at=as_of)
+    return CallbackOutcome(accepted=True, posted=posted, reason="posted" if posted else "already posted")
+
+
+@transaction.atomic
+def record_counter_payment(
+    *, user, account: Account, amount: Decimal, channel: str, reference: str, as_of: dt.datetime
+) -> Payment:
+    """A payment taken elsewhere (counter, bank collection), posted at once."""
+    payment = Payment.objects.create(
+        account=account,
+        amount=amount,
+        channel=channel,
+        reference=reference[:100],
+        order_no=new_order_no(as_of=as_of),
+        created_by=user,
+    )
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    settle_payment(payment=payment, gateway_txn_id=None, settled_at=as_of)
+    return payment
+
+
+def reconcile_payment(*, payment: Payment, as_of: dt.datetime) -> Payment:
+    """Settle a PENDING/UNKNOWN payment by asking the gateway — never by retrying the charge."""
+    status = get_gateway().query(order_no=payment.order_no)
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        if locked.status not in (Payment.Status.PENDING, Payment.Status.UNKNOWN):
+            return locked
+        if status == "paid":
+            txn = SandboxTransaction.objects.filter(order_no=locked.order_no).values_list("txn_id", flat=True).first()
+            settle_payment(payment=locked, gateway_txn_id=txn, settled_at=as_of)
+        elif status in ("failed", None):
+            Payment.objects.filter(pk=locked.pk).update(status=Payment.Status.FAILED, settled_at=as_of)
+    return Payment.objects.get(pk=payment.pk)
+
+
+def reconcile_payments(*, as_of: dt.datetime, older_than: dt.timedelta) -> list[int]:
+    stale = Payment.objects.filter(
+        status__in=[Payment.Status.PENDING, Payment.Status.UNKNOWN], created_at__lt=as_of - older_than
+    )
+    return [reconcile_payment(payment=p, as_of=as_of).pk for p in stale]
+
+
+def sandbox_finish_checkout(*, order_no: str, succeed: bool) -> SandboxTransaction:
+    """The sandbox's pay page: the customer pays (or fails); the gateway then notifies us, repeatedly."""
+    from billing.tasks import deliver_sandbox_notification_task
+
+    txn = SandboxTransaction.objects.get(order_no=order_no)
+    if txn.status == SandboxTransaction.Status.CREATED:
+        txn.status = SandboxTransaction.Status.PAID if succeed else SandboxTransaction.Status.FAILED
+        txn.save(update_fields=["status"])
+    for _ in range(settings.PAYMENT_SANDBOX_NOTIFY_TIMES):
+        transaction.on_commit(
+            lambda: deliver_sandbox_notification_task.apply_async(kwargs={"order_no": order_no}, queue="notify")
+        )
+    return txn
