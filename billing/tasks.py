@@ -74,3 +74,12 @@ def reconcile_payments_task() -> list[int]:
     from billing.services.payments import reconcile_payments
 
     return reconcile_payments(as_of=timezone.now(), older_than=dt.timedelta(minutes=15))
+
+
+@shared_task(name="billing.post_late_fees")
+def post_late_fees_task(*, day: str | None = None) -> int:
+    """Daily after midnight: yesterday's fees (a rerun or a catch-up for a given day posts nothing twice)."""
+    from billing.services.late_fees import post_late_fees
+
+    target = dt.date.fromisoformat(day) if day else timezone.localdate() - dt.timedelta(days=1)
+    return post_late_fees(day=target)

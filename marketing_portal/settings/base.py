@@ -7,6 +7,7 @@ The variables are documented in README.md ("Configuration reference"). ``local``
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -216,6 +217,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "billing.ensure_interval_partitions",
         "schedule": 24 * 3600,
         "options": {"queue": "ingest"},
+    },
+    "billing.post_late_fees": {
+        "task": "billing.post_late_fees",
+        "schedule": crontab(hour=0, minute=30),
+        "options": {"queue": "billing"},
     },
     "billing.reconcile_payments": {
         "task": "billing.reconcile_payments",
