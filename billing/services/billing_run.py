@@ -33,6 +33,7 @@ from billing.models import (
     BillLine,
     BillRead,
     IntervalReading,
+    LedgerEntry,
     Meter,
     Quality,
     RegisterRead,
@@ -410,12 +411,8 @@ def start_billing_run(
     return run
 
 
-def save_draft(*, draft: BillDraft, run: BillingRun) -> Bill:
-    revision = (
-        Bill.objects.filter(account=draft.account, period_start=draft.period_start).aggregate(r=Max("revision"))["r"]
-        or 0
-    ) + 1
-    bill = Bill.objects.create(
+def _bill_from_draft(*, draft: BillDraft, run: BillingRun, revision: int) -> Bill:
+    return Bill(
         account=draft.account,
         period_start=draft.period_start,
         period_end=draft.period_end,
@@ -435,23 +432,23 @@ def save_draft(*, draft: BillDraft, run: BillingRun) -> Bill:
         issued_at=None if draft.holds else run.as_of,
         run=run,
     )
-    if draft.quote:
-        BillLine.objects.bulk_create(
-            BillLine(
-                bill=bill,
-                position=i,
-                code=line.code,
-                description=line.description[:200],
-                quantity=line.quantity,
-                unit=line.unit,
-                rate=line.rate,
-                amount=line.amount,
-            )
-            for i, line in enumerate(draft.quote.lines, start=1)
+
+
+def _children(*, bill: Bill, draft: BillDraft, on: dt.date) -> tuple[list[BillLine], list[BillRead], list[LedgerEntry]]:
+    lines = [
+        BillLine(
+            bill=bill,
+            position=i,
+            code=line.code,
+            description=line.description[:200],
+            quantity=line.quantity,
+            unit=line.unit,
+            rate=line.rate,
+            amount=line.amount,
         )
-    if bill.status == Bill.Status.ISSUED:
-        post_bill_charge(bill=bill, on=run.as_of.astimezone(SHANGHAI).date())
-    BillRead.objects.bulk_create(
+        for i, line in enumerate(draft.quote.lines if draft.quote else [], start=1)
+    ]
+    reads = [
         BillRead(
             bill=bill,
             meter=r.meter,
@@ -464,8 +461,60 @@ def save_draft(*, draft: BillDraft, run: BillingRun) -> Bill:
             kwh=r.kwh,
         )
         for r in draft.reads
-    )
+    ]
+    charges = []
+    if bill.status == Bill.Status.ISSUED and bill.amount:
+        charges.append(
+            LedgerEntry(
+                account=bill.account,
+                kind=LedgerEntry.Kind.CHARGE,
+                amount=bill.amount,
+                description=f"电费 {bill.period_start:%Y-%m} bill r{bill.revision}",
+                posting_key=f"bill:{bill.pk}:charge",
+                occurred_on=on,
+                bill=bill,
+            )
+        )
+    return lines, reads, charges
+
+
+def save_draft(*, draft: BillDraft, run: BillingRun) -> Bill:
+    """Save one bill (staff rebills, and the fallback when a chunk's bulk insert meets a race)."""
+    revision = (
+        Bill.objects.filter(account=draft.account, period_start=draft.period_start).aggregate(r=Max("revision"))["r"]
+        or 0
+    ) + 1
+    bill = _bill_from_draft(draft=draft, run=run, revision=revision)
+    bill.save()
+    lines, reads, _ = _children(bill=bill, draft=draft, on=run.as_of.astimezone(SHANGHAI).date())
+    BillLine.objects.bulk_create(lines)
+    BillRead.objects.bulk_create(reads)
+    if bill.status == Bill.Status.ISSUED and bill.amount:
+        post_bill_charge(bill=bill, on=run.as_of.astimezone(SHANGHAI).date())
     return bill
+
+
+def _save_drafts_in_bulk(*, drafts: list[BillDraft], run: BillingRun) -> None:
+    """A chunk's bills, lines, reads and ledger charges in four INSERTs."""
+    revisions = dict(
+        Bill.objects.filter(account__in=[d.account for d in drafts], period_start=run.period_start)
+        .values_list("account_id")
+        .annotate(r=Max("revision"))
+    )
+    bills = Bill.objects.bulk_create(
+        [_bill_from_draft(draft=d, run=run, revision=revisions.get(d.account.pk, 0) + 1) for d in drafts],
+        batch_size=1000,
+    )
+    on = run.as_of.astimezone(SHANGHAI).date()
+    lines, reads, charges = [], [], []
+    for bill, draft in zip(bills, drafts, strict=True):
+        bill_lines, bill_reads, bill_charges = _children(bill=bill, draft=draft, on=on)
+        lines += bill_lines
+        reads += bill_reads
+        charges += bill_charges
+    BillLine.objects.bulk_create(lines, batch_size=5000)
+    BillRead.objects.bulk_create(reads, batch_size=5000)
+    LedgerEntry.objects.bulk_create(charges, batch_size=5000)
 
 
 def _process_chunk(*, chunk: BillingRunChunk, run: BillingRun) -> None:
@@ -482,26 +531,32 @@ def _process_chunk(*, chunk: BillingRunChunk, run: BillingRun) -> None:
     todo = [a for a in accounts if a.pk not in billed]
     chunk.existing = len(billed)
     context = BillingContext(accounts=todo, period_start=run.period_start, period_end=run.period_end)
-    used_versions: set[int] = set()
+    drafts: list[BillDraft] = []
     for account in todo:
         draft = compute_bill(account=account, context=context)
         if isinstance(draft, str):
             chunk.skipped += 1
             chunk.problems[account.number] = draft
-            continue
-        try:
-            with transaction.atomic():
-                save_draft(draft=draft, run=run)
-        except IntegrityError:
-            chunk.existing += 1  # another worker billed it first: still exactly one bill
-            continue
-        if draft.holds:
-            chunk.held += 1
         else:
-            chunk.issued += 1
-        if draft.quote:
-            used_versions |= {segment.version.pk for segment in draft.quote.segments}
+            drafts.append(draft)
+    try:
+        with transaction.atomic():
+            _save_drafts_in_bulk(drafts=drafts, run=run)
+        saved = drafts
+    except IntegrityError:
+        # Someone billed one of these accounts meanwhile (a staff rebill): fall back to one by one.
+        saved = []
+        for draft in drafts:
+            try:
+                with transaction.atomic():
+                    save_draft(draft=draft, run=run)
+                saved.append(draft)
+            except IntegrityError:
+                chunk.existing += 1  # still exactly one bill
+    chunk.held += sum(1 for d in saved if d.holds)
+    chunk.issued += sum(1 for d in saved if not d.holds)
     # A version that priced a bill is never edited again.
+    used_versions = {segment.version.pk for d in saved if d.quote for segment in d.quote.segments}
     TariffVersion.objects.filter(pk__in=used_versions, locked_at__isnull=True).update(locked_at=run.as_of)
     chunk.done = True
     chunk.save()
