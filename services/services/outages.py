@@ -1,0 +1,92 @@
+"""Outage notices: publishing one notifies every business-hall user bound to an affected account,
+once; restoring it notifies them again."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+
+from customers.models import Account, PortalBinding
+from security.models import AuditEvent
+from security.services.audit import record_event
+from services.models import OutageNotice
+from services.services.notifications import notify
+
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+
+
+def affected_accounts(*, notice: OutageNotice) -> QuerySet[Account]:
+    return Account.objects.filter(Q(area__in=notice.areas.all()) | Q(area__feeder__in=notice.feeders.all())).distinct()
+
+
+def affected_users(*, notice: OutageNotice):
+    from django.contrib.auth import get_user_model
+
+    user_ids = PortalBinding.objects.filter(account__in=affected_accounts(notice=notice)).values_list(
+        "user_id", flat=True
+    )
+    return get_user_model().objects.filter(pk__in=user_ids, is_active=True)
+
+
+def _when(notice: OutageNotice) -> str:
+    start, end = notice.starts_at.astimezone(SHANGHAI), notice.expected_end.astimezone(SHANGHAI)
+    return f"{start:%m月%d日 %H:%M} 至 {end:%m月%d日 %H:%M}"
+
+
+@transaction.atomic
+def publish_outage(*, actor, notice: OutageNotice, as_of: dt.datetime) -> int:
+    """Publish and notify; returns how many users were notified now (0 when already published)."""
+    if not actor.has_perm("services.change_outagenotice"):
+        raise PermissionDenied("You may not publish outage notices.")
+    notice = OutageNotice.objects.select_for_update().get(pk=notice.pk)
+    if notice.status not in (OutageNotice.Status.DRAFT, OutageNotice.Status.PUBLISHED):
+        raise ValidationError(f"A {notice.get_status_display()} notice cannot be published.")
+    if not notice.areas.exists() and not notice.feeders.exists():
+        raise ValidationError("Choose the affected feeders or transformer areas first.")
+    if notice.status == OutageNotice.Status.DRAFT:
+        OutageNotice.objects.filter(pk=notice.pk).update(status=OutageNotice.Status.PUBLISHED, published_at=as_of)
+        record_event(action=AuditEvent.Action.UPDATE, actor=actor, target=notice, details={"published": True})
+    label = "计划停电" if notice.kind == OutageNotice.Kind.PLANNED else "故障停电"
+    sent = notify(
+        users=affected_users(notice=notice),
+        kind="outage",
+        event_key=f"outage:{notice.pk}:published",
+        title=f"{label}通知：{notice.title}",
+        body=f"{_when(notice)}，原因：{notice.reason}。给您带来不便，敬请谅解。",
+        link="/",
+    )
+    return len(sent)
+
+
+@transaction.atomic
+def restore_outage(*, actor, notice: OutageNotice, as_of: dt.datetime) -> int:
+    if not actor.has_perm("services.change_outagenotice"):
+        raise PermissionDenied("You may not close outage notices.")
+    notice = OutageNotice.objects.select_for_update().get(pk=notice.pk)
+    if notice.status != OutageNotice.Status.PUBLISHED:
+        raise ValidationError("Only a published notice can be closed as restored.")
+    OutageNotice.objects.filter(pk=notice.pk).update(status=OutageNotice.Status.RESTORED, restored_at=as_of)
+    record_event(action=AuditEvent.Action.UPDATE, actor=actor, target=notice, details={"restored": True})
+    sent = notify(
+        users=affected_users(notice=notice),
+        kind="outage",
+        event_key=f"outage:{notice.pk}:restored",
+        title=f"恢复供电：{notice.title}",
+        body=f"已于 {as_of.astimezone(SHANGHAI):%m月%d日 %H:%M} 恢复供电。",
+        link="/",
+    )
+    return len(sent)
+
+
+def notices_for_user(*, user, as_of: dt.datetime) -> QuerySet[OutageNotice]:
+    """Current and upcoming published notices touching the user's bound accounts."""
+    accounts = Account.objects.filter(bindings__user=user)
+    return (
+        OutageNotice.objects.current_or_upcoming(as_of=as_of)
+        .filter(Q(areas__accounts__in=accounts) | Q(feeders__areas__accounts__in=accounts))
+        .distinct()
+        .order_by("starts_at")
+    )
