@@ -14,3 +14,14 @@ from services.services.notifications import deliver
 )
 def deliver_notification_task(*, delivery_id: int) -> str:
     return deliver(delivery_id=delivery_id).status
+
+
+@shared_task(name="services.send_billing_notices")
+def send_billing_notices_task() -> dict:
+    """Daily: reminders for bills due in three days, arrears notices for overdue ones."""
+    from django.utils import timezone
+
+    from services.services.billing_notices import send_arrears_notices, send_bill_reminders
+
+    now = timezone.now()
+    return {"reminders": send_bill_reminders(as_of=now), "arrears": send_arrears_notices(as_of=now)}

@@ -223,6 +223,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=0, minute=30),
         "options": {"queue": "billing"},
     },
+    "services.send_billing_notices": {
+        "task": "services.send_billing_notices",
+        "schedule": crontab(hour=9, minute=0),
+        "options": {"queue": "notify"},
+    },
     "billing.reconcile_payments": {
         "task": "billing.reconcile_payments",
         "schedule": 5 * 60,

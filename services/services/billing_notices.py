@@ -1,0 +1,61 @@
+"""Billing reminders before the due date and arrears notices after it, through the notification
+service (so preferences, channels, retries and "never twice per event" apply)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth import get_user_model
+
+from billing.models import Bill
+from billing.services.ledger import OPEN_BILL_STATUSES, outstanding
+from services.services.notifications import notify
+
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+
+
+def _users_of(bill: Bill):
+    return get_user_model().objects.filter(bindings__account=bill.account, is_active=True)
+
+
+def send_bill_reminders(*, as_of: dt.datetime, days_before: int = 3) -> int:
+    """Remind the users bound to each unpaid bill due in ``days_before`` days; returns notifications sent."""
+    due = as_of.astimezone(SHANGHAI).date() + dt.timedelta(days=days_before)
+    sent = 0
+    for bill in Bill.objects.filter(status__in=OPEN_BILL_STATUSES, due_date=due).select_related("account"):
+        amount = outstanding(bill=bill)
+        if amount <= 0:
+            continue
+        sent += len(
+            notify(
+                users=_users_of(bill),
+                kind="bill",
+                event_key=f"bill:{bill.pk}:reminder",
+                title="电费缴费提醒",
+                body=f"户号 {bill.account.number} {bill.period_start:%Y年%m月}电费 ¥{amount}，请于 {bill.due_date:%m月%d日} 前缴纳。",
+                link="/",
+            )
+        )
+    return sent
+
+
+def send_arrears_notices(*, as_of: dt.datetime) -> int:
+    """One arrears notice per overdue bill that is still not paid in full."""
+    today = as_of.astimezone(SHANGHAI).date()
+    sent = 0
+    for bill in Bill.objects.filter(status__in=OPEN_BILL_STATUSES, due_date__lt=today).select_related("account"):
+        amount = outstanding(bill=bill)
+        if amount <= 0:
+            continue
+        sent += len(
+            notify(
+                users=_users_of(bill),
+                kind="bill",
+                event_key=f"bill:{bill.pk}:overdue",
+                title="电费欠费通知",
+                body=f"户号 {bill.account.number} {bill.period_start:%Y年%m月}电费 ¥{amount} 已逾期（截止 {bill.due_date:%m月%d日}），"
+                "逾期每日加收电费违约金，请尽快缴纳。",
+                link="/",
+            )
+        )
+    return sent
