@@ -38,6 +38,14 @@ def customers_visible_to(*, user) -> QuerySet[Customer]:
     return Customer.objects.none()
 
 
+def current_account(*, user, selected_number: str | None) -> Account | None:
+    """The account the business hall's switcher has selected (its number kept in the session), if the
+    user may still reach it; otherwise their first bound account; None when they have none."""
+    accounts = accounts_visible_to(user=user).select_related("area").order_by("number")
+    selected = accounts.filter(number=selected_number).first() if selected_number else None
+    return selected or accounts.first()
+
+
 def access_account(*, user, account_number: str) -> Account:
     """Fetch an account by number if ``user`` may reach it; otherwise 404 (never 403: no probing)."""
     account = accounts_visible_to(user=user).select_related("customer", "area").filter(number=account_number).first()

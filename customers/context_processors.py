@@ -1,4 +1,4 @@
-from customers.access import accounts_visible_to, is_portal_customer
+from customers import access
 
 SESSION_KEY = "current_account"
 
@@ -6,9 +6,9 @@ SESSION_KEY = "current_account"
 def current_account(request) -> dict:
     """The business hall's account switcher: bound accounts and the selected one."""
     user = getattr(request, "user", None)
-    if user is None or not is_portal_customer(user):
+    if user is None or not access.is_portal_customer(user):
         return {}
-    accounts = list(accounts_visible_to(user=user).select_related("area"))
-    selected = request.session.get(SESSION_KEY)
-    current = next((a for a in accounts if a.number == selected), accounts[0] if accounts else None)
+    accounts = list(access.accounts_visible_to(user=user).select_related("area"))
+    # The same rule as every page that acts on "the current account" (billing's usage page, …).
+    current = access.current_account(user=user, selected_number=request.session.get(SESSION_KEY)) if accounts else None
     return {"bound_accounts": accounts, "current_account": current}
