@@ -1,4 +1,4 @@
-"""Business-hall pages of the billing app (usage now; bills and payments later)."""
+"""Business-hall pages of the billing app: usage, bills, payments."""
 
 from django.urls import path
 
@@ -7,5 +7,5 @@ from billing import views
 app_name = "billing_hall"
 
 urlpatterns = [
-    path("", views.usage, name="usage"),
+    path("usage/", views.usage, name="usage"),
 ]

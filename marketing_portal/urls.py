@@ -15,7 +15,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("usage/", include("billing.urls")),
+    path("", include("billing.urls")),
     path("payments/", include("billing.payment_urls")),
     path("", include("customers.urls")),
 ]
