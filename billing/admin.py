@@ -30,6 +30,7 @@ from billing.models import (
     MeterDayCompleteness,
     Payment,
     PaymentAllocation,
+    PrepaidAccount,
     ReadingEdit,
     RegisterRead,
     RejectedRow,
@@ -44,6 +45,7 @@ from billing.services.bill_review import release_bill, void_and_rebill
 from billing.services.ingest import BatchInputError, create_batch, enqueue_batch
 from billing.services.ingest.recovery import retry_batch
 from billing.services.payments import reconcile_payment
+from billing.services.prepaid import credit
 from billing.services.readings import edit_interval_reading
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
@@ -528,3 +530,14 @@ class PaymentAdmin(ReadOnlyAdmin):
             for p in queryset.filter(status__in=["pending", "unknown"])
         ]
         messages.info(request, _("%(count)d payment(s) checked with the gateway.") % {"count": len(settled)})
+
+
+@admin.register(PrepaidAccount)
+class PrepaidAccountAdmin(admin.ModelAdmin):
+    list_display = ["account", "low_balance_threshold", "credit_left", "created_at"]
+    search_fields = ["account__number"]
+    autocomplete_fields = ["account"]
+
+    @admin.display(description=_("credit (CNY)"))
+    def credit_left(self, obj: PrepaidAccount) -> str:
+        return f"{credit(account=obj.account):,.2f}"

@@ -18,10 +18,14 @@ def deliver_notification_task(*, delivery_id: int) -> str:
 
 @shared_task(name="services.send_billing_notices")
 def send_billing_notices_task() -> dict:
-    """Daily: reminders for bills due in three days, arrears notices for overdue ones."""
+    """Daily: reminders for bills due in three days, arrears notices, prepaid low-balance alerts."""
     from django.utils import timezone
 
-    from services.services.billing_notices import send_arrears_notices, send_bill_reminders
+    from services.services.billing_notices import send_arrears_notices, send_bill_reminders, send_low_balance_alerts
 
     now = timezone.now()
-    return {"reminders": send_bill_reminders(as_of=now), "arrears": send_arrears_notices(as_of=now)}
+    return {
+        "reminders": send_bill_reminders(as_of=now),
+        "arrears": send_arrears_notices(as_of=now),
+        "low_balance": send_low_balance_alerts(as_of=now),
+    }

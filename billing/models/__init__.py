@@ -1,6 +1,6 @@
 from .bills import Bill, BillingRun, BillingRunChunk, BillLine, BillRead, TariffAssignment
 from .ingest import IngestBatch, IngestChunk, RejectedRow
-from .ledger import IdempotencyRecord, LedgerEntry, Payment, PaymentAllocation, SandboxTransaction
+from .ledger import IdempotencyRecord, LedgerEntry, Payment, PaymentAllocation, PrepaidAccount, SandboxTransaction
 from .meters import Meter
 from .readings import IntervalReading, MeterDayCompleteness, Quality, ReadingEdit, RegisterRead
 from .tariffs import Tariff, TariffVersion, TouCalendar, TouPeriod, TouWindow
@@ -20,6 +20,7 @@ __all__ = [
     "MeterDayCompleteness",
     "Payment",
     "PaymentAllocation",
+    "PrepaidAccount",
     "Quality",
     "ReadingEdit",
     "RegisterRead",

@@ -139,3 +139,22 @@ class SandboxTransaction(models.Model):
 
     def __str__(self) -> str:
         return f"sandbox {self.order_no} {self.status}"
+
+
+class PrepaidAccount(models.Model):
+    """An account paid in advance (预付费): top-ups are payments that leave credit on the ledger, bills
+    draw it down, and the customer is alerted when the credit falls below their threshold."""
+
+    account = models.OneToOneField("customers.Account", on_delete=models.CASCADE, related_name="prepaid")
+    low_balance_threshold = models.DecimalField(_("alert below (CNY)"), max_digits=10, decimal_places=2, default=50)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("prepaid account")
+        verbose_name_plural = _("prepaid accounts")
+        constraints = [
+            models.CheckConstraint(condition=Q(low_balance_threshold__gte=0), name="prepaid_threshold_not_negative")
+        ]
+
+    def __str__(self) -> str:
+        return f"prepaid {self.account_id} (alert < {self.low_balance_threshold})"

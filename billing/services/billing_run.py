@@ -41,7 +41,7 @@ from billing.models import (
     TariffAssignment,
     TariffVersion,
 )
-from billing.services.ledger import post_bill_charge
+from billing.services.ledger import apply_unallocated_payments, post_bill_charge
 from billing.services.tariffs.calendars import kwh_by_period
 from billing.services.tariffs.engine import QuoteError, QuoteInput
 from billing.services.tariffs.quotes import TariffQuote, load_versions, quote_on_versions, version_calendar
@@ -553,6 +553,8 @@ def _process_chunk(*, chunk: BillingRunChunk, run: BillingRun) -> None:
                 saved.append(draft)
             except IntegrityError:
                 chunk.existing += 1  # still exactly one bill
+    # Credit already on the ledger (overpayments, prepaid top-ups) pays the new bills at once.
+    apply_unallocated_payments(account_ids=[d.account.pk for d in saved if not d.holds])
     chunk.held += sum(1 for d in saved if d.holds)
     chunk.issued += sum(1 for d in saved if not d.holds)
     # A version that priced a bill is never edited again.

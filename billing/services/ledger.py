@@ -109,3 +109,22 @@ def settle_payment(*, payment: Payment, gateway_txn_id: str | None, settled_at: 
     )  # fmt: skip
     allocate_payment(payment=payment)
     return True
+
+
+def apply_unallocated_payments(*, account_ids: list[int]) -> int:
+    """Pay newly issued bills from credit left by earlier payments (overpayments, prepaid top-ups);
+    returns how many payments were (partly) applied."""
+    from django.db.models import DecimalField, F, Value
+    from django.db.models.functions import Coalesce
+
+    with_credit = (
+        Payment.objects.filter(account_id__in=account_ids, status=Payment.Status.SUCCEEDED)
+        .annotate(allocated=Coalesce(Sum("allocations__amount"), Value(ZERO), output_field=DecimalField()))
+        .filter(allocated__lt=F("amount"))
+        .order_by("settled_at", "id")
+    )
+    applied = 0
+    for payment in with_credit:
+        if allocate_payment(payment=payment):
+            applied += 1
+    return applied

@@ -59,3 +59,23 @@ def send_arrears_notices(*, as_of: dt.datetime) -> int:
             )
         )
     return sent
+
+
+def send_low_balance_alerts(*, as_of: dt.datetime) -> int:
+    """At most one alert a day per prepaid account whose credit is below the customer's threshold."""
+    from billing.services.prepaid import low_balance_accounts
+
+    today = as_of.astimezone(SHANGHAI).date()
+    sent = 0
+    for prepaid, left in low_balance_accounts():
+        sent += len(
+            notify(
+                users=get_user_model().objects.filter(bindings__account=prepaid.account, is_active=True),
+                kind="bill",
+                event_key=f"prepaid:{prepaid.account_id}:low:{today.isoformat()}",
+                title="预付费余额不足",
+                body=f"户号 {prepaid.account.number} 余额 ¥{left}，低于您设置的 ¥{prepaid.low_balance_threshold}，请及时充值以免停电。",
+                link="/",
+            )
+        )
+    return sent
