@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class BillingConfig(AppConfig):
     name = "billing"
     verbose_name = "Billing"
+    # Called by customers' seed_demo after it has seeded customers and accounts (by dotted path:
+    # customers must not import billing).
+    demo_seeder = "billing.services.demo.seed_metering_demo"

@@ -10,6 +10,10 @@ A gap is a run of missing intervals between two stored readings of the same mete
 Estimates are written with quality ESTIMATED and never overwrite anything (ON CONFLICT DO NOTHING);
 actual data arriving later replaces them through the normal merge. Gaps at the ends of a series are
 not estimated: there is nothing to bound them yet, and completeness reports them as missing.
+
+After a batch, :func:`meters_with_possible_gaps` narrows the search to the meters whose new readings
+have a hole or do not join up with their stored neighbours; a full day of fresh 15-minute data for a
+hundred thousand meters then costs two index probes per meter instead of a window over every row.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
+import pandas as pd
 from django.db import connection
 
 from billing.models import IntervalReading, Meter, Quality
@@ -29,6 +34,17 @@ HISTORY_DAYS = 28
 SIMILAR_DAYS = 4
 KWH_STEP = Decimal("0.0001")
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+PROBE_BATCH = 2000
+# The stored readings right before and after each meter's run of new readings, within the window.
+PG_NEIGHBOURS = """
+SELECT c.meter_id,
+    (SELECT max(r.interval_start) FROM billing_intervalreading r
+     WHERE r.meter_id = c.meter_id AND r.interval_start >= %(start)s AND r.interval_start < c.first_start),
+    (SELECT min(r.interval_start) FROM billing_intervalreading r
+     WHERE r.meter_id = c.meter_id AND r.interval_start > c.last_start AND r.interval_start < %(end)s)
+FROM unnest(%(meter_ids)s::bigint[], %(firsts)s::timestamptz[], %(lasts)s::timestamptz[])
+    AS c(meter_id, first_start, last_start)
+"""
 
 
 def _find_gaps(
@@ -138,3 +154,48 @@ def estimate_gaps(*, meter_ids: Iterable[int], start: dt.datetime, end: dt.datet
     ]
     created = IntervalReading.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
     return len(created)
+
+
+def meters_with_possible_gaps(*, coverage: pd.DataFrame, start: dt.datetime, end: dt.datetime) -> list[int]:
+    """The meters :func:`estimate_gaps` has to search after a batch wrote the readings described by
+    ``coverage``: one row per chunk and meter with ``meter_id``, ``first`` and ``last`` (UTC epoch
+    seconds of its first and last valid reading in that chunk), ``count`` and ``step`` (the meter's
+    interval in seconds).
+
+    A meter is left out only when the batch's readings of it form one unbroken run and the stored
+    readings next to that run within [start, end) touch it, so no gap can border on or lie inside
+    what the batch wrote. A hole in the batch's own readings (which stored data may or may not
+    fill) or a stored neighbour further away sends the meter to the full search. On SQLite, the
+    small embedded database, every meter goes there."""
+    meter_ids = sorted({int(m) for m in coverage["meter_id"]})
+    if connection.vendor != "postgresql" or not meter_ids:
+        return meter_ids
+    runs = coverage.sort_values(["meter_id", "first"], kind="stable").reset_index(drop=True)
+    unbroken = (runs["last"] - runs["first"]) // runs["step"] + 1 == runs["count"]
+    reach = runs.groupby("meter_id")["last"].cummax()
+    previous_reach = reach.groupby(runs["meter_id"]).shift()
+    joined = previous_reach.isna() | (runs["first"] <= previous_reach + runs["step"])
+    whole = (unbroken & joined).groupby(runs["meter_id"]).all()
+    candidates = {int(m) for m in whole.index[~whole.to_numpy()]}
+    spans = runs.groupby("meter_id").agg(first=("first", "min"), last=("last", "max"), step=("step", "first"))
+    spans = spans[whole]
+    for offset in range(0, len(spans), PROBE_BATCH):
+        part = spans.iloc[offset : offset + PROBE_BATCH]
+        params = {
+            "meter_ids": [int(m) for m in part.index],
+            "firsts": [dt.datetime.fromtimestamp(v, tz=dt.UTC) for v in part["first"].tolist()],
+            "lasts": [dt.datetime.fromtimestamp(v, tz=dt.UTC) for v in part["last"].tolist()],
+            "start": start,
+            "end": end,
+        }
+        with connection.cursor() as cursor:
+            cursor.execute(PG_NEIGHBOURS, params)
+            neighbours = cursor.fetchall()
+        for (meter_id, before, after), first, last, step in zip(
+            neighbours, part["first"].tolist(), part["last"].tolist(), part["step"].tolist(), strict=True
+        ):
+            if (before is not None and before.timestamp() < first - step) or (
+                after is not None and after.timestamp() > last + step
+            ):
+                candidates.add(meter_id)
+    return sorted(candidates)

@@ -20,10 +20,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from faker import Faker
 from tqdm import tqdm
 
@@ -910,3 +912,20 @@ def seed_demo(
     """Generate and store the demo dataset in one transaction."""
     dataset = generate_demo_dataset(customers=customers, seed=seed, as_of=as_of)
     return write_demo_dataset(dataset=dataset, batch_size=batch_size, progress=progress)
+
+
+def run_app_demo_seeders(
+    *, seed: int, as_of: dt.date, customers: int, curves: int | None = None, progress: bool = False
+) -> list[str]:
+    """Let the apps above this one add their demo data, in INSTALLED_APPS order: an AppConfig may
+    name a seeder function in ``demo_seeder`` (a dotted path, so customers never imports them). It
+    is called with these keyword arguments after the customers, accounts and grid exist; what it
+    returns is printed."""
+    summaries = []
+    for config in apps.get_app_configs():
+        path = getattr(config, "demo_seeder", None)
+        if path:
+            seeder = import_string(path)
+            result = seeder(seed=seed, as_of=as_of, customers=customers, curves=curves, progress=progress)
+            summaries.append(str(result))
+    return summaries

@@ -164,7 +164,8 @@ PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="billing.services.gateways.
 PAYMENT_MERCHANT_ID = env.str("PAYMENT_MERCHANT_ID", default="MP-SANDBOX-0001")
 PAYMENT_GATEWAY_SECRET = env.str("PAYMENT_GATEWAY_SECRET", default="")
 PAYMENT_SANDBOX_NOTIFY_TIMES = env.int("PAYMENT_SANDBOX_NOTIFY_TIMES", default=3)
-INGEST_CHUNK_ROWS = env.int("INGEST_CHUNK_ROWS", default=200_000)
+# 100,000: measured fastest and lowest-memory on 2 cores (docs/benchmarks.md).
+INGEST_CHUNK_ROWS = env.int("INGEST_CHUNK_ROWS", default=100_000)
 INGEST_STALE_MINUTES = env.int("INGEST_STALE_MINUTES", default=30)
 REGISTER_TOU_TOLERANCE_KWH = env.float("REGISTER_TOU_TOLERANCE_KWH", default=0.1)
 

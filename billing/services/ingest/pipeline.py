@@ -1,5 +1,9 @@
 """Meter-data batches: store the upload, then process it chunk by chunk.
 
+Speed: a background thread reads and parses the next chunk (numpy on the file's bytes, no database)
+while this thread checks the current one against the meters and writes it; at most two chunks are
+alive at a time, which bounds the memory whatever the file's size.
+
 Crash safety: every chunk commits its readings, its rejected rows and its IngestChunk counts in one
 transaction. A worker killed mid-batch leaves whole chunks or nothing of a chunk; the retried task
 skips committed chunks (chunk boundaries are fixed line counts, so they are the same chunks) and the
@@ -12,11 +16,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import queue
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
@@ -24,15 +32,25 @@ from django.utils import timezone
 
 from billing.models import IngestBatch, IngestChunk, RejectedRow
 from billing.services.completeness import refresh_completeness
-from billing.services.estimation import estimate_gaps
+from billing.services.estimation import estimate_gaps, meters_with_possible_gaps
 from billing.services.ingest import layouts
-from billing.services.ingest.validate import MeterDirectory, ValidatedChunk, ValidationSettings, validate_chunk
+from billing.services.ingest.validate import (
+    MeterDirectory,
+    ParsedChunk,
+    ValidatedChunk,
+    ValidationSettings,
+    check_chunk,
+    parse_chunk,
+)
 from billing.services.ingest.writers import merge_interval_rows, merge_register_rows
 from billing.services.partitions import ensure_interval_partitions
 
 DEFAULT_CHUNK_ROWS = 200_000
+PARSE_AHEAD = 1
+_DONE = object()
 COUNTERS = ("received", "inserted", "updated", "unchanged", "duplicates", "rejected")
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+LOCAL_OFFSET_S = 8 * 3600
 
 
 class BatchInputError(ValueError):
@@ -121,8 +139,9 @@ def _write_chunk(*, batch: IngestBatch, kind: str, validated: ValidatedChunk, se
     started = time.perf_counter()
     if kind == layouts.INTERVAL and not validated.valid.empty:
         # Partition DDL commits on its own, before the chunk's transaction.
-        months = validated.valid["ts"].dt.tz_convert("Asia/Shanghai").dt.tz_localize(None).dt.to_period("M").unique()
-        ensure_interval_partitions(months=[p.to_timestamp().date() for p in months])
+        local = (validated.valid["epoch"].to_numpy() + LOCAL_OFFSET_S).astype("datetime64[s]")
+        months = np.unique(local.astype("datetime64[M]")).astype("datetime64[D]").tolist()
+        ensure_interval_partitions(months=months)
     with transaction.atomic():
         merge = merge_interval_rows if kind == layouts.INTERVAL else merge_register_rows
         counts = merge(valid=validated.valid, batch_id=batch.pk)
@@ -152,14 +171,21 @@ def _write_chunk(*, batch: IngestBatch, kind: str, validated: ValidatedChunk, se
         )
 
 
-def _finish(*, batch: IngestBatch, kind: str, meter_days: set[tuple[int, dt.date]]) -> None:
+def _finish(
+    *,
+    batch: IngestBatch,
+    kind: str,
+    meter_days: set[tuple[int, dt.date]],
+    coverage: list[pd.DataFrame],
+) -> None:
     if kind == layouts.INTERVAL and meter_days:
         if not batch.estimation_done:
             days = [d for _, d in meter_days]
             start = dt.datetime.combine(min(days) - dt.timedelta(days=1), dt.time(), tzinfo=SHANGHAI)
             end = dt.datetime.combine(max(days) + dt.timedelta(days=2), dt.time(), tzinfo=SHANGHAI)
             with transaction.atomic():
-                estimated = estimate_gaps(meter_ids={m for m, _ in meter_days}, start=start, end=end, batch_id=batch.pk)
+                meter_ids = meters_with_possible_gaps(coverage=pd.concat(coverage), start=start, end=end)
+                estimated = estimate_gaps(meter_ids=meter_ids, start=start, end=end, batch_id=batch.pk)
                 IngestBatch.objects.filter(pk=batch.pk).update(estimated=estimated, estimation_done=True)
         refresh_completeness(meter_days=meter_days, as_of=batch.as_of)
     totals = batch.chunks.aggregate(**{name: Sum(name) for name in COUNTERS})
@@ -201,19 +227,77 @@ def process_batch(
     )
     meters = MeterDirectory()
     meter_days: set[tuple[int, dt.date]] = set()
-    for chunk in chunks:
+    coverage: list[pd.DataFrame] = []
+    # Parsing (pure CPU, no database) runs one chunk ahead in a thread while this one waits on the
+    # database with the previous chunk; the meter rules and every write stay on this connection.
+    for holder in _parsed_ahead(chunks, layout=layout):
+        parsed, seconds_parsing = holder.pop()
         started = time.perf_counter()
-        validated = validate_chunk(chunk=chunk, layout=layout, meters=meters, settings=vee)
+        validated = check_chunk(parsed=parsed, layout=layout, meters=meters, settings=vee)
+        index = parsed.index
+        del parsed  # the parsed chunk is the larger object: let it go before writing
         meter_days |= validated.meter_days
-        if chunk.index not in committed:
+        if validated.coverage is not None:
+            coverage.append(validated.coverage)
+        if index not in committed:
             _write_chunk(
-                batch=batch, kind=layout.kind, validated=validated, seconds_parsing=time.perf_counter() - started
+                batch=batch,
+                kind=layout.kind,
+                validated=validated,
+                seconds_parsing=seconds_parsing + time.perf_counter() - started,
             )
         if on_chunk is not None:
             on_chunk(validated)
     batch.refresh_from_db()
-    _finish(batch=batch, kind=layout.kind, meter_days=meter_days)
+    _finish(batch=batch, kind=layout.kind, meter_days=meter_days, coverage=coverage)
     return IngestBatch.objects.get(pk=batch.pk)
+
+
+def _parsed_ahead(
+    chunks: Iterator[layouts.RawChunk], *, layout: layouts.Layout
+) -> Iterator[list[tuple[ParsedChunk, float]]]:
+    """Read and parse the chunks in a background thread, one chunk ahead of the consumer: at most
+    two chunks are alive at a time (memory stays bounded). Each item comes in a one-element list
+    for the consumer to pop, so this generator keeps no reference to a chunk being written.
+    Exceptions surface here, in order."""
+    results: queue.Queue = queue.Queue()
+    slots = threading.Semaphore(PARSE_AHEAD + 1)
+    stop = threading.Event()
+
+    def take_slot() -> bool:
+        while not stop.is_set():  # the consumer may have given up (an error while writing)
+            if slots.acquire(timeout=0.1):
+                return True
+        return False
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                started = time.perf_counter()
+                parsed = parse_chunk(chunk=chunk, layout=layout)
+                del chunk
+                results.put((parsed, time.perf_counter() - started))
+                del parsed
+                if not take_slot():
+                    return
+            results.put(_DONE)
+        except BaseException as exc:  # handed over to the consumer
+            results.put(exc)
+
+    take_slot()
+    worker = threading.Thread(target=produce, name="ingest-parse", daemon=True)
+    worker.start()
+    try:
+        while (item := results.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            holder = [item]
+            del item
+            yield holder
+            slots.release()
+    finally:
+        stop.set()
+        worker.join()
 
 
 def enqueue_batch(*, batch: IngestBatch) -> None:

@@ -7,6 +7,7 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 from django.utils import timezone
 
 from customers.services import demo
@@ -26,6 +27,14 @@ class Command(BaseCommand):
             type=dt.date.fromisoformat,
             default=None,
             help="reference date for account and interaction dates (default: today)",
+        )
+        parser.add_argument(
+            "--curves",
+            type=int,
+            default=None,
+            help="at most this many accounts get a year of 15-minute load curves, whole transformer areas at a "
+            "time, the demo customer's first (default: the demo customer's home area, three industrial "
+            "customers' areas and one more area per 5,000 customers; 0: none)",
         )
         parser.add_argument("--batch-size", type=int, default=1000)
         parser.add_argument(
@@ -53,14 +62,27 @@ class Command(BaseCommand):
             self.stdout.write("Database already seeded; nothing to do.")
             self._print_logins(demo.demo_logins() if demo.demo_users_exist() else [])
             return
+        if options["curves"] is not None and options["curves"] < 0:
+            raise CommandError("--curves must not be negative")
         started = time.perf_counter()
-        result = demo.seed_demo(
-            customers=options["customers"],
-            seed=options["seed"],
-            as_of=options["as_of"] or timezone.localdate(),
-            batch_size=options["batch_size"],
-            progress=options["customers"] >= PROGRESS_THRESHOLD and options["verbosity"] > 0,
-        )
+        as_of = options["as_of"] or timezone.localdate()
+        progress = options["customers"] >= PROGRESS_THRESHOLD and options["verbosity"] > 0
+        with transaction.atomic():
+            result = demo.seed_demo(
+                customers=options["customers"],
+                seed=options["seed"],
+                as_of=as_of,
+                batch_size=options["batch_size"],
+                progress=progress,
+            )
+            # Then the apps above customers (meters and readings from billing, …), by dotted path.
+            extras = demo.run_app_demo_seeders(
+                seed=options["seed"],
+                as_of=as_of,
+                customers=options["customers"],
+                curves=options["curves"],
+                progress=progress,
+            )
         elapsed = time.perf_counter() - started
         self.stdout.write(
             self.style.SUCCESS(
@@ -69,6 +91,8 @@ class Command(BaseCommand):
                 f"(seed {options['seed']})."
             )
         )
+        for line in extras:
+            self.stdout.write(line)
         self._print_logins(result.logins)
 
     def _print_logins(self, logins: list[demo.DemoLogin]) -> None:

@@ -1,0 +1,230 @@
+"""Demo metering data (billing.services.demo through the seed_demo hook): meters, curves, register
+reads, summary meters, planted anomalies — deterministic and consistent with the ingestion rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from collections import Counter
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.db.models import Max, Sum
+
+from billing.models import IntervalReading, Meter, MeterDayCompleteness, RegisterRead
+from billing.services import demo as metering_demo
+from customers.models import Account, PortalBinding, TransformerArea
+from customers.services import demo as customer_demo
+
+pytestmark = pytest.mark.django_db
+
+AS_OF = dt.date(2026, 11, 20)
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+WINDOW_START = dt.datetime(2025, 11, 20, tzinfo=SHANGHAI)
+WINDOW_END = dt.datetime(2026, 11, 20, tzinfo=SHANGHAI)
+SLOTS_PER_YEAR = 365 * 96
+
+
+def _seed(*args: str) -> str:
+    out = io.StringIO()
+    call_command("seed_demo", "--customers", "30", "--as-of", AS_OF.isoformat(), *args, stdout=out)
+    return out.getvalue()
+
+
+def _curve(meter: Meter) -> pd.Series:
+    rows = IntervalReading.objects.filter(meter=meter).values_list("interval_start", "kwh")
+    series = pd.Series({ts: float(kwh) for ts, kwh in rows}).sort_index()
+    series.index = pd.DatetimeIndex(series.index).tz_convert("Asia/Shanghai")
+    return series
+
+
+@pytest.fixture
+def seeded() -> str:
+    return _seed()
+
+
+def test_every_account_has_a_meter_and_every_area_one_summary_meter(seeded):
+    assert "Metering:" in seeded and "interval readings" in seeded
+    accounts = Account.objects.count()
+    areas = TransformerArea.objects.count()
+    assert Meter.objects.filter(role=Meter.Role.CUSTOMER).count() == accounts
+    assert set(Meter.objects.filter(role=Meter.Role.CUSTOMER).values_list("account_id", flat=True)) == set(
+        Account.objects.values_list("id", flat=True)
+    )
+    summaries = Counter(Meter.objects.filter(role=Meter.Role.AREA_SUMMARY).values_list("area_id", flat=True))
+    assert len(summaries) == areas and set(summaries.values()) == {1}
+    numbers = list(Meter.objects.values_list("meter_no", flat=True))
+    assert len(set(numbers)) == len(numbers)
+    assert all(re.fullmatch(r"3301\d{10}", n) for n in numbers)
+    for meter in Meter.objects.select_related("account"):
+        assert meter.manufacturer and meter.model_name and meter.interval_minutes == 15
+        account = meter.account
+        if account is None:
+            assert meter.multiplier >= 20 and meter.has_tou_registers
+            continue
+        assert meter.installed_at == dt.datetime.combine(account.opened_on, dt.time(), tzinfo=SHANGHAI)
+        assert (meter.removed_at is None) == (account.closed_on is None)
+        if account.category == Account.Category.RESIDENTIAL:
+            assert (meter.multiplier, meter.phase) == (Decimal(1), Meter.Phase.SINGLE)
+            assert meter.has_tou_registers or account.opened_on.year < 2012
+        else:
+            assert meter.phase == Meter.Phase.THREE
+            assert meter.has_tou_registers
+            # Direct connection up to 40 kVA, current transformers above (CT ratio ÷ 5 A).
+            assert (meter.multiplier == 1) == (account.contracted_kva <= 40)
+
+
+def test_curves_for_the_demo_customer_and_whole_instrumented_areas(seeded):
+    demo_accounts = list(
+        PortalBinding.objects.filter(user__username=customer_demo.DEMO_CUSTOMER_USERNAME).values_list(
+            "account_id", flat=True
+        )
+    )
+    with_curves = set(IntervalReading.objects.values_list("meter_id", flat=True).distinct())
+    demo_meters = set(Meter.objects.filter(account_id__in=demo_accounts).values_list("id", flat=True))
+    assert demo_meters <= with_curves
+    home = Account.objects.get(id__in=demo_accounts, category=Account.Category.RESIDENTIAL)
+    # The demo customer's home area is instrumented: every meter in it, and its summary meter.
+    area_meters = set(Meter.objects.filter(area=home.area).values_list("id", flat=True))
+    assert area_meters <= with_curves
+    # A year of quarter-hours up to as_of, minus a few collection gaps, all on the grid.
+    for meter in Meter.objects.filter(id__in=demo_meters):
+        curve = _curve(meter)
+        start = max(WINDOW_START, meter.installed_at)
+        assert curve.index.min() >= start and curve.index.max() >= WINDOW_END - dt.timedelta(days=1)
+        assert curve.index.max() < WINDOW_END
+        assert len(curve) >= 0.97 * (WINDOW_END - start) / dt.timedelta(minutes=15)
+        assert set(curve.index.minute) <= {0, 15, 30, 45}
+    counts = MeterDayCompleteness.objects.filter(meter_id__in=demo_meters)
+    assert counts.count() >= 300 and all(c.expected == 96 for c in counts)
+    assert sum(c.actual for c in counts) == IntervalReading.objects.filter(meter_id__in=demo_meters).count()
+
+
+def test_curve_shapes_are_realistic(seeded):
+    home = Meter.objects.get(account__in=Account.objects.filter(bindings__isnull=False, category="residential"))
+    curve = _curve(home)
+    by_hour = curve.groupby(curve.index.hour).mean()
+    assert by_hour.loc[19:21].mean() > 2 * by_hour.loc[2:4].mean()  # evening peak, low night
+    summer, spring = curve[curve.index.month.isin([7, 8])], curve[curve.index.month.isin([4, 5])]
+    assert summer.mean() > 1.2 * spring.mean()  # air conditioning
+    shop = Meter.objects.get(account__in=Account.objects.filter(bindings__isnull=False, category="commercial"))
+    curve = _curve(shop)
+    by_hour = curve.groupby(curve.index.hour).mean()
+    assert by_hour.loc[11:16].mean() > 3 * by_hour.loc[1:5].mean()  # open in the daytime
+    for meter in Meter.objects.filter(account__category="industrial", id__in=IntervalReading.objects.values("meter")):
+        curve = _curve(meter)
+        assert curve.mean() > 0
+        # Factories slow down for the Spring Festival (2026-02-15 … 23 in the statutory calendar).
+        festival = curve[(curve.index >= "2026-02-16") & (curve.index < "2026-02-22")]
+        assert festival.mean() < 0.8 * curve.mean()
+
+
+def test_register_reads_follow_the_curve_and_add_up(seeded):
+    reads = pd.DataFrame(RegisterRead.objects.values("meter_id", "read_at", "total", "sharp", "peak", "flat", "valley"))
+    tou = reads[["sharp", "peak", "flat", "valley"]]
+    with_tou = tou.notna().all(axis=1)
+    assert (tou[with_tou].astype(float).sum(axis=1) - reads.loc[with_tou, "total"].astype(float)).abs().max() < 0.005
+    assert (reads.sort_values("read_at").groupby("meter_id")["total"].diff().dropna() >= 0).all()
+    # Daily 00:00 reads for curve meters: each day's advance is the day's curve (hundredths, rounded down).
+    meter = Meter.objects.filter(
+        id__in=IntervalReading.objects.values("meter"), account__category="residential", installed_at__lt=WINDOW_START
+    ).first()
+    curve = _curve(meter)
+    daily = reads[reads.meter_id == meter.pk].set_index("read_at")["total"].astype(float).sort_index()
+    assert len(daily) == 366 and daily.index.min() == WINDOW_START
+    advance = daily.diff().dropna().to_numpy()
+    per_day = curve.groupby(curve.index.date).agg(["sum", "size"])
+    complete = (per_day["size"] == 96).to_numpy()
+    assert abs(advance[complete] - per_day["sum"].to_numpy()[complete]).max() < 0.02
+    # Residential meters register peak 08–22 and valley only; others read monthly elsewhere.
+    assert reads.loc[(reads.meter_id == meter.pk), ["sharp", "flat"]].astype(float).abs().sum().sum() == 0
+    monthly = reads[~reads.meter_id.isin(IntervalReading.objects.values_list("meter_id", flat=True).distinct())]
+    assert set(pd.DatetimeIndex(monthly.read_at).tz_convert("Asia/Shanghai").day) == {1}
+
+
+def test_summary_meter_is_the_area_sum_plus_technical_loss_and_anomalies_are_planted(seeded):
+    home = Account.objects.get(bindings__isnull=False, category="residential")
+    summary = Meter.objects.get(area=home.area, role=Meter.Role.AREA_SUMMARY)
+    customers = Meter.objects.filter(area=home.area, role=Meter.Role.CUSTOMER)
+
+    def supplied(meter: Meter, start: dt.datetime, end: dt.datetime) -> float:
+        # From the registers: they count through collection gaps (and start at installation).
+        reads = RegisterRead.objects.filter(meter=meter, read_at__gte=start, read_at__lte=end).order_by("read_at")
+        values = [float(r.total) for r in reads]
+        return (values[-1] - values[0]) * float(meter.multiplier) if len(values) >= 2 else 0.0
+
+    before = (WINDOW_START, dt.datetime(2026, 7, 1, tzinfo=SHANGHAI))  # before the anomalies
+    sent = supplied(summary, *before)
+    billed = sum(supplied(m, *before) for m in customers)
+    assert 0.02 < (sent - billed) / sent < 0.08
+    after = (dt.datetime(2026, 10, 1, tzinfo=SHANGHAI), WINDOW_END)
+    sent_after = supplied(summary, *after)
+    billed_after = sum(supplied(m, *after) for m in customers)
+    assert (sent_after - billed_after) / sent_after > (sent - billed) / sent + 0.01  # the loss jumps
+
+    planted = {line.split()[2]: line for line in seeded.split("Planted for line-loss analysis: ")[1].split("; ")}
+    bypassed, stopped = (Meter.objects.get(meter_no=n) for n in planted)
+    assert bypassed.area_id == stopped.area_id == home.area_id
+    curve = _curve(stopped)
+    assert curve[curve.index >= "2026-09-21"].max() == 0 and curve[curve.index < "2026-09-21"].mean() > 0
+    curve = _curve(bypassed)
+    late, early = curve[curve.index >= "2026-07-23"].mean(), curve[curve.index < "2026-07-23"].mean()
+    assert late < 0.4 * early
+
+
+def test_every_reading_passes_the_ingestion_rules(seeded):
+    limits = {
+        m.pk: float(m.account.contracted_kva if m.account else m.area.transformer_kva) * 0.25 * 1.5
+        for m in Meter.objects.select_related("account", "area")
+    }
+    multipliers = dict(Meter.objects.values_list("id", "multiplier"))
+    tops = IntervalReading.objects.values("meter_id").annotate(top=Max("kwh")).values_list("meter_id", "top")
+    for meter_id, biggest in tops:
+        assert 0 <= biggest * multipliers[meter_id] <= Decimal(str(limits[meter_id]))
+
+
+def test_same_seed_same_data_and_curves_option():
+    def snapshot() -> tuple:
+        meters = sorted(Meter.objects.values_list("meter_no", "multiplier", "installed_at", "model_name"))
+        readings = IntervalReading.objects.count(), IntervalReading.objects.aggregate(total=Sum("kwh"))["total"]
+        reads = sorted(RegisterRead.objects.values_list("meter__meter_no", "read_at", "total"))[:2000]
+        return meters, readings, reads
+
+    with transaction.atomic():
+        _seed()
+        first = snapshot()
+        transaction.set_rollback(True)
+    with transaction.atomic():
+        _seed()
+        assert snapshot() == first
+        transaction.set_rollback(True)
+    output = _seed("--curves", "0")
+    assert IntervalReading.objects.count() == 0
+    assert "0 with a year of 15-minute curves" in output
+    assert RegisterRead.objects.count() > 0  # monthly reads for every meter all the same
+
+
+def test_curves_option_caps_whole_areas():
+    _seed("--curves", "5")
+    with_curves = set(IntervalReading.objects.values_list("meter_id", flat=True).distinct())
+    customer_meters = Meter.objects.filter(id__in=with_curves, role=Meter.Role.CUSTOMER)
+    assert 2 <= customer_meters.count() <= 5
+    demo_accounts = PortalBinding.objects.filter(user__username=customer_demo.DEMO_CUSTOMER_USERNAME)
+    assert set(demo_accounts.values_list("account_id", flat=True)) <= set(
+        customer_meters.values_list("account_id", flat=True)
+    )
+    # An area with curves has them for all its meters, summary meter included.
+    summaries = Meter.objects.filter(id__in=with_curves, role=Meter.Role.AREA_SUMMARY)
+    for summary in summaries:
+        assert set(Meter.objects.filter(area=summary.area).values_list("id", flat=True)) <= with_curves
+
+
+def test_the_seeder_is_reached_by_dotted_path_only():
+    from django.apps import apps
+
+    assert apps.get_app_config("billing").demo_seeder == "billing.services.demo.seed_metering_demo"
+    assert metering_demo.seed_metering_demo.__module__ == "billing.services.demo"
