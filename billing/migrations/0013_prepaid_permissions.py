@@ -3,9 +3,17 @@ from django.db import migrations
 from security import roles
 
 GRANTS = {
-    roles.CUSTOMER_SERVICE_AGENT: ["billing.view_prepaidaccount", "billing.add_prepaidaccount", "billing.change_prepaidaccount"],
+    roles.CUSTOMER_SERVICE_AGENT: [
+        "billing.view_prepaidaccount",
+        "billing.add_prepaidaccount",
+        "billing.change_prepaidaccount",
+    ],
     roles.BILLING_CLERK: ["billing.view_prepaidaccount", "billing.add_prepaidaccount", "billing.change_prepaidaccount"],
-    roles.SYSTEM_ADMINISTRATOR: ["billing.view_prepaidaccount", "billing.add_prepaidaccount", "billing.change_prepaidaccount"],
+    roles.SYSTEM_ADMINISTRATOR: [
+        "billing.view_prepaidaccount",
+        "billing.add_prepaidaccount",
+        "billing.change_prepaidaccount",
+    ],
 }
 
 
