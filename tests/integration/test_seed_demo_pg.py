@@ -18,7 +18,18 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 def seeded_plaintexts() -> dict[str, set[str]]:
     """Seed, then collect every personal value through the ORM descriptors (i.e. decrypted)."""
     # --curves 0: load curves are numbers only; scanning two million of them would prove nothing more.
-    call_command("seed_demo", "--customers", "200", "--seed", "42", "--as-of", "2025-06-01", "--curves", "0", stdout=io.StringIO())
+    call_command(
+        "seed_demo",
+        "--customers",
+        "200",
+        "--seed",
+        "42",
+        "--as-of",
+        "2025-06-01",
+        "--curves",
+        "0",
+        stdout=io.StringIO(),
+    )
     values: dict[str, set[str]] = {"id_number": set(), "phone": set(), "email": set(), "address": set()}
     for customer in Customer.objects.all():
         for name in values:
