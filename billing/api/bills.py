@@ -1,0 +1,151 @@
+"""Bills (with lines and reads), the account ledger, and prepaid settings — read through
+customers.access, so customers see only their own accounts and staff what their role allows."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+
+from billing.models import Bill, BillLine, BillRead, LedgerEntry, PrepaidAccount
+from billing.services.ledger import balance, outstanding
+from billing.services.prepaid import credit, set_low_balance_threshold
+from customers.access import accounts_visible_to, is_portal_customer
+from marketing_portal.api.permissions import ModelPermissionsWithView, PortalReadOrModelPermissions
+
+
+class BillLineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BillLine
+        fields = ["position", "code", "description", "quantity", "unit", "rate", "amount"]
+
+
+class BillReadSerializer(serializers.ModelSerializer):
+    meter_no = serializers.CharField(source="meter.meter_no")
+
+    class Meta:
+        model = BillRead
+        fields = ["meter_no", "register", "start_at", "start_value", "end_at", "end_value", "multiplier", "kwh"]
+
+
+class BillSerializer(serializers.ModelSerializer):
+    account_number = serializers.CharField(source="account.number")
+    tariff = serializers.CharField(source="tariff.code")
+    lines = BillLineSerializer(many=True)
+    reads = BillReadSerializer(many=True)
+    outstanding = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Bill
+        fields = [
+            "id", "account_number", "period_start", "period_end", "revision", "status", "hold_reasons", "tariff",
+            "split_method", "consumption_source", "total_kwh", "annual_kwh_before", "power_factor", "max_demand_kw",
+            "amount", "outstanding", "due_date", "issued_at", "lines", "reads",
+        ]  # fmt: skip
+
+    def get_outstanding(self, bill: Bill) -> str:
+        return f"{outstanding(bill=bill):.2f}" if bill.status not in (Bill.Status.HELD, Bill.Status.VOID) else "0.00"
+
+
+class BillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = BillSerializer
+    permission_classes = [PortalReadOrModelPermissions]
+    queryset = Bill.objects.none()
+    filterset_fields = {"status": ["exact"], "period_start": ["exact", "gte", "lte"], "account__number": ["exact"]}
+    ordering_fields = ["period_start", "amount", "due_date"]
+
+    def get_queryset(self):
+        visible = Bill.objects.filter(account__in=accounts_visible_to(user=self.request.user))
+        if not self.request.user.is_staff:
+            visible = visible.exclude(status__in=[Bill.Status.DRAFT, Bill.Status.HELD])  # not final yet
+        return (
+            visible.select_related("account", "tariff")
+            .prefetch_related("lines", "reads__meter")
+            .order_by("-period_start", "-revision")
+        )
+
+
+class LedgerEntrySerializer(serializers.ModelSerializer):
+    account_number = serializers.CharField(source="account.number")
+
+    class Meta:
+        model = LedgerEntry
+        fields = ["occurred_on", "account_number", "kind", "amount", "description", "bill", "payment"]
+
+
+class LedgerViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Ledger entries; ``?account_number=`` narrows to one account and adds its balance."""
+
+    serializer_class = LedgerEntrySerializer
+    permission_classes = [PortalReadOrModelPermissions]
+    queryset = LedgerEntry.objects.none()
+    filterset_fields = {"kind": ["exact"], "occurred_on": ["gte", "lte"], "account__number": ["exact"]}
+
+    def get_queryset(self):
+        return (
+            LedgerEntry.objects.filter(account__in=accounts_visible_to(user=self.request.user))
+            .select_related("account")
+            .order_by("-occurred_on", "-id")
+        )
+
+    @extend_schema(summary="An account's balance (positive: owed; negative: in credit), derived from its ledger")
+    @action(detail=False, methods=["get"], url_path=r"balance/(?P<account_number>\d{10})")
+    def balance(self, request, account_number: str):
+        account = accounts_visible_to(user=request.user).filter(number=account_number).first()
+        if account is None:
+            from django.http import Http404
+
+            raise Http404
+        return Response({"account_number": account.number, "balance": f"{balance(account=account):.2f}"})
+
+
+class PrepaidSerializer(serializers.ModelSerializer):
+    account_number = serializers.CharField(source="account.number", read_only=True)
+    credit = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PrepaidAccount
+        fields = ["account_number", "low_balance_threshold", "credit"]
+
+    def get_credit(self, prepaid: PrepaidAccount) -> str:
+        return f"{credit(account=prepaid.account):.2f}"
+
+
+class CustomerOrModelPermissions(BasePermission):
+    """Customers may read and change their own prepaid settings (the queryset keeps them to their
+    accounts); staff need the model permissions."""
+
+    def has_permission(self, request, view) -> bool:
+        if is_portal_customer(request.user):
+            return True
+        return ModelPermissionsWithView().has_permission(request, view)
+
+
+class PrepaidViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
+):
+    """Prepaid accounts: the customer (or staff) reads the credit and sets the low-balance alert."""
+
+    serializer_class = PrepaidSerializer
+    permission_classes = [CustomerOrModelPermissions]
+    queryset = PrepaidAccount.objects.none()
+    lookup_field = "account__number"
+    lookup_url_kwarg = "account_number"
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return PrepaidAccount.objects.filter(account__in=accounts_visible_to(user=self.request.user)).select_related(
+            "account"
+        )
+
+    def perform_update(self, serializer):
+        try:
+            set_low_balance_threshold(
+                account=serializer.instance.account, threshold=serializer.validated_data["low_balance_threshold"]
+            )
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict) from exc
