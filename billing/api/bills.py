@@ -144,7 +144,7 @@ class PrepaidViewSet(
 
     def perform_update(self, serializer):
         try:
-            set_low_balance_threshold(
+            serializer.instance = set_low_balance_threshold(
                 account=serializer.instance.account, threshold=serializer.validated_data["low_balance_threshold"]
             )
         except DjangoValidationError as exc:
