@@ -29,37 +29,14 @@ import sys
 import time
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlparse
 
-import psycopg2
+from _common import cpu_model, recreate_database
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/mp_bench_billing"
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 PERIOD = (dt.date(2026, 11, 1), dt.date(2026, 12, 1))
-
-
-def cpu_model() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown"
-
-
-def recreate_database(url: str) -> None:
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    if "bench" not in name:
-        raise SystemExit(f"refusing to drop {name!r}: a benchmark database name must contain 'bench'")
-    connection = psycopg2.connect(
-        dbname="postgres", user=parsed.username or "postgres", host=parsed.hostname, port=parsed.port or 5432
-    )
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    connection.close()
 
 
 def setup_django(url: str) -> None:

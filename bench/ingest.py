@@ -41,8 +41,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
-import psycopg2
-from psycopg2 import sql
+from _common import connect, cpu_model, drop_database, recreate_database
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/mp_bench_ingest"
@@ -54,27 +53,6 @@ REFERENCE_TABLE = "bench_copy_intervalreading"
 
 
 # --- helpers shared by the parent and the phases ---------------------------------------------------
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def _connect(url: str, *, dbname: str | None = None):
-    parsed = urlparse(url)
-    return psycopg2.connect(
-        dbname=dbname or parsed.path.lstrip("/"),
-        user=parsed.username or "postgres",
-        password=parsed.password,
-        host=parsed.hostname or "127.0.0.1",
-        port=parsed.port or 5432,
-    )
 
 
 def peak_rss_mb() -> float:
@@ -91,27 +69,6 @@ def meter_no(index: int) -> str:
 
 
 # --- parent: database, data file, phases -----------------------------------------------------------
-
-
-def recreate_database(url: str) -> None:
-    name = urlparse(url).path.lstrip("/")
-    if "bench" not in name:
-        sys.exit(f"refusing to drop database {name!r}: a benchmark database name must contain 'bench'")
-    admin = _connect(url, dbname="postgres")
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    admin.close()
-
-
-def drop_database(url: str) -> None:
-    name = urlparse(url).path.lstrip("/")
-    admin = _connect(url, dbname="postgres")
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-    admin.close()
 
 
 def django_env(url: str, *, storage: Path) -> dict[str, str]:
@@ -193,7 +150,7 @@ def main() -> int:
     parsed = urlparse(url)
     print(f"machine: nproc {len(os.sched_getaffinity(0))}, {cpu_model()}, Python {platform.python_version()}")
     recreate_database(url)
-    connection = _connect(url)
+    connection = connect(url)
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         print(
@@ -300,7 +257,7 @@ def child_setup(*, rows: int) -> dict:
 
 def child_copy(*, url: str, path: Path, rows: int) -> dict:
     """The reference: COPY straight from the file into an identical, empty, partitioned table."""
-    connection = _connect(url)
+    connection = connect(url)
     month = DAY.replace(day=1)
     upper = (month + dt.timedelta(days=32)).replace(day=1)
     with connection.cursor() as cursor:

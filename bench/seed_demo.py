@@ -22,7 +22,6 @@ import argparse
 import base64
 import io
 import os
-import platform
 import secrets
 import subprocess
 import sys
@@ -31,44 +30,10 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
-import psycopg2
-from psycopg2 import sql
+from _common import connect, cpu_model, recreate_database
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/mp_bench"
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def _connect(url: str, *, dbname: str | None = None):
-    parsed = urlparse(url)
-    return psycopg2.connect(
-        dbname=dbname or parsed.path.lstrip("/"),
-        user=parsed.username or "postgres",
-        password=parsed.password,
-        host=parsed.hostname or "127.0.0.1",
-        port=parsed.port or 5432,
-    )
-
-
-def recreate_database(url: str) -> None:
-    name = urlparse(url).path.lstrip("/")
-    if "bench" not in name:
-        sys.exit(f"refusing to drop database {name!r}: a benchmark database name must contain 'bench'")
-    admin = _connect(url, dbname="postgres")
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    admin.close()
 
 
 def django_env(url: str) -> dict[str, str]:
@@ -109,7 +74,7 @@ def _fake_ciphertext(plain_len: int) -> str:
 
 
 def time_copy_reference(*, customers: int, url: str) -> float:
-    connection = _connect(url)
+    connection = connect(url)
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bench_copy_customer")
         cursor.execute("CREATE TABLE bench_copy_customer (LIKE customers_customer INCLUDING ALL)")
