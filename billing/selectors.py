@@ -1,5 +1,5 @@
 """Reads of meter data shared by the readings API (``billing/api/readings.py``) and the business hall's
-usage page (``billing/views.py``).
+usage page (``billing/views.py``); at the end, the reads behind the hall's bill, payment and quote pages.
 
 Which meters a user reaches is decided here, from ``customers.access``; a miss is a 404 for the caller.
 Consumption is the measured kWh × the meter's multiplier (倍率), summed in SQL per Asia/Shanghai
@@ -20,10 +20,39 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from django.db import NotSupportedError
-from django.db.models import CharField, Count, DecimalField, F, Func, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    CharField,
+    Count,
+    DecimalField,
+    F,
+    Func,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from billing.models import IntervalReading, Meter, Quality, RegisterRead
+from billing.models import (
+    Bill,
+    BillLine,
+    BillRead,
+    IntervalReading,
+    Meter,
+    Payment,
+    PaymentAllocation,
+    Quality,
+    RegisterRead,
+    Tariff,
+    TariffAssignment,
+    TariffVersion,
+)
 from customers.access import accounts_visible_to, is_portal_customer
 from customers.models import Account
 
@@ -486,3 +515,226 @@ def tou_split(*, meters: Sequence[Meter], month: dt.date) -> TouSplit | None:
         read_to=max(by_id[b].read_at for _, _, b, _ in pairs),
         month_complete=all(complete for *_, complete in pairs),
     )
+
+
+# --- bills, payments, the balance and tiers (business hall) -------------------------------------------
+# Every read starts from an account the caller got through customers.access, or checks the row's
+# account against accounts_visible_to: another customer's bill or order number is a 404.
+
+
+class BillState(StrEnum):
+    """What a customer needs to know about a bill, beyond its stored status: "overdue" is an issued or
+    partly paid bill whose due date has passed with money still owed."""
+
+    PAID = "paid"
+    PARTLY_PAID = "partly_paid"
+    DUE = "due"
+    OVERDUE = "overdue"
+    UNDER_REVIEW = "under_review"
+    VOID = "void"
+
+
+_OPEN_STATUSES = (Bill.Status.ISSUED, Bill.Status.PARTIALLY_PAID)
+
+
+def bill_state(*, bill: Bill, outstanding: Decimal, today: dt.date) -> BillState:
+    if bill.status == Bill.Status.VOID:
+        return BillState.VOID
+    if bill.status in (Bill.Status.HELD, Bill.Status.DRAFT):
+        return BillState.UNDER_REVIEW
+    if outstanding <= 0:
+        return BillState.PAID
+    if bill.due_date is not None and bill.due_date < today:
+        return BillState.OVERDUE
+    return BillState.PARTLY_PAID if bill.status == Bill.Status.PARTIALLY_PAID else BillState.DUE
+
+
+@dataclass(frozen=True)
+class BillSummary:
+    bill: Bill
+    paid: Decimal
+    outstanding: Decimal  # zero for held and void bills: nothing is owed on them
+    state: BillState
+
+    @property
+    def payable(self) -> bool:
+        return self.bill.status in _OPEN_STATUSES and self.outstanding > 0
+
+
+def _with_paid(bills: QuerySet[Bill]) -> QuerySet[Bill]:
+    return bills.annotate(
+        paid_total=Coalesce(Sum("allocations__amount"), Value(Decimal(0)), output_field=DecimalField())
+    )
+
+
+def _summary(bill: Bill, *, today: dt.date) -> BillSummary:
+    paid = bill.paid_total
+    owed = bill.amount - paid if bill.status in _OPEN_STATUSES else Decimal("0.00")
+    return BillSummary(
+        bill=bill, paid=paid, outstanding=owed, state=bill_state(bill=bill, outstanding=owed, today=today)
+    )
+
+
+def bills_for_account(*, account: Account, today: dt.date) -> list[BillSummary]:
+    """The account's bills, newest period first (drafts are never shown; void ones are, greyed)."""
+    bills = _with_paid(
+        Bill.objects.filter(account=account).exclude(status=Bill.Status.DRAFT).select_related("tariff")
+    ).order_by("-period_start", "-revision")
+    return [_summary(bill, today=today) for bill in bills]
+
+
+def access_bill(*, user, bill_id: int, today: dt.date) -> BillSummary:
+    """One bill of an account ``user`` may reach, with what is paid and owed; otherwise 404."""
+    bill = (
+        _with_paid(Bill.objects.filter(pk=bill_id, account__in=accounts_visible_to(user=user)))
+        .exclude(status=Bill.Status.DRAFT)
+        .select_related("account", "tariff")
+        .first()
+    )
+    if bill is None:
+        raise Http404("No such bill")
+    return _summary(bill, today=today)
+
+
+@dataclass(frozen=True)
+class BillDetail:
+    summary: BillSummary
+    lines: list[BillLine]
+    reads: list[BillRead]
+    allocations: list[PaymentAllocation]
+
+
+def bill_detail(*, summary: BillSummary) -> BillDetail:
+    bill = summary.bill
+    return BillDetail(
+        summary=summary,
+        lines=list(bill.lines.order_by("position")),
+        reads=list(bill.reads.select_related("meter").order_by("meter__meter_no", "start_at", "register")),
+        allocations=list(
+            bill.allocations.filter(payment__status=Payment.Status.SUCCEEDED)
+            .select_related("payment")
+            .order_by("payment__settled_at", "id")
+        ),
+    )
+
+
+def payments_for_account(*, account: Account) -> QuerySet[Payment]:
+    """Newest first, with the bills each payment went to."""
+    return (
+        Payment.objects.filter(account=account)
+        .prefetch_related(Prefetch("allocations", queryset=PaymentAllocation.objects.select_related("bill")))
+        .order_by("-created_at", "-id")
+    )
+
+
+def access_payment(*, user, order_no: str) -> Payment:
+    """A payment of an account ``user`` may reach, by our order number; otherwise 404."""
+    payment = (
+        Payment.objects.filter(order_no=order_no, account__in=accounts_visible_to(user=user))
+        .select_related("account")
+        .prefetch_related(Prefetch("allocations", queryset=PaymentAllocation.objects.select_related("bill")))
+        .first()
+    )
+    if payment is None:
+        raise Http404("No such payment")
+    return payment
+
+
+def current_tariff(*, account: Account, on: dt.date) -> TariffAssignment | None:
+    """The account's tariff assignment valid on ``on`` ([valid_from, valid_to))."""
+    return (
+        TariffAssignment.objects.filter(account=account, valid_from__lte=on)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on))
+        .select_related("tariff")
+        .first()
+    )
+
+
+def tariff_version_on(*, tariff: Tariff, on: dt.date) -> TariffVersion | None:
+    return (
+        TariffVersion.objects.filter(tariff=tariff, valid_from__lte=on)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on))
+        .order_by("-valid_from")
+        .first()
+    )
+
+
+def billed_kwh_in_year(*, account: Account, year: int, before: dt.date | None = None) -> Decimal:
+    """kWh of the year's live bills (issued, held, paid, partly paid — not void or draft), by period start:
+    the tier year is the calendar year. ``before``: only bills for periods starting before that day."""
+    bills = Bill.objects.filter(account=account, period_start__year=year).exclude(
+        status__in=[Bill.Status.VOID, Bill.Status.DRAFT]
+    )
+    if before is not None:
+        bills = bills.filter(period_start__lt=before)
+    return kwh(bills.aggregate(total=Sum("total_kwh"))["total"])
+
+
+@dataclass(frozen=True)
+class TierProgress:
+    year: int
+    used_kwh: Decimal
+    tier1_max_kwh: Decimal
+    tier2_max_kwh: Decimal
+    scale_kwh: Decimal  # the bar's full width: room past tier 2, or the usage if it is further
+
+    @property
+    def tier(self) -> int:
+        if self.used_kwh <= self.tier1_max_kwh:
+            return 1
+        return 2 if self.used_kwh <= self.tier2_max_kwh else 3
+
+    @property
+    def left_in_tier(self) -> Decimal | None:
+        """kWh left before the next tier starts (None in tier 3)."""
+        if self.tier == 3:
+            return None
+        return (self.tier1_max_kwh if self.tier == 1 else self.tier2_max_kwh) - self.used_kwh
+
+    def _percent(self, value: Decimal) -> Decimal:
+        return min(Decimal(100), value * 100 / self.scale_kwh).quantize(Decimal("0.1"))
+
+    @property
+    def used_percent(self) -> Decimal:
+        return self._percent(self.used_kwh)
+
+    @property
+    def tier1_percent(self) -> Decimal:
+        return self._percent(self.tier1_max_kwh)
+
+    @property
+    def tier2_percent(self) -> Decimal:
+        return self._percent(self.tier2_max_kwh)
+
+
+def tier_progress(*, account: Account, on: dt.date) -> TierProgress | None:
+    """kWh billed this calendar year against the tiers of the account's current tariff version; None
+    when the account's tariff has no tiers (commercial, industrial)."""
+    assignment = current_tariff(account=account, on=on)
+    version = tariff_version_on(tariff=assignment.tariff, on=on) if assignment else None
+    if version is None or version.tier1_max_kwh is None or version.tier2_max_kwh is None:
+        return None
+    used = billed_kwh_in_year(account=account, year=on.year)
+    scale = max(version.tier2_max_kwh * Decimal("1.25"), used)
+    return TierProgress(
+        year=on.year,
+        used_kwh=used,
+        tier1_max_kwh=version.tier1_max_kwh,
+        tier2_max_kwh=version.tier2_max_kwh,
+        scale_kwh=scale,
+    )
+
+
+def quote_tariffs(*, account: Account, on: dt.date) -> tuple[Tariff | None, list[Tariff]]:
+    """The account's current tariff and the tariffs a customer may compare it with (same category)."""
+    assignment = current_tariff(account=account, on=on)
+    current = assignment.tariff if assignment else None
+    category = current.category if current else account.category
+    return current, list(Tariff.objects.filter(category=category).order_by("code"))
+
+
+def consumption_periods(*, version: TariffVersion) -> list[str]:
+    """The kWh a quote needs on this version: "total" for single-rate tariffs, else its TOU periods."""
+    if version.tou_calendar_id is None:
+        return ["total"]
+    return [p for p in TOU_REGISTERS if getattr(version, f"rate_{p}") is not None]

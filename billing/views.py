@@ -1,7 +1,9 @@
-"""Business-hall pages of the billing app: the usage page (用电分析) for the switcher's current account.
+"""Business-hall pages of the billing app for the switcher's current account: usage (用电分析), bills
+(电费账单) with their PDF, online payment and its return page, payment history, the quote calculator.
 
 Thin: pick the account through customers.access, read everything through billing.selectors (SQL
-aggregation), and hand each chart its data as a ``json_script`` payload with an accessible table beside.
+aggregation; usage charts get their data as a ``json_script`` payload with an accessible table beside),
+and make each write one service call. Pages may read the clock (services never do): ``hall_today``.
 """
 
 from __future__ import annotations
@@ -10,25 +12,45 @@ import datetime as dt
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from billing.forms import UsageSelectionForm
-from billing.models import Meter, Quality
+from billing.forms import PayForm, QuoteForm, UsageSelectionForm
+from billing.models import Meter, Payment, Quality
 from billing.selectors import (
     TOU_REGISTERS,
     DataRange,
+    access_bill,
+    access_payment,
     account_meters,
     add_months,
+    bill_detail,
+    billed_kwh_in_year,
+    bills_for_account,
+    consumption_periods,
     daily_totals,
     data_range,
     day_curve,
     monthly_totals,
+    payments_for_account,
+    quote_tariffs,
+    tariff_version_on,
+    tier_progress,
     tou_split,
     year_to_date,
 )
+from billing.services.bill_pdf import pdf_filename, render_bill_pdf
+from billing.services.ledger import balance
+from billing.services.payments import start_online_payment
+from billing.services.tariffs.engine import QuoteError, QuoteInput
+from billing.services.tariffs.quotes import quote_tariff
 from customers.access import current_account
 from customers.context_processors import SESSION_KEY as CURRENT_ACCOUNT_SESSION_KEY
 from customers.views import customer_required
@@ -200,3 +222,181 @@ def usage(request: HttpRequest) -> HttpResponse:
         "tou_section": _tou_section(meters=meters, month=month) if month else None,
     }
     return render(request, "billing/usage.html", context)
+
+
+# --- bills, payments, quotes ---------------------------------------------------------------------------
+
+
+def hall_today() -> dt.date:
+    """The customer's calendar day (Asia/Shanghai): decides "overdue" and the tier year."""
+    return timezone.localdate()
+
+
+def rate_text(rate: Decimal) -> str:
+    """A unit rate as customers read it: the stored five decimals without trailing zeros, at least two
+    ("0.53800" → "0.538", "30.00000" → "30.00")."""
+    whole, _sep, decimals = f"{rate:f}".partition(".")
+    decimals = decimals.rstrip("0").ljust(2, "0")
+    return f"{whole}.{decimals}"
+
+
+def _priced_lines(lines) -> list[dict]:
+    return [{"line": line, "rate": rate_text(line.rate)} for line in lines]
+
+
+def _account(request: HttpRequest):
+    return current_account(user=request.user, selected_number=request.session.get(CURRENT_ACCOUNT_SESSION_KEY))
+
+
+@customer_required
+def bills(request: HttpRequest) -> HttpResponse:
+    account = _account(request)
+    if account is None:
+        return render(request, "billing/bills.html", {"account": None})
+    today = hall_today()
+    summaries = bills_for_account(account=account, today=today)
+    account_balance = balance(account=account)
+    context = {
+        "account": account,
+        "bills": summaries,
+        "balance": account_balance,
+        "credit": -account_balance,
+        "overdue": [s for s in summaries if s.state == "overdue"],
+        "tier": tier_progress(account=account, on=today),
+        "pay_form": PayForm(),
+    }
+    return render(request, "billing/bills.html", context)
+
+
+@customer_required
+def bill_view(request: HttpRequest, bill_id: int) -> HttpResponse:
+    detail = bill_detail(summary=access_bill(user=request.user, bill_id=bill_id, today=hall_today()))
+    bill = detail.summary.bill
+    context = {
+        "detail": detail,
+        "bill": bill,
+        "lines": _priced_lines(detail.lines),
+        "last_day": bill.period_end - dt.timedelta(days=1),
+    }
+    return render(request, "billing/bill_detail.html", context)
+
+
+@customer_required
+def bill_pdf(request: HttpRequest, bill_id: int) -> HttpResponse:
+    bill = access_bill(user=request.user, bill_id=bill_id, today=hall_today()).bill
+    response = HttpResponse(render_bill_pdf(bill=bill), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{pdf_filename(bill=bill)}"'
+    return response
+
+
+@require_POST
+@customer_required
+def pay(request: HttpRequest) -> HttpResponse:
+    """Start an online payment of one bill's outstanding amount, or of the account's balance, and send
+    the customer to the gateway. The amount always comes from our books, never from the form."""
+    form = PayForm(request.POST)
+    account = _account(request)
+    if account is None or not form.is_valid():
+        raise Http404("Nothing to pay")
+    if form.cleaned_data["bill"]:
+        summary = access_bill(user=request.user, bill_id=form.cleaned_data["bill"], today=hall_today())
+        account, amount = summary.bill.account, summary.outstanding if summary.payable else Decimal(0)
+    else:
+        amount = balance(account=account)
+    if amount <= 0:
+        messages.info(request, _("There is nothing to pay right now."))
+        return redirect("billing_hall:bills")
+    _payment, gateway_url = start_online_payment(
+        user=request.user,
+        account=account,
+        amount=amount,
+        return_url=reverse("billing_hall:payment_return"),
+        as_of=timezone.now(),
+    )
+    return redirect(gateway_url)
+
+
+@customer_required
+def payment_return(request: HttpRequest) -> HttpResponse:
+    """Where the gateway sends the customer back. Its notification may come before or after them, so
+    the page shows what our books say now, and refreshes itself while the payment is still open."""
+    payment = access_payment(user=request.user, order_no=request.GET.get("order_no", ""))
+    waiting = payment.status in (Payment.Status.PENDING, Payment.Status.UNKNOWN)
+    account_balance = balance(account=payment.account)
+    context = {"payment": payment, "waiting": waiting, "balance": account_balance, "credit": -account_balance}
+    return render(request, "billing/payment_return.html", context)
+
+
+@customer_required
+def payments(request: HttpRequest) -> HttpResponse:
+    account = _account(request)
+    if account is None:
+        return render(request, "billing/payments.html", {"account": None})
+    page = Paginator(payments_for_account(account=account), 20).get_page(request.GET.get("page"))
+    return render(request, "billing/payments.html", {"account": account, "page": page})
+
+
+def _quote_error_message(field: str | None) -> str:
+    messages_by_field = {
+        "power_factor": _("Enter a power factor between 0 and 1, e.g. 0.90."),
+        "contracted_kva": _("Enter the contracted capacity in kVA."),
+        "annual_kwh_before": _("The kWh already used this year cannot be negative."),
+        "month": _("This tariff has no prices for that month. Pick another month."),
+    }
+    if field and field.startswith("kwh_"):
+        return _("These kWh cannot be priced on this tariff. Check the figures and try again.")
+    return messages_by_field.get(field or "", _("This consumption cannot be priced on this tariff."))
+
+
+@customer_required
+def quote(request: HttpRequest) -> HttpResponse:
+    """ "What would 300 kWh cost me": prices kWh on the account's tariff (or another of its category)
+    with the same quote service the API and the billing run use. Read-only, so a GET form."""
+    account = _account(request)
+    if account is None:
+        return render(request, "billing/quote.html", {"account": None})
+    today = hall_today()
+    current, tariffs = quote_tariffs(account=account, on=today)
+    tariff = next((t for t in tariffs if t.code == request.GET.get("tariff")), current or next(iter(tariffs), None))
+    version = tariff_version_on(tariff=tariff, on=today) if tariff else None
+    context = {"account": account, "current": current, "tariffs": tariffs, "tariff": tariff, "version": version}
+    if version is None:
+        return render(request, "billing/quote.html", context)
+    form = QuoteForm(
+        request.GET if "month" in request.GET else None,
+        initial={
+            "tariff": tariff.code,
+            "month": today.strftime("%Y-%m"),
+            "annual_kwh_before": billed_kwh_in_year(account=account, year=today.year).quantize(Decimal("0.01")),
+            "contracted_kva": account.contracted_kva,
+            "power_factor": "0.90",
+        },
+        periods=consumption_periods(version=version),
+        tiered=version.tier1_max_kwh is not None,
+        two_part=version.capacity_rate is not None or version.power_factor_standard is not None,
+    )
+    result = None
+    if form.is_bound and form.is_valid():
+        month = form.cleaned_data["month"]
+        annual = form.cleaned_data.get("annual_kwh_before")
+        if annual is None:  # left empty: what this account was billed earlier in that tier year
+            annual = billed_kwh_in_year(account=account, year=month.year, before=month)
+        try:
+            result = quote_tariff(
+                code=tariff.code,
+                data=QuoteInput(
+                    period_start=month,
+                    period_end=add_months(month, 1),
+                    consumption=form.consumption(),
+                    annual_kwh_before=annual,
+                    contracted_kva=form.cleaned_data.get("contracted_kva"),
+                    power_factor=form.cleaned_data.get("power_factor"),
+                ),
+            )
+        except QuoteError as error:
+            field = form.field_for_error(error.field)
+            form.add_error(field, _quote_error_message(field))
+        else:
+            context["annual_kwh_before"] = annual
+    context.update({"form": form, "result": result, "lines": _priced_lines(result.lines) if result else []})
+    return render(request, "billing/quote.html", context)
