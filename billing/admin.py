@@ -9,6 +9,7 @@ from tempfile import NamedTemporaryFile
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -17,7 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from billing.forms import MeterDataUploadForm, ReadingDayForm, ReadingEditForm
+from billing.forms import BillingRunForm, MeterDataUploadForm, ReadingDayForm, ReadingEditForm
 from billing.models import (
     Bill,
     BillingRun,
@@ -42,6 +43,7 @@ from billing.models import (
 )
 from billing.services.bill_pdf import pdf_filename, render_bill_pdf
 from billing.services.bill_review import release_bill, void_and_rebill
+from billing.services.billing_run import enqueue_billing_run, start_billing_run
 from billing.services.ingest import BatchInputError, create_batch, enqueue_batch
 from billing.services.ingest.recovery import retry_batch
 from billing.services.payments import reconcile_payment
@@ -362,6 +364,44 @@ class TariffAssignmentAdmin(admin.ModelAdmin):
 
 @admin.register(BillingRun)
 class BillingRunAdmin(ReadOnlyAdmin):
+    change_list_template = "admin/billing/billingrun/change_list.html"
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("billing.add_billingrun")
+
+    def get_urls(self):
+        return [
+            path("start/", self.admin_site.admin_view(self.start_view), name="billing_billingrun_start"),
+            *super().get_urls(),
+        ]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return redirect("admin:billing_billingrun_start")
+
+    def start_view(self, request):
+        if not request.user.has_perm("billing.add_billingrun"):
+            raise PermissionDenied
+        form = BillingRunForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            start = form.cleaned_data["month"]
+            end = (start + dt.timedelta(days=32)).replace(day=1)
+            with transaction.atomic():
+                run = start_billing_run(period_start=start, period_end=end, as_of=timezone.now())
+                enqueue_billing_run(run=run)
+            messages.success(
+                request,
+                _("Billing run #%(id)s for %(month)s started on the billing workers.")
+                % {"id": run.pk, "month": f"{start:%Y-%m}"},
+            )
+            return redirect("admin:billing_billingrun_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Start a billing run"),
+            "opts": self.model._meta,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/billing/billingrun/start.html", context)
+
     list_display = [
         "id",
         "period_start",

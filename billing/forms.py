@@ -127,3 +127,14 @@ class QuoteForm(forms.Form):
         else:
             name = error_field
         return name if name in self.fields else None
+
+
+class BillingRunForm(forms.Form):
+    month = forms.DateField(
+        label=_("Month"),
+        input_formats=["%Y-%m"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        help_text=_(
+            "Every account supplied in the month is billed; accounts already billed are counted, not billed again."
+        ),
+    )

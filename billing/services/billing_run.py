@@ -595,3 +595,12 @@ def run_billing(*, run_id: int) -> BillingRunResult:
             **{k: v or 0 for k, v in totals.items()},
         )
     return BillingRunResult(run_id=run.pk, **{k: v or 0 for k, v in totals.items()})
+
+
+def enqueue_billing_run(*, run: BillingRun, workers: int = 2) -> None:
+    """Hand the run to ``workers`` Celery tasks on the billing queue once the run is committed; they
+    share its chunks (SKIP LOCKED)."""
+    from billing.tasks import run_billing_task
+
+    for _ in range(max(1, workers)):
+        transaction.on_commit(lambda: run_billing_task.apply_async(kwargs={"run_id": run.pk}, queue="billing"))
