@@ -461,6 +461,8 @@ class BillAdmin(ReadOnlyAdmin):
         "amount",
         "due_date",
         "hold_summary",
+        "pdf_link",
+        "rebill_link",
     ]
     list_filter = ["status", "period_start", "tariff", "consumption_source"]
     search_fields = ["account__number"]
@@ -475,6 +477,14 @@ class BillAdmin(ReadOnlyAdmin):
     @admin.display(description="PDF")
     def pdf_link(self, obj: Bill) -> str:
         return format_html('<a href="{}">PDF</a>', reverse("admin:billing_bill_pdf", args=[obj.pk]))
+
+    @admin.display(description=_("correct"))
+    def rebill_link(self, obj: Bill) -> str:
+        if obj.status in (Bill.Status.VOID, Bill.Status.PAID, Bill.Status.PARTIALLY_PAID):
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:billing_bill_rebill", args=[obj.pk]), _("void & rebill")
+        )
 
     @admin.display(description=_("why held"))
     def hold_summary(self, obj: Bill) -> str:

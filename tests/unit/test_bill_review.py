@@ -76,3 +76,19 @@ def test_analyst_cannot_release(residential):
     with pytest.raises(PermissionDenied):
         release_bill(actor=make_staff(role=roles.MARKETING_ANALYST), bill=bill, as_of=AS_OF)
     assert Bill.objects.get(pk=bill.pk).status == "held"
+
+
+def test_bill_list_links_pdf_and_rebill(client, residential, clerk):
+    account, meter = residential
+    assign(account, "ZJ-RES-FLAT")
+    read(meter, "2026-11-01", "1000.00")
+    read(meter, "2026-12-01", "1300.00")
+    bill = bill_for(account)
+    client.force_login(clerk)
+    page = client.get(reverse("admin:billing_bill_changelist")).content.decode()
+    assert reverse("admin:billing_bill_pdf", args=[bill.pk]) in page
+    assert reverse("admin:billing_bill_rebill", args=[bill.pk]) in page
+    response = client.post(reverse("admin:billing_bill_rebill", args=[bill.pk]), {"reason": "meter constant corrected"})
+    new = Bill.objects.get(account=account, revision=2)
+    assert response.status_code == 302 and response.url == reverse("admin:billing_bill_change", args=[new.pk])
+    assert Bill.objects.get(pk=bill.pk).status == "void"
