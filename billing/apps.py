@@ -6,4 +6,4 @@ class BillingConfig(AppConfig):
     verbose_name = "Billing"
     # Called by customers' seed_demo after it has seeded customers and accounts (by dotted path:
     # customers must not import billing).
-    demo_seeder = "billing.services.demo.seed_metering_demo"
+    demo_seeder = "billing.services.demo_billing.seed_billing_demo"

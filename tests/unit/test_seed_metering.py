@@ -166,7 +166,11 @@ def test_summary_meter_is_the_area_sum_plus_technical_loss_and_anomalies_are_pla
     billed_after = sum(supplied(m, *after) for m in customers)
     assert (sent_after - billed_after) / sent_after > (sent - billed) / sent + 0.01  # the loss jumps
 
-    planted = {line.split()[2]: line for line in seeded.split("Planted for line-loss analysis: ")[1].split("; ")}
+    metering_line = next(line for line in seeded.splitlines() if line.startswith("Metering:"))
+    planted = {
+        line.split()[2]: line
+        for line in metering_line.split("Planted for line-loss analysis: ")[1].rstrip(".").split("; ")
+    }
     bypassed, stopped = (Meter.objects.get(meter_no=n) for n in planted)
     assert bypassed.area_id == stopped.area_id == home.area_id
     curve = _curve(stopped)
@@ -226,5 +230,19 @@ def test_curves_option_caps_whole_areas():
 def test_the_seeder_is_reached_by_dotted_path_only():
     from django.apps import apps
 
-    assert apps.get_app_config("billing").demo_seeder == "billing.services.demo.seed_metering_demo"
+    # billing's hook seeds the meters and readings first, then tariffs, bills and payments.
+    assert apps.get_app_config("billing").demo_seeder == "billing.services.demo_billing.seed_billing_demo"
     assert metering_demo.seed_metering_demo.__module__ == "billing.services.demo"
+
+
+def test_demo_accounts_are_billed_and_the_demo_customer_has_something_to_pay(seeded):
+    from billing.models import Bill, TariffAssignment
+
+    assert "Billing:" in seeded
+    assert TariffAssignment.objects.count() == Account.objects.count()
+    demo_bills = Bill.objects.filter(account__bindings__user__username="c_demo").order_by("period_start")
+    months = sorted({b.period_start for b in demo_bills})
+    assert len(months) == 3
+    latest = [b for b in demo_bills if b.period_start == months[-1]]
+    assert latest and all(b.status == "issued" and b.amount > 0 for b in latest)
+    assert all(b.status == "paid" for b in demo_bills if b.period_start != months[-1])

@@ -1,0 +1,114 @@
+"""Demo billing data on top of the demo meters: every account gets a tariff for its category, the
+last three complete months are billed by the real billing run, most older bills are paid (some are
+not, so there are arrears and late fees), and the demo customer has something to pay online."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+
+from billing.models import Bill, Meter, Tariff, TariffAssignment
+from billing.services.billing_run import run_billing, start_billing_run
+from billing.services.demo import seed_metering_demo
+from billing.services.late_fees import post_late_fees
+from billing.services.ledger import outstanding
+from billing.services.payments import record_counter_payment
+from customers.models import Account, PortalBinding
+
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+DEMO_CUSTOMER_USERNAME = "c_demo"
+BILLED_MONTHS = 3
+UNPAID_SHARE = 0.08  # older bills left unpaid: arrears for the staff console and late fees
+
+
+@dataclass(frozen=True)
+class BillingDemoResult:
+    assignments: int
+    issued: int
+    held: int
+    payments: int
+
+    def __str__(self) -> str:
+        return (
+            f"Billing: {self.assignments:,} tariff assignments; the last {BILLED_MONTHS} months billed: "
+            f"{self.issued:,} bills issued, {self.held:,} held for review; {self.payments:,} payments."
+        )
+
+
+def _tariff_code(*, category: str, has_tou_registers: bool) -> str:
+    if category == Account.Category.RESIDENTIAL:
+        return "ZJ-RES-TOU" if has_tou_registers else "ZJ-RES-FLAT"
+    if category == Account.Category.INDUSTRIAL:
+        return "EX-IND-2P"
+    return "EX-COM-TOU"  # commercial and agricultural
+
+
+def _assign_tariffs() -> int:
+    tariffs = {t.code: t for t in Tariff.objects.all()}
+    tou_accounts = set(
+        Meter.objects.filter(role=Meter.Role.CUSTOMER, has_tou_registers=True).values_list("account_id", flat=True)
+    )
+    assignments = [
+        TariffAssignment(
+            account_id=account_id,
+            tariff=tariffs[_tariff_code(category=category, has_tou_registers=account_id in tou_accounts)],
+            valid_from=max(opened_on, dt.date(2024, 1, 1)),
+        )
+        for account_id, category, opened_on in Account.objects.values_list("id", "category", "opened_on")
+    ]
+    TariffAssignment.objects.bulk_create(assignments, batch_size=5000)
+    return len(assignments)
+
+
+def _months_before(as_of: dt.date) -> list[tuple[dt.date, dt.date]]:
+    end = as_of.replace(day=1)
+    months = []
+    for _ in range(BILLED_MONTHS):
+        start = (end - dt.timedelta(days=1)).replace(day=1)
+        months.insert(0, (start, end))
+        end = start
+    return months
+
+
+def seed_billing_demo(
+    *, seed: int, as_of: dt.date, customers: int, curves: int | None = None, progress: bool = False, **_ignored
+) -> str:
+    """The billing app's seed_demo hook: meters and readings first, then tariffs, bills and payments."""
+    metering = seed_metering_demo(seed=seed, as_of=as_of, customers=customers, curves=curves, progress=progress)
+    rng = random.Random(seed * 7919 + 11)  # noqa: S311 - reproducible demo data
+    assignments = _assign_tariffs()
+    issued = held = payments = 0
+    demo_accounts = set(
+        PortalBinding.objects.filter(user__username=DEMO_CUSTOMER_USERNAME).values_list("account_id", flat=True)
+    )
+    months = _months_before(as_of)
+    for index, (start, end) in enumerate(months):
+        run_as_of = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(9), tzinfo=SHANGHAI)
+        run = start_billing_run(period_start=start, period_end=end, as_of=run_as_of, chunk_size=1000)
+        result = run_billing(run_id=run.pk)
+        issued, held = issued + result.issued, held + result.held
+        if index == len(months) - 1:
+            break  # the latest month stays due: there is something to pay
+        paid_on = dt.datetime.combine(end + dt.timedelta(days=rng.randint(3, 12)), dt.time(10), tzinfo=SHANGHAI)
+        for bill in (
+            Bill.objects.filter(period_start=start, status=Bill.Status.ISSUED).select_related("account").order_by("pk")
+        ):
+            if bill.account_id not in demo_accounts and rng.random() < UNPAID_SHARE:
+                continue
+            amount = outstanding(bill=bill)
+            if amount > 0:
+                channel = rng.choice(["bank", "bank", "counter"])
+                record_counter_payment(
+                    user=None,
+                    account=bill.account,
+                    amount=amount,
+                    channel=channel,
+                    reference=f"DEMO-{bill.pk}",
+                    as_of=paid_on,
+                )
+                payments += 1
+    for back in range(5, 0, -1):  # a few days of late fees on the arrears
+        post_late_fees(day=as_of - dt.timedelta(days=back))
+    billing = BillingDemoResult(assignments=assignments, issued=issued, held=held, payments=payments)
+    return f"{metering}\n{billing}"
