@@ -137,3 +137,37 @@ def test_bill_lines_round_half_up_each(residential):
     # peak 123.45 × 0.568 = 70.1196 → 70.12; valley 67.89 × 0.288 = 19.55232 → 19.55; total 89.67
     assert lines(bill) == {"energy_peak": D("70.12"), "energy_valley": D("19.55")}
     assert bill.amount == D("89.67")
+
+
+def test_commercial_july_bill_with_sharp_peak_registers():
+    account = make_account(category=Account.Category.COMMERCIAL, contracted_kva=D("100"), voltage_level="380V")
+    meter = make_meter(account=account, meter_no="CJ", multiplier=D("20"))
+    assign(account, "EX-COM-TOU")
+    read(meter, "2026-07-01", "1000.00", sharp="100.00", peak="400.00", flat="200.00", valley="300.00")
+    read(meter, "2026-08-01", "1150.00", sharp="110.00", peak="470.00", flat="230.00", valley="340.00")
+    bill = bill_for(account, (dt.date(2026, 7, 1), dt.date(2026, 8, 1)))
+    # × 20: sharp 10 → 200 kWh × 1.20 = 240.00; peak 70 → 1,400 × 1.00 = 1,400.00;
+    # flat 30 → 600 × 0.65 = 390.00; valley 40 → 800 × 0.30 = 240.00; total 2,270.00 for 3,000 kWh
+    assert lines(bill) == {
+        "energy_sharp": D("240.00"),
+        "energy_peak": D("1400.00"),
+        "energy_flat": D("390.00"),
+        "energy_valley": D("240.00"),
+    }
+    assert (bill.total_kwh, bill.amount) == (D("3000.0000"), D("2270.00"))
+
+
+def test_flat_residential_crossing_both_tiers_in_one_month(residential):
+    account, meter = residential
+    assign(account, "ZJ-RES-FLAT")
+    read(meter, "2026-10-01", "0.00")
+    read(meter, "2026-11-01", "2700.00")
+    read(meter, "2026-12-01", "4900.00")
+    bill_for(account, (dt.date(2026, 10, 1), dt.date(2026, 11, 1)))
+    november = bill_for(account)
+    # 2,700 earlier; +2,200 → tier 1 60 kWh (to 2,760), tier 2 2,040 kWh (to 4,800), tier 3 100 kWh.
+    # energy 2,200 × 0.538 = 1,183.60; tier 2 2,040 × 0.05 = 102.00; tier 3 100 × 0.30 = 30.00 → 1,315.60
+    # (cross-check: 60 × 0.538 + 2,040 × 0.588 + 100 × 0.838 = 32.28 + 1,199.52 + 83.80 = 1,315.60)
+    # Held? 2,200 kWh / 30 days = 73.3 a day < 3 × October's 87.1: no.
+    assert lines(november) == {"energy_total": D("1183.60"), "tier2": D("102.00"), "tier3": D("30.00")}
+    assert (november.status, november.amount) == ("issued", D("1315.60"))
