@@ -48,13 +48,7 @@ def check_field_encryption_keys(app_configs=None, **kwargs) -> list[Error]:
         )
     blind_key = None
     try:
-        blind_key = (
-            crypto._decode_key(encoded=settings.BLIND_INDEX_KEY, name="BLIND_INDEX_KEY")
-            if settings.BLIND_INDEX_KEY
-            else None
-        )
-        if blind_key is None:
-            raise crypto.KeyConfigurationError("BLIND_INDEX_KEY is empty")
+        blind_key = crypto.parse_blind_index_key(settings.BLIND_INDEX_KEY)
     except crypto.KeyConfigurationError as exc:
         errors.append(
             Error(

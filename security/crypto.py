@@ -53,7 +53,7 @@ class Keyring:
         return self.keys[self.primary_key_id]
 
 
-def _decode_key(*, encoded: str, name: str) -> bytes:
+def decode_key(*, encoded: str, name: str) -> bytes:
     try:
         raw = base64.b64decode(encoded.strip(), validate=True)
     except (binascii.Error, ValueError) as exc:
@@ -76,7 +76,7 @@ def parse_keyring(*, keys_setting: str, primary_key_id: str = "") -> Keyring:
             )
         if key_id in keys:
             raise KeyConfigurationError(f"FIELD_ENCRYPTION_KEYS lists key id {key_id!r} twice")
-        keys[key_id] = _decode_key(encoded=encoded, name=f"FIELD_ENCRYPTION_KEYS[{key_id}]")
+        keys[key_id] = decode_key(encoded=encoded, name=f"FIELD_ENCRYPTION_KEYS[{key_id}]")
     if not keys:
         raise KeyConfigurationError("FIELD_ENCRYPTION_KEYS is empty")
     primary = primary_key_id or next(iter(keys))
@@ -92,11 +92,15 @@ def get_keyring() -> Keyring:
     )
 
 
+def parse_blind_index_key(value: str) -> bytes:
+    if not value:
+        raise KeyConfigurationError("BLIND_INDEX_KEY is empty")
+    return decode_key(encoded=value, name="BLIND_INDEX_KEY")
+
+
 @lru_cache(maxsize=1)
 def get_blind_index_key() -> bytes:
-    if not settings.BLIND_INDEX_KEY:
-        raise KeyConfigurationError("BLIND_INDEX_KEY is empty")
-    return _decode_key(encoded=settings.BLIND_INDEX_KEY, name="BLIND_INDEX_KEY")
+    return parse_blind_index_key(settings.BLIND_INDEX_KEY)
 
 
 @receiver(setting_changed)

@@ -41,7 +41,7 @@ from billing.models import (
     TariffAssignment,
     TariffVersion,
 )
-from billing.services.ledger import apply_unallocated_payments, post_bill_charge
+from billing.services.ledger import apply_unallocated_payments, bill_charge_entry, post_bill_charge
 from billing.services.tariffs.calendars import kwh_by_period
 from billing.services.tariffs.engine import QuoteError, QuoteInput
 from billing.services.tariffs.quotes import TariffQuote, load_versions, quote_on_versions, version_calendar
@@ -462,19 +462,8 @@ def _children(*, bill: Bill, draft: BillDraft, on: dt.date) -> tuple[list[BillLi
         )
         for r in draft.reads
     ]
-    charges = []
-    if bill.status == Bill.Status.ISSUED and bill.amount:
-        charges.append(
-            LedgerEntry(
-                account=bill.account,
-                kind=LedgerEntry.Kind.CHARGE,
-                amount=bill.amount,
-                description=f"电费 {bill.period_start:%Y-%m} bill r{bill.revision}",
-                posting_key=f"bill:{bill.pk}:charge",
-                occurred_on=on,
-                bill=bill,
-            )
-        )
+    charge = bill_charge_entry(bill=bill, on=on) if bill.status == Bill.Status.ISSUED else None
+    charges = [charge] if charge else []
     return lines, reads, charges
 
 
@@ -489,7 +478,7 @@ def save_draft(*, draft: BillDraft, run: BillingRun) -> Bill:
     lines, reads, _ = _children(bill=bill, draft=draft, on=run.as_of.astimezone(SHANGHAI).date())
     BillLine.objects.bulk_create(lines)
     BillRead.objects.bulk_create(reads)
-    if bill.status == Bill.Status.ISSUED and bill.amount:
+    if bill.status == Bill.Status.ISSUED:
         post_bill_charge(bill=bill, on=run.as_of.astimezone(SHANGHAI).date())
     return bill
 

@@ -36,6 +36,12 @@ def canonical_string(params: dict[str, str]) -> str:
     return "&".join(f"{name}={params.get(name, '')}" for name in SIGNED_FIELDS)
 
 
+@dataclass(frozen=True)
+class GatewayStatus:
+    status: str  # "paid" | "failed" | "created" (not finished)
+    txn_id: str
+
+
 class SandboxGateway:
     name = "sandbox"
 
@@ -86,9 +92,10 @@ class SandboxGateway:
             txn_id=params["txn_id"],
         )
 
-    def query(self, *, order_no: str) -> str | None:
-        """'paid', 'failed', 'created' (not finished) or None (unknown order)."""
-        return SandboxTransaction.objects.filter(order_no=order_no).values_list("status", flat=True).first()
+    def query(self, *, order_no: str) -> GatewayStatus | None:
+        """The order's state at the gateway, or None when the gateway does not know the order."""
+        found = SandboxTransaction.objects.filter(order_no=order_no).values_list("status", "txn_id").first()
+        return GatewayStatus(status=found[0], txn_id=found[1]) if found else None
 
 
 def get_gateway():

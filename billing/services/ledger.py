@@ -39,17 +39,34 @@ def post_entry(
         return LedgerEntry.objects.get(posting_key=posting_key), False
 
 
-def post_bill_charge(*, bill: Bill, on: dt.date) -> LedgerEntry:
-    entry, _ = post_entry(
+def bill_charge_key(*, bill: Bill) -> str:
+    return f"bill:{bill.pk}:charge"
+
+
+def bill_charge_entry(*, bill: Bill, on: dt.date) -> LedgerEntry | None:
+    """The (unsaved) ledger charge of an issued bill; None for a bill of 0.00, which owes nothing."""
+    if not bill.amount:
+        return None
+    return LedgerEntry(
         account=bill.account, kind=LedgerEntry.Kind.CHARGE, amount=bill.amount,
-        description=f"电费 {bill.period_start:%Y-%m} bill r{bill.revision}", posting_key=f"bill:{bill.pk}:charge",
+        description=f"电费 {bill.period_start:%Y-%m} bill r{bill.revision}", posting_key=bill_charge_key(bill=bill),
         occurred_on=on, bill=bill,
     )  # fmt: skip
-    return entry
+
+
+def post_bill_charge(*, bill: Bill, on: dt.date) -> LedgerEntry | None:
+    entry = bill_charge_entry(bill=bill, on=on)
+    if entry is None:
+        return None
+    posted, _ = post_entry(
+        account=entry.account, kind=entry.kind, amount=entry.amount, description=entry.description,
+        posting_key=entry.posting_key, occurred_on=on, bill=bill,
+    )  # fmt: skip
+    return posted
 
 
 def reverse_bill_charge(*, bill: Bill, on: dt.date) -> LedgerEntry | None:
-    if not LedgerEntry.objects.filter(posting_key=f"bill:{bill.pk}:charge").exists():
+    if not LedgerEntry.objects.filter(posting_key=bill_charge_key(bill=bill)).exists():
         return None  # a held bill was never charged
     entry, _ = post_entry(
         account=bill.account, kind=LedgerEntry.Kind.REVERSAL, amount=-bill.amount,

@@ -91,15 +91,14 @@ def record_counter_payment(
 
 def reconcile_payment(*, payment: Payment, as_of: dt.datetime) -> Payment:
     """Settle a PENDING/UNKNOWN payment by asking the gateway — never by retrying the charge."""
-    status = get_gateway().query(order_no=payment.order_no)
+    answer = get_gateway().query(order_no=payment.order_no)
     with transaction.atomic():
         locked = Payment.objects.select_for_update().get(pk=payment.pk)
         if locked.status not in (Payment.Status.PENDING, Payment.Status.UNKNOWN):
             return locked
-        if status == "paid":
-            txn = SandboxTransaction.objects.filter(order_no=locked.order_no).values_list("txn_id", flat=True).first()
-            settle_payment(payment=locked, gateway_txn_id=txn, settled_at=as_of)
-        elif status in ("failed", None):
+        if answer is not None and answer.status == "paid":
+            settle_payment(payment=locked, gateway_txn_id=answer.txn_id, settled_at=as_of)
+        elif answer is None or answer.status == "failed":
             Payment.objects.filter(pk=locked.pk).update(status=Payment.Status.FAILED, settled_at=as_of)
     return Payment.objects.get(pk=payment.pk)
 
