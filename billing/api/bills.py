@@ -4,6 +4,7 @@ customers.access, so customers see only their own accounts and staff what their 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -97,8 +98,6 @@ class LedgerViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def balance(self, request, account_number: str):
         account = accounts_visible_to(user=request.user).filter(number=account_number).first()
         if account is None:
-            from django.http import Http404
-
             raise Http404
         return Response({"account_number": account.number, "balance": f"{balance(account=account):.2f}"})
 
