@@ -1,6 +1,20 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _sync_catalogue(sender, using="default", **kwargs) -> None:
+    from django.utils import translation
+
+    from services.services.catalogue_sync import sync_catalogue
+
+    # The rows keep the English source strings; pages translate them through gettext.
+    with translation.override("en"):
+        sync_catalogue(using=using)
 
 
 class ServicesConfig(AppConfig):
     name = "services"
     verbose_name = "Services"
+
+    def ready(self) -> None:
+        post_migrate.connect(_sync_catalogue, sender=self, dispatch_uid="services.sync_catalogue")

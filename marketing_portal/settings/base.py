@@ -136,6 +136,8 @@ STORAGES = {
 }
 # Private uploads (attachments, model artefacts) live outside any web-served directory.
 PRIVATE_STORAGE_ROOT = env.path("PRIVATE_STORAGE_ROOT", default=BASE_DIR / "var" / "private")
+# Largest service-request attachment accepted (a phone photo or a scanned PDF fits easily).
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="营业厅 <noreply@portal.example>")

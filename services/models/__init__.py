@@ -1,4 +1,28 @@
 from .notifications import Notification, NotificationDelivery
 from .outages import OutageNotice
+from .requests import (
+    RequestAttachment,
+    RequestEvent,
+    RequestStep,
+    ScheduledAccountChange,
+    ServiceRequest,
+    ServiceType,
+    StaffCoverage,
+    WorkflowStep,
+    WorkflowTransition,
+)
 
-__all__ = ["Notification", "NotificationDelivery", "OutageNotice"]
+__all__ = [
+    "Notification",
+    "NotificationDelivery",
+    "OutageNotice",
+    "RequestAttachment",
+    "RequestEvent",
+    "RequestStep",
+    "ScheduledAccountChange",
+    "ServiceRequest",
+    "ServiceType",
+    "StaffCoverage",
+    "WorkflowStep",
+    "WorkflowTransition",
+]
