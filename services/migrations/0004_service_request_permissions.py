@@ -9,14 +9,14 @@ CATALOGUE = ["services.view_servicetype", "services.view_workflowstep", "service
 READ = [*CATALOGUE, "services.view_servicerequest", "services.view_requeststep", "services.view_requestevent",
         "services.view_requestattachment", "services.view_scheduledaccountchange", "services.view_staffcoverage"]  # fmt: skip
 WORK = [*READ, "services.change_servicerequest"]
+COVERAGE = ["services.add_staffcoverage", "services.change_staffcoverage", "services.delete_staffcoverage"]
 GRANTS = {
     roles.CUSTOMER_SERVICE_AGENT: WORK,
     roles.FIELD_ENGINEER: WORK,
     roles.BILLING_CLERK: WORK,
     roles.MARKETING_ANALYST: READ,
     roles.SECURITY_AUDITOR: READ,
-    roles.SYSTEM_ADMINISTRATOR: [*WORK, "services.add_staffcoverage", "services.change_staffcoverage",
-                                 "services.delete_staffcoverage"],  # fmt: skip
+    roles.SYSTEM_ADMINISTRATOR: [*WORK, *COVERAGE],
 }
 
 

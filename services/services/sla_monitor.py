@@ -90,8 +90,8 @@ def check_deadlines(*, as_of: dt.datetime) -> DeadlineReport:
         step.save(update_fields=["warned_at", "breached_at", "escalated_to"])
         service_request.save(update_fields=["sla_state", "updated_at"])
     # The end-to-end limit (e.g. residential connection within 5 working days) is overdue on its own.
-    overdue_total = ServiceRequest.objects.open().filter(due_at__lte=as_of).exclude(
-        sla_state=ServiceRequest.SlaState.BREACHED
+    overdue_total = (
+        ServiceRequest.objects.open().filter(due_at__lte=as_of).exclude(sla_state=ServiceRequest.SlaState.BREACHED)
     )
     breached += overdue_total.update(sla_state=ServiceRequest.SlaState.BREACHED)
     return DeadlineReport(warned=warned, breached=breached, escalated=escalated)

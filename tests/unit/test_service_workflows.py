@@ -73,7 +73,12 @@ def test_transition_table(code):
                             actor=_actor(role, probe, staff), service_request_id=probe.pk, action=action,
                             as_of=AS_OF, note="核实", recorded=records_for(source, probe),
                         )  # fmt: skip
-                    assert refused.value.code == ("state" if transition is None else "role"), (code, source, action, role)
+                    assert refused.value.code == ("state" if transition is None else "role"), (
+                        code,
+                        source,
+                        action,
+                        role,
+                    )
                     checked_refused += 1
         probe.refresh_from_db()
         assert probe.status == source  # refusals changed nothing
@@ -84,7 +89,9 @@ def test_transition_table(code):
 def test_another_customer_cannot_act_on_a_request():
     service_request = new_request(code="consultation")
     with pytest.raises(TransitionRefused) as refused:
-        transition_request(actor=make_portal_user(), service_request_id=service_request.pk, action="cancel", as_of=AS_OF)
+        transition_request(
+            actor=make_portal_user(), service_request_id=service_request.pk, action="cancel", as_of=AS_OF
+        )
     assert refused.value.code == "role"
 
 
@@ -162,7 +169,9 @@ def test_personal_answers_are_stored_encrypted():
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT private_data, form_data FROM services_servicerequest WHERE id = %s", [service_request.pk])
+        cursor.execute(
+            "SELECT private_data, form_data FROM services_servicerequest WHERE id = %s", [service_request.pk]
+        )
         stored, plain = cursor.fetchone()
     assert stored.startswith("v1:") and "applicant_name" not in stored
     assert "applicant_name" not in str(plain) and "category" in str(plain)
@@ -172,7 +181,9 @@ def test_rating_once_by_the_applicant_after_completion():
     agent = make_staff(role=catalogue.CSA)
     service_request = place_at(new_request(code="consultation"), "answering")
     with pytest.raises(TransitionRefused):
-        rate_request(user=service_request.applicant, service_request_id=service_request.pk, rating=5, comment="", as_of=AS_OF)
+        rate_request(
+            user=service_request.applicant, service_request_id=service_request.pk, rating=5, comment="", as_of=AS_OF
+        )
     transition_request(
         actor=agent, service_request_id=service_request.pk, action="advance", as_of=AS_OF, recorded={"answer": "已答复"}
     )
@@ -180,14 +191,18 @@ def test_rating_once_by_the_applicant_after_completion():
         rate_request(user=make_portal_user(), service_request_id=service_request.pk, rating=5, comment="", as_of=AS_OF)
     assert refused.value.code == "role"
     with pytest.raises(TransitionRefused) as refused:
-        rate_request(user=service_request.applicant, service_request_id=service_request.pk, rating=6, comment="", as_of=AS_OF)
+        rate_request(
+            user=service_request.applicant, service_request_id=service_request.pk, rating=6, comment="", as_of=AS_OF
+        )
     assert refused.value.code == "rating"
     rated = rate_request(
         user=service_request.applicant, service_request_id=service_request.pk, rating=4, comment=" 很快 ", as_of=AS_OF
     )
     assert (rated.rating, rated.rating_comment) == (4, "很快")
     with pytest.raises(TransitionRefused):
-        rate_request(user=service_request.applicant, service_request_id=service_request.pk, rating=1, comment="", as_of=AS_OF)
+        rate_request(
+            user=service_request.applicant, service_request_id=service_request.pk, rating=1, comment="", as_of=AS_OF
+        )
 
 
 def test_progress_notifies_the_applicant_once_per_event():
