@@ -99,6 +99,8 @@ class ServiceTypeSpec:
     effect: str = ""
     total_sla_days: int | None = None
     handler_role: str = CSA
+    # Filed by staff only (not offered in the business hall), e.g. an inspection from the line-loss list.
+    staff_only: bool = False
     extra: dict = field(default_factory=dict)
 
 
@@ -115,6 +117,7 @@ RECORDS = {
     "final_reading": _("Final register reading (kWh)"),
     "answer": _("Answer to the customer"),
     "area_code": _("Transformer area code"),
+    "finding": _("Inspection finding"),
 }
 
 
@@ -478,6 +481,25 @@ INVOICE = ServiceTypeSpec(
 )
 
 
+INSPECTION = ServiceTypeSpec(
+    code="inspection",
+    label=_("Site inspection (用电检查)"),
+    group="inspection",
+    description=_("Check a meter and its wiring on site: suspected bypass, stopped meter or theft."),
+    staff_only=True,
+    fields=(
+        FormField("reason", _("Why inspect"), "textarea"),
+        FormField("evidence", _("Evidence"), "textarea", required=False),
+    ),
+    steps=(
+        Step(SUBMITTED, _("Opened, awaiting dispatch"), CSA, sla_days=1),
+        RETURNED_STEP,
+        Step("on_site", _("On-site inspection (现场检查)"), ENGINEER, sla_days=5, records=("finding",)),
+    ),
+    transitions=(),
+)
+
+
 def _with_flow(spec: ServiceTypeSpec) -> ServiceTypeSpec:
     work = tuple(step for step in spec.steps if step.code not in (SUBMITTED, RETURNED))
     returnable = tuple(step.code for step in work[:1] if step.role != APPLICANT)
@@ -511,5 +533,6 @@ CATALOGUE: tuple[ServiceTypeSpec, ...] = tuple(
         COMPLAINT,
         CONSULTATION,
         INVOICE,
+        INSPECTION,
     )
 )

@@ -25,6 +25,7 @@ class ServiceType(models.Model):
     total_sla_days = models.PositiveSmallIntegerField(_("end-to-end limit (working days)"), null=True, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
     active = models.BooleanField(_("offered"), default=True)
+    staff_only = models.BooleanField(_("filed by staff only"), default=False)
 
     class Meta:
         ordering = ["position"]

@@ -46,6 +46,7 @@ def sync_catalogue(*, using: str = "default") -> int:
                 "effect": spec.effect,
                 "total_sla_days": spec.total_sla_days,
                 "position": position,
+                "staff_only": spec.staff_only,
             },
         )
         steps = [

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
@@ -297,6 +298,8 @@ def submit_request(
     service_type = ServiceType.objects.filter(code=service_type_code, active=True).first()
     if service_type is None:
         raise ValidationError({"service_type": _("No such service.")})
+    if service_type.staff_only and not applicant.has_perm("services.change_servicerequest"):
+        raise ValidationError({"service_type": _("This request is opened by staff only.")})
     account = None
     if account_number:
         account = access_account(user=applicant, account_number=account_number)
@@ -307,7 +310,7 @@ def submit_request(
     if area is None and plain.get("area_code"):
         area = TransformerArea.objects.get(code=plain["area_code"])
     service_request = ServiceRequest(
-        number=f"TMP-{as_of.timestamp()}",
+        number=f"TMP{uuid.uuid4().hex[:16]}",  # replaced below, once the row has its id
         service_type=service_type,
         applicant=applicant,
         account=account,
@@ -328,6 +331,26 @@ def submit_request(
     )  # fmt: skip
     _tell_applicant(service_request=service_request, event=event)
     return service_request
+
+
+def open_inspection(*, actor, account_number: str, reason: str, evidence: str, as_of: dt.datetime) -> ServiceRequest:
+    """Staff open a site inspection for an account (e.g. from the line-loss suspicion list). While one
+    is open for the account, that one is returned instead of filing a second."""
+    existing = (
+        ServiceRequest.objects.open()
+        .filter(service_type__code="inspection", account__number=account_number)
+        .order_by("submitted_at")
+        .first()
+    )
+    if existing is not None:
+        return existing
+    return submit_request(
+        applicant=actor,
+        service_type_code="inspection",
+        form={"reason": reason, "evidence": evidence},
+        as_of=as_of,
+        account_number=account_number,
+    )
 
 
 @transaction.atomic

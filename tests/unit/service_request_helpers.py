@@ -10,7 +10,16 @@ from services import catalogue
 from services.models import RequestAttachment, RequestStep, ServiceRequest, ServiceType
 from services.services import sla
 from services.services.requests import submit_request
-from tests.factories import SHANGHAI, bind, make_account, make_area, make_id_number, make_phone, make_portal_user
+from tests.factories import (
+    SHANGHAI,
+    bind,
+    make_account,
+    make_area,
+    make_id_number,
+    make_phone,
+    make_portal_user,
+    make_staff,
+)
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -53,9 +62,12 @@ def new_request(*, code: str, applicant=None, as_of: dt.datetime = AS_OF, form: 
     """A submitted request of type ``code`` by a customer with one residential account in a fresh area."""
     service_type = ServiceType.objects.get(code=code)
     area = make_area()
-    applicant = applicant or make_portal_user()
     account = make_account(area=area)
-    bind(user=applicant, account=account)
+    if service_type.staff_only:
+        applicant = applicant or make_staff(role=catalogue.ENGINEER)
+    else:
+        applicant = applicant or make_portal_user()
+        bind(user=applicant, account=account)
     return submit_request(
         applicant=applicant,
         service_type_code=code,
@@ -106,6 +118,7 @@ def records_for(step_code: str, service_request: ServiceRequest) -> dict:
         "invoice_no": "No.00012345",
         "final_reading": "12345.6",
         "answer": "已答复",
+        "finding": "表计接线正常",
         "area_code": service_request.area.code if service_request.area_id else make_area().code,
     }
     return {name: values[name] for name in step.records}

@@ -73,3 +73,45 @@ def test_catalogue_is_readable_in_the_admin(client):
     client.force_login(make_staff(role=catalogue.CSA))
     page = client.get(reverse("admin:services_servicetype_changelist")).content.decode()
     assert "Residential new connection" in page or "居民新装" in page
+
+
+def test_staff_open_one_inspection_per_account_from_an_analysis_page(client):
+    from tests.factories import make_account
+
+    account = make_account()
+    engineer = make_staff(role=catalogue.ENGINEER)
+    client.force_login(engineer)
+    url = reverse("services_staff:open_inspection")
+    form = {"account_number": account.number, "reason": "线损异常", "evidence": "近30天日均电量下降 80%"}
+    first = client.post(url, form)
+    inspection = ServiceRequest.objects.get(service_type__code="inspection", account=account)
+    assert first.url == reverse("admin:services_servicerequest_change", args=[inspection.pk])
+    assert inspection.form_data == {"reason": "线损异常", "evidence": "近30天日均电量下降 80%"}
+    assert inspection.assigned_role == catalogue.CSA
+    client.post(url, form)
+    assert ServiceRequest.objects.filter(service_type__code="inspection", account=account).count() == 1
+
+
+def test_customers_cannot_open_inspections(client):
+    from django.core.exceptions import ValidationError
+
+    from services.services.requests import submit_request
+    from tests.factories import bind, make_account, make_portal_user
+    from tests.unit.service_request_helpers import AS_OF
+
+    user = make_portal_user()
+    account = make_account()
+    bind(user=user, account=account)
+    with pytest.raises(ValidationError) as error:
+        submit_request(
+            applicant=user,
+            service_type_code="inspection",
+            form={"reason": "x"},
+            as_of=AS_OF,
+            account_number=account.number,
+        )
+    assert "staff only" in str(error.value)
+    client.force_login(user)
+    response = client.post(reverse("services_staff:open_inspection"), {"account_number": account.number})
+    assert response.status_code == 302 and "/admin/login/" in response.url
+    assert not ServiceRequest.objects.exists()
