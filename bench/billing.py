@@ -32,10 +32,11 @@ from pathlib import Path
 
 from _common import cpu_model, recreate_database
 
+from marketing_portal.timezones import SHANGHAI
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/mp_bench_billing"
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 PERIOD = (dt.date(2026, 11, 1), dt.date(2026, 12, 1))
 
 

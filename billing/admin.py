@@ -49,8 +49,7 @@ from billing.services.ingest.recovery import retry_batch
 from billing.services.payments import reconcile_payment
 from billing.services.prepaid import credit
 from billing.services.readings import edit_interval_reading
-
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+from marketing_portal.timezones import SHANGHAI
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from django.db import NotSupportedError
 from django.db.models import (
@@ -55,8 +54,8 @@ from billing.models import (
 )
 from customers.access import accounts_visible_to, is_portal_customer
 from customers.models import Account
+from marketing_portal.timezones import SHANGHAI
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 KWH_STEP = Decimal("0.0001")
 TOU_REGISTERS = ("sharp", "peak", "flat", "valley")
 

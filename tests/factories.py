@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group
 
 from customers.models import Account, Customer, Feeder, PortalBinding, TransformerArea
 from customers.validators import credit_code_check_char, id_number_check_char
+from marketing_portal.timezones import SHANGHAI
 
 _sequence = itertools.count(1)
 
@@ -103,6 +104,3 @@ def make_meter(*, account: Account | None = None, meter_no: str | None = None, *
     }
     values.update(overrides)
     return Meter.objects.create(**values)
-
-
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))

@@ -47,8 +47,8 @@ from billing.services.tariffs.engine import QuoteError, QuoteInput
 from billing.services.tariffs.quotes import TariffQuote, load_versions, quote_on_versions, version_calendar
 from billing.services.workdays import is_working_day
 from customers.models import Account
+from marketing_portal.timezones import SHANGHAI
 
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 ZERO = Decimal(0)
 KWH_STEP = Decimal("0.0001")
 TOU_REGISTERS = ("sharp", "peak", "flat", "valley")

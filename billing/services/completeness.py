@@ -9,8 +9,7 @@ from collections.abc import Iterable
 from django.db import connection
 
 from billing.models import Meter, MeterDayCompleteness, Quality
-
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+from marketing_portal.timezones import SHANGHAI
 
 
 def expected_intervals(*, meter: Meter, day: dt.date, as_of: dt.datetime) -> int:

@@ -73,8 +73,8 @@ from billing.services.partitions import ensure_interval_partitions
 from billing.services.workdays import is_working_day
 from customers.models import Account, PortalBinding, TransformerArea
 from customers.services.demo import DEMO_CUSTOMER_USERNAME
+from marketing_portal.timezones import SHANGHAI
 
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 WINDOW_DAYS = 365
 SLOTS = 96  # quarter-hours a day
 SLOT_HOURS = 0.25

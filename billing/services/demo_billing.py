@@ -15,8 +15,8 @@ from billing.services.late_fees import post_late_fees
 from billing.services.ledger import outstanding
 from billing.services.payments import record_counter_payment
 from customers.models import Account, PortalBinding
+from marketing_portal.timezones import SHANGHAI
 
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 DEMO_CUSTOMER_USERNAME = "c_demo"
 BILLED_MONTHS = 3
 UNPAID_SHARE = 0.08  # older bills left unpaid: arrears for the staff console and late fees

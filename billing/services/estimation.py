@@ -28,12 +28,12 @@ from django.db import connection
 
 from billing.models import IntervalReading, Meter, Quality
 from billing.services.workdays import is_working_day
+from marketing_portal.timezones import SHANGHAI
 
 INTERPOLATION_LIMIT = dt.timedelta(hours=2)
 HISTORY_DAYS = 28
 SIMILAR_DAYS = 4
 KWH_STEP = Decimal("0.0001")
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 PROBE_BATCH = 2000
 # The stored readings right before and after each meter's run of new readings, within the window.
 PG_NEIGHBOURS = """

@@ -10,13 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import zlib
 from collections.abc import Iterable
-from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 
+from marketing_portal.timezones import SHANGHAI
+
 PARENT = "billing_intervalreading"
 DEFAULT_PARTITION = f"{PARENT}_default"
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def month_start(value: dt.date) -> dt.date:

@@ -12,11 +12,11 @@ from django.http import HttpRequest
 from billing.models import IntervalReading, Meter, Quality, ReadingEdit
 from billing.services.completeness import refresh_completeness
 from billing.services.partitions import ensure_interval_partitions
+from marketing_portal.timezones import SHANGHAI
 from security.models import AuditEvent
 from security.services.audit import record_event
 
 KWH_STEP = Decimal("0.0001")
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
 
 def _clean_kwh(value) -> Decimal:

@@ -9,9 +9,8 @@ from django.contrib.auth import get_user_model
 
 from billing.models import Bill
 from billing.services.ledger import OPEN_BILL_STATUSES, outstanding
+from marketing_portal.timezones import SHANGHAI
 from services.services.notifications import notify
-
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
 
 def _users_of(bill: Bill):

@@ -10,12 +10,11 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from customers.models import Account, PortalBinding
+from marketing_portal.timezones import SHANGHAI
 from security.models import AuditEvent
 from security.services.audit import record_event
 from services.models import OutageNotice
 from services.services.notifications import notify
-
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
 
 def affected_accounts(*, notice: OutageNotice) -> QuerySet[Account]:

@@ -8,8 +8,9 @@ from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
 ORDER = ["security", "customers", "billing", "analytics", "services"]
-# marketing_portal.api holds cross-cutting API plumbing (pagination, errors, permissions).
-SHARED = {"marketing_portal.api"}
+# marketing_portal.api holds cross-cutting API plumbing (pagination, errors, permissions);
+# marketing_portal.timezones the one local time zone.
+SHARED = {"marketing_portal.api", "marketing_portal.timezones"}
 
 
 def _imported_apps(path: Path) -> set[str]:

@@ -16,6 +16,7 @@ from django.core.management import call_command
 
 from billing.models import IngestBatch, IntervalReading, MeterDayCompleteness, Quality, RegisterRead
 from billing.services.ingest import create_batch, layouts, process_batch
+from marketing_portal.timezones import SHANGHAI
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,6 @@ SAMPLES = Path(settings.BASE_DIR) / "docs" / "samples"
 FILES = ("01_interval_long.csv", "02_interval_wide_96.csv", "03_register.csv", "04_batch.json")
 SEED_AS_OF = "2026-11-20"  # any seed_demo date from 2025-08-01 on gives the same counts (README)
 INGEST_AS_OF = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 HOME, SHOP, AREA = "33017774124037", "33010328460080", "33013974131846"
 COUNTERS = ("received", "inserted", "updated", "unchanged", "duplicates", "rejected", "estimated")
 

@@ -19,11 +19,11 @@ from billing.models import IntervalReading, Meter, MeterDayCompleteness, Registe
 from billing.services import demo as metering_demo
 from customers.models import Account, PortalBinding, TransformerArea
 from customers.services import demo as customer_demo
+from marketing_portal.timezones import SHANGHAI
 
 pytestmark = pytest.mark.django_db
 
 AS_OF = dt.date(2026, 11, 20)
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 WINDOW_START = dt.datetime(2025, 11, 20, tzinfo=SHANGHAI)
 WINDOW_END = dt.datetime(2026, 11, 20, tzinfo=SHANGHAI)
 SLOTS_PER_YEAR = 365 * 96

@@ -33,11 +33,12 @@ import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
+from marketing_portal.timezones import SHANGHAI_NAME
+
 INTERVAL = "interval"
 REGISTER = "register"
 WIDE_POINTS = (96, 48, 24)
 EXTRA_COLUMNS = 8  # spare columns so a row with too many fields is caught as malformed, not a parser crash
-SHANGHAI = "Asia/Shanghai"
 NAT = np.iinfo(np.int64).min  # "no timestamp" in int64 nanosecond arrays, as pandas' NaT
 NS = 1_000_000_000
 SHANGHAI_OFFSET_NS = 8 * 3600 * NS  # no daylight saving since 1991
@@ -513,7 +514,7 @@ def parse_timestamps(values: pd.Series) -> pd.Series:
     naive = ~has_offset & (text != "")
     if naive.any():
         local = pd.to_datetime(text[naive], format="ISO8601", errors="coerce")
-        result[naive] = local.dt.tz_localize(SHANGHAI).dt.tz_convert("UTC")
+        result[naive] = local.dt.tz_localize(SHANGHAI_NAME).dt.tz_convert("UTC")
     return result
 
 
@@ -570,7 +571,7 @@ def dates(fields: ChunkFields, column: int) -> np.ndarray:
     rest = np.flatnonzero(~fast)
     if len(rest):
         text = pd.Series(fields.cells(rest, np.full(len(rest), column)), dtype=object).astype(str)
-        result[rest] = _ns(_parse_dates(text).dt.tz_localize(SHANGHAI).dt.tz_convert("UTC"))
+        result[rest] = _ns(_parse_dates(text).dt.tz_localize(SHANGHAI_NAME).dt.tz_convert("UTC"))
     return result
 
 

@@ -44,12 +44,12 @@ from billing.services.ingest.validate import (
 )
 from billing.services.ingest.writers import merge_interval_rows, merge_register_rows
 from billing.services.partitions import ensure_interval_partitions
+from marketing_portal.timezones import SHANGHAI
 
 DEFAULT_CHUNK_ROWS = 200_000
 PARSE_AHEAD = 1
 _DONE = object()
 COUNTERS = ("received", "inserted", "updated", "unchanged", "duplicates", "rejected")
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 LOCAL_OFFSET_S = 8 * 3600
 
 

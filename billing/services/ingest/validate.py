@@ -25,8 +25,8 @@ from django.db.models.functions import Coalesce
 from billing.models import Meter, RegisterRead, RejectedRow
 from billing.services.ingest import layouts
 from billing.services.ingest.layouts import INTERVAL, NAT, NS, Layout, RawChunk
+from marketing_portal.timezones import SHANGHAI_NAME
 
-SHANGHAI = "Asia/Shanghai"
 MAX_KWH = 1e8  # numeric(12,4) holds up to 99,999,999.9999
 KWH_SCALE = 4  # numeric(12, 4)
 REGISTER_SCALE = 2  # numeric(14, 2)
@@ -137,7 +137,7 @@ class _Verdicts:
 
 
 def _local_text(ns: int) -> str:
-    return str(pd.Timestamp(ns, tz="UTC").tz_convert(SHANGHAI))
+    return str(pd.Timestamp(ns, tz="UTC").tz_convert(SHANGHAI_NAME))
 
 
 def _meter_days(meter_id: np.ndarray, epoch: np.ndarray) -> set[tuple[int, dt.date]]:

@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+from marketing_portal.timezones import SHANGHAI
+
 MIDNIGHT = dt.time(0)
 
 
