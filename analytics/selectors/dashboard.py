@@ -19,13 +19,15 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db import connection
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 
 from billing.models import Bill, Payment, PaymentAllocation
-from billing.selectors import add_months, local_midnight
+from billing.selectors import add_months, kwh, local_midnight
 
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
 MONEY_FIELD = DecimalField(max_digits=16, decimal_places=2)
 BILLED_STATUSES = (Bill.Status.ISSUED, Bill.Status.PARTIALLY_PAID, Bill.Status.PAID)
 AGE_BUCKETS = ("0_30", "31_60", "61_90", "over_90")
@@ -56,6 +58,11 @@ class DashboardFilters:
         return months
 
 
+def _money(value) -> Decimal:
+    """Sums to 0.01 as Decimal on every backend (SQLite's SUM drops the trailing zeros, or gives floats)."""
+    return Decimal(str(value or 0)).quantize(CENT)
+
+
 def live_bills(*, filters: DashboardFilters) -> QuerySet[Bill]:
     """Live bills of the accounts in the area / feeder filter (any period)."""
     bills = Bill.objects.filter(status__in=BILLED_STATUSES, replaced_by__isnull=True)
@@ -79,7 +86,7 @@ def sales_by_month_and_category(*, filters: DashboardFilters) -> list[dict]:
         .annotate(kwh=Sum("total_kwh"), revenue=Sum("amount"), bills=Count("id"))
         .order_by("month", "category")
     )
-    return list(rows)
+    return [{**r, "kwh": kwh(r["kwh"]), "revenue": _money(r["revenue"])} for r in rows]
 
 
 def _collected(filters: DashboardFilters) -> QuerySet[PaymentAllocation]:
@@ -93,11 +100,11 @@ def collection_by_month(*, filters: DashboardFilters) -> list[dict]:
     ``rate`` (collected ÷ billed in %, 0.1; None when nothing was billed)."""
     bills = _bills_in_period(filters)
     billed = {
-        row["month"]: row["billed"]
+        row["month"]: _money(row["billed"])
         for row in bills.annotate(month=TruncMonth("period_start")).values("month").annotate(billed=Sum("amount"))
     }
     collected = {
-        row["month"]: row["collected"]
+        row["month"]: _money(row["collected"])
         for row in _collected(filters)
         .filter(bill__in=bills)
         .annotate(month=TruncMonth("bill__period_start"))
@@ -119,64 +126,77 @@ def collection_by_month(*, filters: DashboardFilters) -> list[dict]:
     return rows
 
 
-def _overdue_bills(filters: DashboardFilters) -> QuerySet[Bill]:
-    """Live bills past due at ``as_of`` with ``owed`` (still unpaid then) above zero."""
-    paid = Subquery(
-        _collected(filters).filter(bill=OuterRef("pk")).values("bill").annotate(total=Sum("amount")).values("total"),
-        output_field=MONEY_FIELD,
+def _owed_per_bill(filters: DashboardFilters) -> QuerySet:
+    """One row per live bill past due at ``as_of`` that still owed money then: ``due_date``, ``owed``
+    (amount − its allocations settled by the cut-off, one GROUP BY over a join, not a subquery per
+    bill), and the account's ``account_id``, ``category``, ``area_code``, ``area_name``, ``feeder_code``."""
+    settled = Q(
+        allocations__payment__status=Payment.Status.SUCCEEDED,
+        allocations__payment__settled_at__lt=filters.cutoff,
     )
     return (
         live_bills(filters=filters)
         .filter(due_date__lt=filters.as_of)
-        .annotate(owed=F("amount") - Coalesce(paid, Value(ZERO), output_field=MONEY_FIELD))
+        .annotate(paid=Coalesce(Sum("allocations__amount", filter=settled), Value(ZERO), output_field=MONEY_FIELD))
+        .annotate(owed=ExpressionWrapper(F("amount") - F("paid"), output_field=MONEY_FIELD))
         .filter(owed__gt=0)
+        .order_by()
+        .values(
+            "due_date",
+            "owed",
+            "account_id",
+            category=F("account__category"),
+            area_code=F("account__area__code"),
+            area_name=F("account__area__name"),
+            feeder_code=F("account__area__feeder__code"),
+        )
     )
 
 
-def _bucket_sums(filters: DashboardFilters) -> dict:
-    """SUM(owed) per age bucket: days past due = as_of − due_date."""
+def _arrears_grouped(filters: DashboardFilters, *, group_by: tuple[str, ...], top: int | None = None) -> list[dict]:
+    """SUM(owed) per age bucket (days past due = as_of − due_date), total, accounts and bills per
+    ``group_by`` columns of ``_owed_per_bill``, aggregated by the database over that query; ``top``:
+    only the groups with the largest totals."""
     day = dt.timedelta(days=1)
     as_of = filters.as_of
-    bounds = {
-        "0_30": Q(due_date__gte=as_of - 30 * day),
-        "31_60": Q(due_date__lt=as_of - 30 * day, due_date__gte=as_of - 60 * day),
-        "61_90": Q(due_date__lt=as_of - 60 * day, due_date__gte=as_of - 90 * day),
-        "over_90": Q(due_date__lt=as_of - 90 * day),
-    }
-    sums = {
-        name: Coalesce(Sum("owed", filter=condition), Value(ZERO), output_field=MONEY_FIELD)
-        for name, condition in bounds.items()
-    }
-    return {
-        **sums,
-        "total": Coalesce(Sum("owed"), Value(ZERO), output_field=MONEY_FIELD),
-        "accounts": Count("account", distinct=True),
-        "bills": Count("id"),
-    }
+    inner, inner_params = _owed_per_bill(filters).query.sql_with_params()
+    columns = ", ".join(f'"{name}"' for name in group_by)
+    sql = f"""
+        SELECT {columns},
+               COALESCE(SUM(owed) FILTER (WHERE due_date >= %s), 0) AS "0_30",
+               COALESCE(SUM(owed) FILTER (WHERE due_date < %s AND due_date >= %s), 0) AS "31_60",
+               COALESCE(SUM(owed) FILTER (WHERE due_date < %s AND due_date >= %s), 0) AS "61_90",
+               COALESCE(SUM(owed) FILTER (WHERE due_date < %s), 0) AS "over_90",
+               SUM(owed) AS total,
+               COUNT(DISTINCT account_id) AS accounts,
+               COUNT(*) AS bills
+        FROM ({inner}) AS owed_bills
+        GROUP BY {columns}
+        ORDER BY {"total DESC, " if top else ""}{columns}
+        {"LIMIT %s" if top else ""}
+    """  # noqa: S608 — only our own column names and Django's compiled SQL; values are parameters
+    params = [
+        as_of - 30 * day,
+        as_of - 30 * day, as_of - 60 * day,
+        as_of - 60 * day, as_of - 90 * day,
+        as_of - 90 * day,
+        *inner_params,
+        *([top] if top else []),
+    ]  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [c[0] for c in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    money = ("0_30", "31_60", "61_90", "over_90", "total")
+    return [{**row, **{k: _money(row[k]) for k in money}} for row in rows]
 
 
 def arrears_by_category(*, filters: DashboardFilters) -> list[dict]:
     """Per account category: ``category``, the four age buckets, ``total``, ``accounts``, ``bills``."""
-    rows = (
-        _overdue_bills(filters)
-        .values(category=F("account__category"))
-        .annotate(**_bucket_sums(filters))
-        .order_by("category")
-    )
-    return list(rows)
+    return _arrears_grouped(filters, group_by=("category",))
 
 
 def arrears_by_area(*, filters: DashboardFilters, limit: int | None = 10) -> list[dict]:
     """Transformer areas with the most arrears first: ``area_code``, ``area_name``, ``feeder_code``,
     the age buckets, ``total``, ``accounts``, ``bills``."""
-    rows = (
-        _overdue_bills(filters)
-        .values(
-            area_code=F("account__area__code"),
-            area_name=F("account__area__name"),
-            feeder_code=F("account__area__feeder__code"),
-        )
-        .annotate(**_bucket_sums(filters))
-        .order_by("-total", "area_code")
-    )
-    return list(rows[:limit] if limit else rows)
+    return _arrears_grouped(filters, group_by=("area_code", "area_name", "feeder_code"), top=limit)
