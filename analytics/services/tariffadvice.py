@@ -57,6 +57,17 @@ class MonthPrice:
 
 
 @dataclass(frozen=True)
+class MonthCoverage:
+    month: dt.date
+    days_with_data: int
+    days: int
+
+    @property
+    def complete(self) -> bool:
+        return self.days_with_data == self.days
+
+
+@dataclass(frozen=True)
 class TariffOption:
     tariff: Tariff
     is_current: bool
@@ -89,6 +100,7 @@ class TariffAdvice:
     window_start: dt.date
     window_end: dt.date  # exclusive
     months_used: tuple[dt.date, ...]
+    coverage: tuple[MonthCoverage, ...]  # per month used: on how many of its days there are readings
     total_kwh: Decimal
     resolution_minutes: int  # 60, or the meters' interval when a TOU boundary is off the hour
     current: Tariff | None
@@ -100,6 +112,16 @@ class TariffAdvice:
     @property
     def enough_data(self) -> bool:
         return len(self.months_used) >= MONTHS_WANTED
+
+    @property
+    def partial_months(self) -> tuple[MonthCoverage, ...]:
+        """Months priced on readings of only some of their days (a meter installed mid-month, gaps)."""
+        return tuple(c for c in self.coverage if not c.complete)
+
+    @property
+    def comparable(self) -> bool:
+        """More than one tariff could be priced: there is a choice to advise on."""
+        return sum(1 for o in self.options if o.priced) > 1
 
     @property
     def best(self) -> TariffOption | None:
@@ -208,6 +230,14 @@ def tariff_advice(*, account: Account, as_of: dt.datetime) -> TariffAdvice:
     for reading in readings:
         by_month[_month_of(reading[0])].append(reading)
     months = sorted(by_month)
+    coverage = tuple(
+        MonthCoverage(
+            month=month,
+            days_with_data=len({moment.astimezone(SHANGHAI).date() for moment, _ in by_month[month]}),
+            days=(add_months(month, 1) - month).days,
+        )
+        for month in months
+    )
 
     # Tier-year kWh before each month: the year's bills before the window, then the window's own kWh.
     annual_before: dict[dt.date, Decimal] = {}
@@ -265,6 +295,7 @@ def tariff_advice(*, account: Account, as_of: dt.datetime) -> TariffAdvice:
         window_start=window_start,
         window_end=window_end,
         months_used=tuple(months),
+        coverage=coverage,
         total_kwh=sum((kwh for _, kwh in readings), ZERO),
         resolution_minutes=60 if aligned else min((m.interval_minutes for m in meters), default=15),
         current=current,

@@ -4,6 +4,7 @@
 (function () {
   "use strict";
 
+  var reduceMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
   var PALETTE = ["#0d7a66", "#f5a623", "#0f4c75", "#b42318", "#7a5195", "#9db8cc", "#2f9e44", "#c2255c"];
 
   function numbers(values) {
@@ -42,6 +43,7 @@
       options: {
         responsive: true,
         maintainAspectRatio: false,
+        animation: reduceMotion ? false : { duration: 400 },
         indexAxis: spec.horizontal ? "y" : "x",
         interaction: { mode: "index", intersect: false },
         plugins: { legend: { display: datasets.length > 1 } },

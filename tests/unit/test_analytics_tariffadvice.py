@@ -33,6 +33,7 @@ from analytics.services.tariffadvice import tariff_advice
 from analytics.views import hall_tariffadvice
 from billing.models import Bill, IntervalReading, Tariff, TariffAssignment
 from customers.context_processors import SESSION_KEY
+from customers.models import Account
 from security import roles
 from tests.factories import SHANGHAI, bind, make_account, make_meter, make_portal_user, make_staff
 
@@ -200,3 +201,40 @@ def test_bill_tabs_link_the_advice(client, customer, home, pinned):
     client.force_login(customer)
     html = client.get("/bills/quote/").content.decode()
     assert 'href="/tariff-advice/"' in html
+
+
+def test_partial_months_are_named(client, customer, pinned):
+    """A meter read from 15 February: February is priced on 14 of its 28 days, and the page says so."""
+    account = make_account()
+    bind(user=customer, account=account)
+    on_tariff(account, "ZJ-RES-TOU")
+    meter = make_meter(account=account, meter_no="TP1", interval_minutes=60)
+    daily_usage(meter, first=dt.date(2026, 2, 15), last=dt.date(2026, 3, 31), valley="1", peak="1")
+
+    advice = tariff_advice(account=account, as_of=AS_OF)
+    assert [(c.month, c.days_with_data, c.days, c.complete) for c in advice.coverage] == [
+        (dt.date(2026, 2, 1), 14, 28, False),
+        (dt.date(2026, 3, 1), 31, 31, True),
+    ]
+    assert [c.month for c in advice.partial_months] == [dt.date(2026, 2, 1)]
+    client.force_login(customer)
+    html = client.get(URL).content.decode()
+    assert 'data-partial-month="2026-02"' in html and 'data-partial-month="2026-03"' not in html
+    assert 'data-advice="stay" data-best="ZJ-RES-TOU"' in html  # 14 + 31 days × (1 × 0.288 + 1 × 0.568) < 0.538 × 2
+
+
+def test_a_category_with_one_tariff_has_nothing_to_compare(client, customer, pinned):
+    """EX-COM-TOU is the only commercial tariff: priced, but no advice to switch."""
+    shop = make_account(category=Account.Category.COMMERCIAL)
+    bind(user=customer, account=shop)
+    on_tariff(shop, "EX-COM-TOU")
+    meter = make_meter(account=shop, meter_no="TC1", interval_minutes=60)
+    daily_usage(meter, first=dt.date(2026, 4, 1), last=dt.date(2026, 4, 30), valley="10", peak="10")
+
+    advice = tariff_advice(account=shop, as_of=AS_OF)
+    # April, EX-COM-TOU: 03:00 valley 300 kWh × 0.30 = 90.00; 12:00 flat (11–13) 300 × 0.65 = 195.00 → 285.00
+    assert [(o.tariff.code, o.total) for o in advice.options] == [("EX-COM-TOU", D("285.00"))]
+    assert not advice.comparable and advice.alternative is None and advice.hours == ()
+    client.force_login(customer)
+    html = client.get(URL).content.decode()
+    assert 'data-advice="only-one"' in html and 'data-tariff="EX-COM-TOU" data-total="285.00"' in html
