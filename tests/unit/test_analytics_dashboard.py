@@ -291,3 +291,15 @@ def test_registered_panels_are_drawn_and_exported(client, books):
     finally:
         dashboard_panels.unregister(key="requests")
     assert dashboard_panels.registered_panels() == []
+
+
+def test_queries_do_not_grow_with_the_number_of_bills(client, books, django_assert_max_num_queries):
+    client.force_login(make_staff(role=roles.MARKETING_ANALYST))
+    with django_assert_max_num_queries(20) as few:
+        client.get(URL, QUERY)
+    area = make_area(code="A3")
+    for _n in range(30):
+        bill(make_account(area=area), "2026-09", "10", "7.00", "issued", "2026-10-16")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(URL, QUERY)
+    assert response.context["tables"][0].rows[1]["bills"] == 31  # Sep residential: r1 + 30 new

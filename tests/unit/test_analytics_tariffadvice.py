@@ -238,3 +238,34 @@ def test_a_category_with_one_tariff_has_nothing_to_compare(client, customer, pin
     client.force_login(customer)
     html = client.get(URL).content.decode()
     assert 'data-advice="only-one"' in html and 'data-tariff="EX-COM-TOU" data-total="285.00"' in html
+
+
+def test_off_the_hour_calendar_is_read_per_interval(client):
+    """Peak from 08:30 instead of 08:00: an hourly sum would price 08:00–09:00 all as valley, so the
+    advice reads 15-minute intervals. Every April day: 08:00 and 08:15 2 kWh each (valley), 08:30 and
+    08:45 2 kWh each (peak). TOU: 30 × 4 × 0.288 = 34.56 + 30 × 4 × 0.568 = 68.16 → 102.72
+    (hourly it would be 240 × 0.288 = 69.12). FLAT: 240 × 0.538 = 129.12."""
+    from billing.models import TouWindow
+
+    TouWindow.objects.filter(calendar__code="RES-TOU", period="peak").update(start=dt.time(8, 30))
+    account = make_account()
+    on_tariff(account, "ZJ-RES-FLAT")
+    meter = make_meter(account=account, meter_no="TQ1", interval_minutes=15)
+    day, rows = dt.date(2026, 4, 1), []
+    while day <= dt.date(2026, 4, 30):
+        for minute in (0, 15, 30, 45):
+            start = dt.datetime.combine(day, dt.time(8, minute), tzinfo=SHANGHAI)
+            rows.append(IntervalReading(meter=meter, interval_start=start, kwh=D("2")))
+        day += dt.timedelta(days=1)
+    IntervalReading.objects.bulk_create(rows)
+
+    advice = tariff_advice(account=account, as_of=AS_OF)
+    assert advice.resolution_minutes == 15
+    assert {o.tariff.code: o.total for o in advice.options} == {"ZJ-RES-TOU": D("102.72"), "ZJ-RES-FLAT": D("129.12")}
+    (eight,) = [h for h in advice.hours if h.kwh]
+    assert (eight.hour, eight.kwh, eight.alternative_cost, eight.baseline_cost) == (
+        8,
+        D("240"),
+        D("102.72"),
+        D("129.12"),
+    )
