@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import pytest
 from django.apps import apps as django_apps
 from django.db import connection
+from django.utils import timezone
 
 from security import roles
 from tests.e2e.conftest import PHONE
@@ -93,7 +94,7 @@ def test_customer_sees_the_hourly_tariff_comparison(live_server, browser_page, r
     bind(user=customer, account=account)
     on_tariff(account, "ZJ-RES-FLAT")
     meter = make_meter(account=account, meter_no="E2E-ADV", interval_minutes=60)
-    today = dt.date.today()
+    today = timezone.localdate()
     first = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)  # last month: inside the window
     daily_usage(meter, first=first, last=today.replace(day=1) - dt.timedelta(days=1), valley="5", peak="2")
     page = browser_page

@@ -303,3 +303,11 @@ def test_queries_do_not_grow_with_the_number_of_bills(client, books, django_asse
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(URL, QUERY)
     assert response.context["tables"][0].rows[1]["bills"] == 31  # Sep residential: r1 + 30 new
+
+
+def test_the_console_home_links_the_dashboard_for_those_who_may_read_it(client):
+    client.force_login(make_staff(role=roles.MARKETING_ANALYST))
+    assert 'href="/staff/analytics/"' in client.get("/admin/").content.decode()
+    client.force_login(make_staff(role=roles.CUSTOMER_SERVICE_AGENT))
+    html = client.get("/admin/").content.decode()
+    assert 'id="analytics-module"' not in html and "/staff/analytics/" not in html
