@@ -11,12 +11,14 @@ admin.site.index_title = "Staff console"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("staff/services/", include("services.staff_urls")),
+    path("staff/analytics/", include("analytics.urls_dashboard")),
     path("api/v1/", include("marketing_portal.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("billing.urls")),
+    path("", include("analytics.hall_urls_tariffadvice")),
     path("payments/", include("billing.payment_urls")),
     path("", include("customers.urls")),
 ]

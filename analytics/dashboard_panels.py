@@ -1,0 +1,45 @@
+"""Extra panels for the staff overview dashboard, contributed by apps analytics may not import.
+
+The services app (service-request volumes, SLA, satisfaction) registers its panels from its
+AppConfig.ready()::
+
+    from analytics import dashboard_panels
+    dashboard_panels.register(key="requests", title=_("Service requests"), build=request_volume_table)
+
+``build(filters)`` gets the page's ``analytics.selectors.dashboard.DashboardFilters`` and returns an
+``analytics.exports.Table`` (columns, rows, optional chart spec); the overview draws it after its own
+panels and offers the same CSV / Excel export.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from analytics.exports import Table
+    from analytics.selectors.dashboard import DashboardFilters
+
+
+@dataclass(frozen=True)
+class Panel:
+    key: str
+    title: str
+    build: Callable[[DashboardFilters], Table]
+
+
+_registry: dict[str, Panel] = {}
+
+
+def register(*, key: str, title: str, build: Callable[[DashboardFilters], Table]) -> None:
+    """Add (or, with the same key, replace: ready() may run twice in tests) a panel."""
+    _registry[key] = Panel(key=key, title=title, build=build)
+
+
+def unregister(*, key: str) -> None:
+    _registry.pop(key, None)
+
+
+def registered_panels() -> list[Panel]:
+    return list(_registry.values())

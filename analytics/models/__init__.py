@@ -1,0 +1,1 @@
+from analytics.models.dashboard import DashboardAccess  # noqa: F401

@@ -1,0 +1,352 @@
+"""Staff overview dashboard (staff/analytics/): sales, collection rate, arrears, and panels other apps
+register (analytics.dashboard_panels). Every table on the page can be downloaded as CSV or Excel with
+the same filters (analytics.exports). Thin: a filter form, SQL reads from analytics.selectors.dashboard,
+and presentation (labels, chart specs) here. Pages may read the clock: the default period and as-of day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from functools import wraps
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from analytics import dashboard_panels
+from analytics.exports import FORMATS, Column, Table, table_response
+from analytics.selectors.dashboard import (
+    DashboardFilters,
+    arrears_by_area,
+    arrears_by_category,
+    collection_by_month,
+    sales_by_month_and_category,
+)
+from billing.selectors import add_months, month_start
+from customers.models import Account, Feeder, TransformerArea
+
+PERMISSION = "analytics.view_dashboards"
+MAX_MONTHS = 36
+
+# The other analytics sections, by URL name; a name that does not reverse (its branch not merged yet)
+# is simply left out of the navigation.
+SECTIONS = [
+    ("analytics_dashboard:index", gettext_lazy("Overview")),
+    ("analytics_forecasting:index", gettext_lazy("Load forecasts")),
+    ("analytics_segments:index", gettext_lazy("Customer segments")),
+    ("analytics_lineloss:index", gettext_lazy("Line loss")),
+]
+
+
+def dashboard_required(view: Callable) -> Callable:
+    """Staff holding ``analytics.view_dashboards``. Anonymous visitors go to the admin login; customers
+    and staff without the permission get a 403 page saying why."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), login_url=reverse("admin:login"))
+        if not (user.is_active and user.is_staff and user.has_perm(PERMISSION)):
+            return render(request, "analytics/dashboard/forbidden.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def section_links(*, current: str) -> list[dict]:
+    links = []
+    for name, label in SECTIONS:
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            continue
+        links.append({"name": name, "label": str(label), "url": url, "current": name == current})
+    return links
+
+
+class MonthField(forms.RegexField):
+    def __init__(self, **kwargs) -> None:
+        super().__init__(
+            regex=r"^\d{4}-(0[1-9]|1[0-2])$",
+            error_messages={"invalid": gettext_lazy("Enter a month as YYYY-MM.")},
+            widget=forms.TextInput(attrs={"type": "month"}),
+            **kwargs,
+        )
+
+    def clean(self, value):
+        value = super().clean(value)
+        return dt.date(int(value[:4]), int(value[5:]), 1) if value else None
+
+
+class DashboardFilterForm(forms.Form):
+    month_from = MonthField(label=gettext_lazy("From month"), required=False)
+    month_to = MonthField(label=gettext_lazy("To month"), required=False)
+    as_of = forms.DateField(
+        label=gettext_lazy("Arrears as of"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    feeder = forms.ModelChoiceField(label=gettext_lazy("Feeder"), queryset=Feeder.objects.all(), required=False)
+    area = forms.ModelChoiceField(
+        label=gettext_lazy("Transformer area"), queryset=TransformerArea.objects.all(), required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("month_from"), data.get("month_to")
+        if start and end:
+            if start > end:
+                raise forms.ValidationError(_("The first month must not be after the last month."))
+            if (end.year - start.year) * 12 + end.month - start.month >= MAX_MONTHS:
+                raise forms.ValidationError(_("Choose at most %(n)d months.") % {"n": MAX_MONTHS})
+        return data
+
+    def filters(self, *, today: dt.date) -> DashboardFilters:
+        """The chosen filters, defaults where a value is missing: the twelve months up to last month,
+        arrears as of today. Call after is_valid(); an invalid form gives the defaults."""
+        data = self.cleaned_data if self.is_valid() else {}
+        month_to = data.get("month_to") or add_months(month_start(today), -1)
+        month_from = data.get("month_from") or add_months(month_to, -11)
+        if month_from > month_to:
+            month_from = add_months(month_to, -11)
+        return DashboardFilters(
+            month_from=month_from,
+            month_to=month_to,
+            as_of=data.get("as_of") or today,
+            area_id=data["area"].pk if data.get("area") else None,
+            feeder_id=data["feeder"].pk if data.get("feeder") else None,
+        )
+
+
+# --- tables ---------------------------------------------------------------------------------------------
+
+
+def _category_label(value: str) -> str:
+    try:
+        return str(Account.Category(value).label)
+    except ValueError:
+        return value
+
+
+def _month_text(month: dt.date) -> str:
+    return f"{month:%Y-%m}"
+
+
+def _bucket_columns() -> list[Column]:
+    return [
+        Column("b0_30", _("0–30 days"), numeric=True),
+        Column("b31_60", _("31–60 days"), numeric=True),
+        Column("b61_90", _("61–90 days"), numeric=True),
+        Column("bover_90", _("Over 90 days"), numeric=True),
+        Column("total", _("Total (CNY)"), numeric=True),
+        Column("accounts", _("Accounts"), numeric=True),
+        Column("bills", _("Bills"), numeric=True),
+    ]
+
+
+def _bucket_row(row: dict) -> dict:
+    return {
+        "b0_30": row["0_30"],
+        "b31_60": row["31_60"],
+        "b61_90": row["61_90"],
+        "bover_90": row["over_90"],
+        "total": row["total"],
+        "accounts": row["accounts"],
+        "bills": row["bills"],
+    }
+
+
+def sales_table(filters: DashboardFilters) -> Table:
+    rows = sales_by_month_and_category(filters=filters)
+    months = [_month_text(m) for m in filters.months()]
+    categories = sorted({r["category"] for r in rows})
+    revenue = {(_month_text(r["month"]), r["category"]): r["revenue"] for r in rows}
+    return Table(
+        key="sales",
+        title=_("Sales by month and category"),
+        columns=[
+            Column("month", _("Bill month")),
+            Column("category", _("Category")),
+            Column("kwh", _("kWh"), numeric=True),
+            Column("revenue", _("Revenue (CNY)"), numeric=True),
+            Column("bills", _("Bills"), numeric=True),
+        ],
+        rows=[
+            {
+                "month": _month_text(r["month"]),
+                "category": _category_label(r["category"]),
+                "kwh": r["kwh"],
+                "revenue": r["revenue"],
+                "bills": r["bills"],
+            }
+            for r in rows
+        ],
+        chart={
+            "type": "bar",
+            "stacked": True,
+            "labels": months,
+            "datasets": [
+                {"label": _category_label(c), "values": [revenue.get((m, c)) for m in months]} for c in categories
+            ],
+            "yTitle": _("Revenue (CNY)"),
+        },
+        note=_(
+            "Issued, partly paid and paid bills by the month their period starts; void and replaced bills are left out."
+        ),
+    )
+
+
+def collection_table(filters: DashboardFilters) -> Table:
+    rows = collection_by_month(filters=filters)
+    return Table(
+        key="collection",
+        title=_("Collection rate"),
+        columns=[
+            Column("month", _("Bill month")),
+            Column("billed", _("Billed (CNY)"), numeric=True),
+            Column("collected", _("Collected (CNY)"), numeric=True),
+            Column("outstanding", _("Not yet collected (CNY)"), numeric=True),
+            Column("rate", _("Collection rate (%)"), numeric=True),
+        ],
+        rows=[{**r, "month": _month_text(r["month"])} for r in rows],
+        chart={
+            "type": "bar",
+            "labels": [_month_text(r["month"]) for r in rows],
+            "datasets": [
+                {"label": _("Billed (CNY)"), "values": [r["billed"] for r in rows]},
+                {"label": _("Collected (CNY)"), "values": [r["collected"] for r in rows]},
+                {"label": _("Collection rate (%)"), "values": [r["rate"] for r in rows], "line": True},
+            ],
+            "yTitle": "CNY",
+            "y2Title": "%",
+        },
+        note=_("Payments applied to each month's bills, settled by the end of %(day)s.")
+        % {"day": filters.as_of.isoformat()},
+    )
+
+
+def arrears_category_table(filters: DashboardFilters) -> Table:
+    rows = arrears_by_category(filters=filters)
+    buckets = [
+        ("0_30", _("0–30 days")),
+        ("31_60", _("31–60 days")),
+        ("61_90", _("61–90 days")),
+        ("over_90", _("Over 90 days")),
+    ]
+    return Table(
+        key="arrears-category",
+        title=_("Arrears by age and category"),
+        columns=[Column("category", _("Category")), *_bucket_columns()],
+        rows=[{"category": _category_label(r["category"]), **_bucket_row(r)} for r in rows],
+        chart={
+            "type": "bar",
+            "stacked": True,
+            "labels": [_category_label(r["category"]) for r in rows],
+            "datasets": [{"label": label, "values": [r[key] for r in rows]} for key, label in buckets],
+            "yTitle": "CNY",
+        },
+        note=_("Unpaid amounts of bills past their due date on %(day)s, by days overdue; late fees not included.")
+        % {"day": filters.as_of.isoformat()},
+    )
+
+
+def arrears_area_table(filters: DashboardFilters) -> Table:
+    rows = arrears_by_area(filters=filters, limit=10)
+    return Table(
+        key="arrears-areas",
+        title=_("Transformer areas with the most arrears"),
+        columns=[
+            Column("area_code", _("Area")),
+            Column("area_name", _("Name")),
+            Column("feeder_code", _("Feeder")),
+            *_bucket_columns(),
+        ],
+        rows=[
+            {
+                "area_code": r["area_code"],
+                "area_name": r["area_name"],
+                "feeder_code": r["feeder_code"],
+                **_bucket_row(r),
+            }
+            for r in rows
+        ],
+        chart={
+            "type": "bar",
+            "horizontal": True,
+            "labels": [r["area_code"] for r in rows],
+            "datasets": [{"label": _("Total (CNY)"), "values": [r["total"] for r in rows]}],
+            "yTitle": "CNY",
+        },
+    )
+
+
+BUILT_IN: dict[str, Callable[[DashboardFilters], Table]] = {
+    "sales": sales_table,
+    "collection": collection_table,
+    "arrears-category": arrears_category_table,
+    "arrears-areas": arrears_area_table,
+}
+
+
+def built_in_tables(filters: DashboardFilters) -> list[Table]:
+    return [build(filters) for build in BUILT_IN.values()]
+
+
+def extra_tables(filters: DashboardFilters) -> list[Table]:
+    return [panel.build(filters) for panel in dashboard_panels.registered_panels()]
+
+
+def _table_builders() -> dict[str, Callable[[DashboardFilters], Table]]:
+    """Export looks a table up by key without building the others."""
+    return {**{panel.key: panel.build for panel in dashboard_panels.registered_panels()}, **BUILT_IN}
+
+
+# --- views ------------------------------------------------------------------------------------------------
+
+
+@dashboard_required
+def index(request: HttpRequest) -> HttpResponse:
+    form = DashboardFilterForm(request.GET or None)
+    filters = form.filters(today=timezone.localdate())
+    query = request.GET.urlencode() if form.is_bound and form.is_valid() else ""
+    tables = built_in_tables(filters)
+    extras = extra_tables(filters)
+    for table in [*tables, *extras]:
+        table.extra["exports"] = [
+            {
+                "fmt": fmt,
+                "url": reverse("analytics_dashboard:export", args=[table.key, fmt]) + (f"?{query}" if query else ""),
+            }
+            for fmt in FORMATS
+        ]
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Analytics overview"),
+        "form": form,
+        "filters": filters,
+        "tables": tables,
+        "extra_tables": extras,
+        "sections": section_links(current="analytics_dashboard:index"),
+    }
+    return render(request, "analytics/dashboard/index.html", context)
+
+
+@dashboard_required
+def export(request: HttpRequest, key: str, fmt: str) -> HttpResponse:
+    builder = _table_builders().get(key)
+    if builder is None or fmt not in FORMATS:
+        raise Http404("No such table or format")
+    form = DashboardFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return HttpResponseBadRequest("; ".join(str(e) for errors in form.errors.values() for e in errors))
+    filters = form.filters(today=timezone.localdate())
+    table = builder(filters)
+    return table_response(
+        table=table, fmt=fmt, filename=f"{table.key}-{filters.month_from:%Y%m}-{filters.month_to:%Y%m}"
+    )
