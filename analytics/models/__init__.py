@@ -1,0 +1,1 @@
+from .segments import AccountSegment, Segment, SegmentationRun  # noqa: F401
