@@ -131,9 +131,7 @@ def load_profiles(*, days: list[dt.date], window_start: dt.date, window_end: dt.
     # Active accounts with no interval data at all in the window (register-only meters, new accounts).
     active = set(Account.objects.active().values_list("pk", flat=True))
     skipped["no_interval_data"] = len(active - sums.keys())
-    return Profiles(
-        account_ids=kept_ids, kwh=np.array(kept) if kept else np.zeros((0, SLOTS)), skipped=skipped
-    )
+    return Profiles(account_ids=kept_ids, kwh=np.array(kept) if kept else np.zeros((0, SLOTS)), skipped=skipped)
 
 
 # --- 2. the pure clustering core -------------------------------------------------------------------------
@@ -287,7 +285,7 @@ def shape_of(centroid) -> tuple[str, int]:
     c = np.asarray(centroid, dtype=float)
     c = c / c.mean()
     hours = _hours(len(c))
-    peak_hour = int(math.floor(hours[int(np.argmax(c))]))
+    peak_hour = math.floor(hours[int(np.argmax(c))])
     night, day, evening = _mean_in(c, hours, NIGHT), _mean_in(c, hours, DAY), _mean_in(c, hours, EVENING)
     morning_max, evening_max = _max_in(c, hours, MORNING), _max_in(c, hours, EVENING)
     midday_min = float(c[np.isin(np.floor(hours).astype(int), list(MIDDAY))].min())
