@@ -50,7 +50,7 @@ class SegmentationRun(models.Model):
     slots = models.PositiveSmallIntegerField(_("slots per day"), default=24)
     k = models.PositiveSmallIntegerField(_("clusters (k)"), null=True, blank=True)
     k_fixed = models.BooleanField(_("k given by the caller"), default=False)
-    criterion = models.CharField(_("k criterion"), max_length=64, blank=True)
+    criterion = models.TextField(_("k criterion"), blank=True)
     scores = models.JSONField(_("scores per k"), default=dict, blank=True)
     params = models.JSONField(_("parameters"), default=dict, blank=True)
     accounts_clustered = models.PositiveIntegerField(_("accounts clustered"), default=0)

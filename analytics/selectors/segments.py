@@ -194,7 +194,7 @@ def segment_comparison(*, account: Account, today: dt.date) -> Comparison:
     if membership is None:
         return Comparison(None, start_day, end_day, None, 0, None)
     mine = _per_account_kwh(account_ids=Account.objects.filter(pk=account.pk).values("pk"), start=start, end=end)
-    my_row = mine.first()
+    my_row = next(iter(mine), None)
     group_ids = AccountSegment.objects.filter(segment=membership.segment, account__category=account.category).values(
         "account_id"
     )

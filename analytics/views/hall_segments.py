@@ -17,12 +17,17 @@ from customers.context_processors import SESSION_KEY as CURRENT_ACCOUNT_SESSION_
 from customers.views import customer_required
 
 
+def hall_today():
+    """The customer's calendar day (Asia/Shanghai): which month is "this month"."""
+    return timezone.localdate()
+
+
 @customer_required
 def compare(request: HttpRequest) -> HttpResponse:
     account = current_account(user=request.user, selected_number=request.session.get(CURRENT_ACCOUNT_SESSION_KEY))
     if account is None:
         return render(request, "analytics/segments/hall_compare.html", {"account": None})
-    comparison = segment_comparison(account=account, today=timezone.localdate())
+    comparison = segment_comparison(account=account, today=hall_today())
     context = {"account": account, "comparison": comparison}
     membership = comparison.membership
     if membership is not None:
