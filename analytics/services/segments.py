@@ -23,14 +23,14 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 from django.db import NotSupportedError, transaction
-from django.db.models import Count, F, FloatField, Func, IntegerField, Sum
+from django.db.models import Count, DateField, F, FloatField, Func, IntegerField, Sum
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
+from threadpoolctl import threadpool_limits
 
 from analytics.models import AccountSegment, Segment, SegmentationRun
 from analytics.models.segments import DayType, Shape
 from billing.models import IntervalReading, Meter
-from billing.selectors import Grouping, LocalPeriodStart
 from billing.services.workdays import is_working_day
 from customers.models import Account
 
@@ -71,6 +71,23 @@ class LocalHour(Func):
         return f"CAST(strftime('%%H', {sql}, '+8 hours') AS integer)", params
 
 
+class LocalDate(Func):
+    """Calendar day of a timestamp in Asia/Shanghai, as a date (cheaper per row than formatting text)."""
+
+    output_field = DateField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        raise NotSupportedError(f"LocalDate is not implemented for {connection.vendor}")
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"CAST({sql} AT TIME ZONE 'Asia/Shanghai' AS date)", params
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"date({sql}, '+8 hours')", params
+
+
 def days_of_type(*, window_start: dt.date, window_end: dt.date, day_type: str) -> list[dt.date]:
     """The days in [window_start, window_end) that are working days (weekday) or not (weekend)."""
     wanted = day_type == DayType.WEEKDAY
@@ -92,13 +109,12 @@ def load_profiles(*, days: list[dt.date], window_start: dt.date, window_end: dt.
         return Profiles(account_ids=[], kwh=np.zeros((0, SLOTS)))
     start = dt.datetime.combine(window_start, dt.time(), tzinfo=SHANGHAI)
     end = dt.datetime.combine(window_end, dt.time(), tzinfo=SHANGHAI)
-    day_keys = [f"{day.isoformat()}T00:00:00" for day in days]
     rows = (
         IntervalReading.objects.filter(
             interval_start__gte=start, interval_start__lt=end, meter__role=Meter.Role.CUSTOMER
         )
-        .annotate(local_day=LocalPeriodStart("interval_start", grouping=Grouping.DAY))
-        .filter(local_day__in=day_keys)
+        .annotate(local_day=LocalDate("interval_start"))
+        .filter(local_day__in=days)
         .values(account_id=F("meter__account_id"), hour=LocalHour("interval_start"))
         .annotate(
             energy=Sum(F("kwh") * F("meter__multiplier"), output_field=FloatField()),
@@ -207,26 +223,29 @@ def cluster_profiles(
     min_size = max(min_cluster_size, math.ceil(min_cluster_share * n))
     sample = min(n, silhouette_sample)
     scores, models = [], {}
-    for candidate in range(low, high + 1):
-        model = _fit(profiles, candidate, n_init=n_init, random_state=random_state)
-        labels = model.labels_
-        distinct = len(set(labels.tolist()))
-        silhouette = (
-            float(silhouette_score(profiles, labels, sample_size=sample, random_state=random_state))
-            if distinct > 1
-            else -1.0
-        )
-        smallest = int(np.bincount(labels, minlength=candidate).min())
-        scores.append(
-            KScore(
-                k=candidate,
-                silhouette=round(silhouette, 6),
-                inertia=round(float(model.inertia_), 6),
-                smallest=smallest,
-                eligible=smallest >= min_size,
+    # One BLAS/OpenMP thread: a Celery worker process is our unit of parallelism, and on a busy machine
+    # sklearn's own threads fight each other (10× slower for a small matrix on 2 loaded cores).
+    with threadpool_limits(limits=1):
+        for candidate in range(low, high + 1):
+            model = _fit(profiles, candidate, n_init=n_init, random_state=random_state)
+            labels = model.labels_
+            distinct = len(set(labels.tolist()))
+            silhouette = (
+                float(silhouette_score(profiles, labels, sample_size=sample, random_state=random_state))
+                if distinct > 1
+                else -1.0
             )
-        )
-        models[candidate] = model
+            smallest = int(np.bincount(labels, minlength=candidate).min())
+            scores.append(
+                KScore(
+                    k=candidate,
+                    silhouette=round(silhouette, 6),
+                    inertia=round(float(model.inertia_), 6),
+                    smallest=smallest,
+                    eligible=smallest >= min_size,
+                )
+            )
+            models[candidate] = model
     if k is not None:
         chosen, chosen_by = k, "fixed"
     else:
@@ -439,3 +458,36 @@ def default_window(*, as_of: dt.datetime, months: int = 3) -> tuple[dt.date, dt.
     first = as_of.astimezone(SHANGHAI).date().replace(day=1)
     index = first.year * 12 + first.month - 1 - months
     return dt.date(index // 12, index % 12 + 1, 1), first
+
+
+@dataclass(frozen=True)
+class SegmentsDemoResult:
+    runs: list[SegmentationRun]
+    seconds: float
+
+    def __str__(self) -> str:
+        parts = [
+            f"{run.day_type} k={run.k}, {run.accounts_clustered:,} accounts"
+            if run.k
+            else f"{run.day_type} {run.status}"
+            for run in self.runs
+        ]
+        return f"Segments: {'; '.join(parts)} ({self.seconds:.1f} s)."
+
+
+def seed_segments_demo(
+    *, seed: int, as_of: dt.date, customers: int, curves: int | None, progress: bool
+) -> SegmentsDemoResult:
+    """seed_demo's last step (AnalyticsConfig.demo_seeder): segment the demo curves of the three whole
+    months before ``as_of``'s month, working days and days off, so the staff page, the admin and the
+    hall's comparison have something to show. About 1–2 s on the default demo (docs/benchmarks.md)."""
+    import time
+
+    started = time.perf_counter()
+    moment = dt.datetime.combine(as_of, dt.time(), tzinfo=SHANGHAI)
+    window_start, window_end = default_window(as_of=moment)
+    runs = [
+        run_segmentation(window_start=window_start, window_end=window_end, day_type=day_type, as_of=moment)
+        for day_type in DayType.values
+    ]
+    return SegmentsDemoResult(runs=runs, seconds=time.perf_counter() - started)
