@@ -8,6 +8,8 @@ Runs are kept: the "current" run of a day type is its latest finished one.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -80,6 +82,11 @@ class SegmentationRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_day_type_display()} {self.window_start}–{self.window_end} (k={self.k})"
+
+    @property
+    def window_last_day(self) -> dt.date:
+        """The window's last day (``window_end`` is exclusive): what pages show."""
+        return self.window_end - dt.timedelta(days=1)
 
 
 class Segment(models.Model):

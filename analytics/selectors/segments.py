@@ -113,6 +113,10 @@ class Comparison:
     min_group: int = MIN_GROUP
 
     @property
+    def period_last_day(self) -> dt.date:
+        return self.period_end - dt.timedelta(days=1)
+
+    @property
     def hidden(self) -> bool:
         return self.membership is not None and self.quartiles is None
 

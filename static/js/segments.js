@@ -7,6 +7,10 @@
   var PALETTE = ["#0d7a66", "#f5a623", "#0f4c75", "#b42318", "#7a4cc2", "#12937a", "#9db8cc", "#5d6d73"];
   var reduceMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
 
+  function narrow() {
+    return window.matchMedia && window.matchMedia("(max-width: 599px)").matches;
+  }
+
   function draw(canvas) {
     var source = document.getElementById(canvas.getAttribute("data-segments-chart"));
     if (!source || typeof Chart === "undefined") {
@@ -37,8 +41,8 @@
         interaction: { mode: "index", intersect: false },
         plugins: { legend: { display: true, position: "bottom" } },
         scales: {
-          x: { title: { display: true, text: payload.xTitle } },
-          y: { beginAtZero: true, title: { display: true, text: payload.yTitle } },
+          x: { title: { display: !narrow(), text: payload.xTitle } },
+          y: { beginAtZero: true, title: { display: !narrow(), text: payload.yTitle } },
         },
       },
     });

@@ -123,3 +123,17 @@ def test_the_monthly_beat_entries_run_both_day_types_on_the_analytics_queue(sett
     entries = [e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == "analytics.run_segmentation"]
     assert sorted(e["kwargs"]["day_type"] for e in entries) == ["weekday", "weekend"]
     assert {e["options"]["queue"] for e in entries} == {"analytics"}
+
+
+def test_the_management_command_runs_both_day_types():
+    import io
+
+    from django.core.management import call_command
+
+    plant(per_shape=5)
+    out = io.StringIO()
+    call_command("run_segmentation", "--from", "2026-09-20", "--to", "2026-10-19", "--k", "3", stdout=out)
+    text = out.getvalue()
+    assert "weekday 2026-09-20–2026-10-19: k=3, 15 accounts" in text
+    assert "weekend 2026-09-20–2026-10-19: k=3, 15 accounts" in text
+    assert SegmentationRun.objects.current(day_type="weekend").k == 3

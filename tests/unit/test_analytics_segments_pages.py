@@ -209,6 +209,8 @@ def test_hall_compares_this_month_with_the_quartiles_of_the_segment(client, plan
         assert f'data-stat="median">{floatformat(median, "2g")}<' in html
         assert f'data-stat="quartiles">{floatformat(q1, "2g")} – {floatformat(q3, "2g")}<' in html
     assert 'data-stat="group-size">8<' in html
+    assert "Oct. 1, 2026 – Oct. 18, 2026" in html  # this month so far, today included
+    assert "Sept. 20, 2026 – Oct. 18, 2026" in html  # the run's window, its exclusive end not shown
     expected_position = "below" if my_kwh < q1 else "above" if my_kwh > q3 else "middle"
     assert f'data-position="{expected_position}"' in html
     # My typical day against the segment's centroid.
