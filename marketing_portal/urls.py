@@ -17,8 +17,10 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("staff/analytics/segments/", include("analytics.urls_segments")),
     path("", include("billing.urls")),
     path("", include("analytics.hall_urls_tariffadvice")),
+    path("", include("analytics.hall_urls_segments")),
     path("payments/", include("billing.payment_urls")),
     path("", include("customers.urls")),
 ]

@@ -251,6 +251,19 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 10 * 60,
         "options": {"queue": "ingest"},
     },
+    # Customer segmentation: on the 2nd of each month, the three whole months before (analytics.tasks.segments).
+    "analytics.run_segmentation.weekday": {
+        "task": "analytics.run_segmentation",
+        "schedule": crontab(day_of_month=2, hour=3, minute=0),
+        "kwargs": {"day_type": "weekday"},
+        "options": {"queue": "analytics"},
+    },
+    "analytics.run_segmentation.weekend": {
+        "task": "analytics.run_segmentation",
+        "schedule": crontab(day_of_month=2, hour=3, minute=20),
+        "kwargs": {"day_type": "weekend"},
+        "options": {"queue": "analytics"},
+    },
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_SERIALIZER = "json"

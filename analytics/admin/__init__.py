@@ -1,0 +1,1 @@
+from analytics.admin import segments  # noqa: F401

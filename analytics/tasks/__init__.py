@@ -1,0 +1,1 @@
+from analytics.tasks.segments import *  # noqa: F403

@@ -1,0 +1,133 @@
+"""Staff page staff/analytics/segments/: centroid curves, sizes and k-selection scores of the current
+working-day and weekend runs, and the segment table as CSV or Excel (``?export=csv|xlsx``).
+
+Staff only, in the admin's look: anonymous users go to the admin login, everyone else without
+``analytics.view_segment`` (customers included) gets a 403."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from analytics.models.segments import Shape
+from analytics.selectors.segments import current_runs, segment_table_headers, segment_table_rows, segments_of
+
+VIEW_PERMISSION = "analytics.view_segment"
+EXPORT_KINDS = {"csv", "xlsx"}
+
+
+def staff_permission_required(permission: str) -> Callable:
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path(), reverse("admin:login"))
+            if not (request.user.is_active and request.user.is_staff and request.user.has_perm(permission)):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def _cell(value):
+    # A spreadsheet would run a cell starting with = + - @ as a formula; our labels never do, but be sure.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def table_response(*, kind: str, filename: str, headers: list[str], rows: list[list]) -> HttpResponse:
+    """A table as a CSV (UTF-8 with BOM, so Excel reads the Chinese right) or an .xlsx download."""
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    if kind == "xlsx":
+        from openpyxl import Workbook
+
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.title = filename[:31]
+        sheet.append(headers)
+        for row in rows:
+            sheet.append([_cell(v) for v in row])
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        response = HttpResponse(
+            buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+    else:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(headers)
+        writer.writerows([_cell(v) for v in row] for row in rows)
+        response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}-{stamp}.{kind}"'
+    return response
+
+
+def _hour_labels(slots: int) -> list[str]:
+    return [f"{slot * 24 // slots:02d}:00" for slot in range(slots)]
+
+
+def _run_context(run) -> dict:
+    segments = segments_of(run=run)
+    total = sum(s.size for s in segments) or 1
+    shapes = dict(Shape.choices)
+    rows = [
+        {
+            "segment": s,
+            "shape_label": str(shapes.get(s.shape, s.shape)),
+            "share": round(100 * s.size / total, 1),
+        }
+        for s in segments
+    ]
+    scores = [
+        {"k": int(k), "chosen": int(k) == run.k, **values}
+        for k, values in sorted(run.scores.items(), key=lambda item: int(item[0]))
+    ]
+    return {
+        "run": run,
+        "chart_id": f"{run.day_type}-centroids",
+        "rows": rows,
+        "scores": scores,
+        "chart": {
+            "labels": _hour_labels(run.slots),
+            "datasets": [
+                {"label": f"{s.number}. {shapes.get(s.shape, s.shape)} ({s.size})", "values": s.centroid}
+                for s in segments
+            ],
+            "yTitle": _("Share of the average hour (1 = average)"),
+            "xTitle": _("Hour of day"),
+        },
+    }
+
+
+@staff_permission_required(VIEW_PERMISSION)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    runs = current_runs()
+    export = request.GET.get("export")
+    if export in EXPORT_KINDS:
+        return table_response(
+            kind=export,
+            filename="segments",
+            headers=segment_table_headers(runs=runs),
+            rows=segment_table_rows(runs=runs),
+        )
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Customer segments"),
+        "runs": [_run_context(run) for run in runs],
+        "can_list_accounts": request.user.has_perm("analytics.view_accountsegment"),
+    }
+    return render(request, "analytics/segments/dashboard.html", context)
