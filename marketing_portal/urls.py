@@ -17,6 +17,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("billing.urls")),
     path("payments/", include("billing.payment_urls")),
+    path("help/", include("services.hall_urls_knowledge")),
+    path("inbox/", include("services.hall_urls_inbox")),
+    path("notices/", include("services.hall_urls_notices")),
     path("", include("customers.urls")),
 ]
 

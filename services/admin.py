@@ -66,3 +66,6 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+from services import admin_knowledge  # noqa: E402,F401 - registers the knowledge article admin

@@ -1,4 +1,5 @@
+from .knowledge import Article
 from .notifications import Notification, NotificationDelivery
 from .outages import OutageNotice
 
-__all__ = ["Notification", "NotificationDelivery", "OutageNotice"]
+__all__ = ["Article", "Notification", "NotificationDelivery", "OutageNotice"]
