@@ -20,7 +20,7 @@ from services.models import Article
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 # Only site paths and https links; the URL may not contain spaces, quotes were escaped already.
 _LINK = re.compile(r"\[([^\]\n]+)\]\((/[^\s)]*|https://[^\s)]+)\)")
-_ORDERED = re.compile(r"^\d+[.、]\s+")
+_ORDERED = re.compile(r"^\d+(?:\.\s+|、\s*)")  # "1. " or the Chinese "1、"
 _TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}")
 
 
