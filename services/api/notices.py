@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import django_filters
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
@@ -46,17 +47,20 @@ class PublishResultSerializer(serializers.Serializer):
 
 
 class OutageNoticeFilter(django_filters.FilterSet):
-    current = django_filters.BooleanFilter(
-        method="filter_current", label="Only published notices not yet past their expected end"
+    # A choice rather than a BooleanFilter, which would silently ignore a value like "maybe".
+    current = django_filters.TypedChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
+        coerce=lambda value: value == "true",
+        method="filter_current",
+        label="true: only published notices not yet past their expected end; false: the others",
     )
 
     class Meta:
         model = OutageNotice
         fields = ["status", "kind"]
 
+    @extend_schema_field(OpenApiTypes.BOOL)
     def filter_current(self, queryset, name, value):
-        if value is None:
-            return queryset
         current = OutageNotice.objects.current_or_upcoming(as_of=timezone.now()).values("pk")
         return queryset.filter(pk__in=current) if value else queryset.exclude(pk__in=current)
 

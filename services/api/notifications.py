@@ -29,8 +29,13 @@ class MarkedReadSerializer(serializers.Serializer):
 
 
 class NotificationFilter(django_filters.FilterSet):
-    unread = django_filters.BooleanFilter(
-        field_name="read_at", lookup_expr="isnull", label="Only unread (true) or read"
+    # A choice rather than a BooleanFilter, which would silently ignore a value like "maybe".
+    unread = django_filters.TypedChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
+        coerce=lambda value: value == "true",
+        field_name="read_at",
+        lookup_expr="isnull",
+        label="true: only unread; false: only read",
     )
 
     class Meta:
