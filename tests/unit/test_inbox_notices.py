@@ -8,6 +8,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,7 +16,7 @@ from security import roles
 from services.context_processors import unread_notifications
 from services.models import Notification, OutageNotice
 from services.services.notifications import notify
-from services.services.outages import publish_outage, restore_outage
+from services.services.outages import notices_for_user, publish_outage, restore_outage
 from tests.factories import bind, make_account, make_area, make_portal_user, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -253,3 +254,26 @@ def test_outage_notification_links_to_the_notices_page(client, grid):
     page = client.get(reverse("inbox:detail", args=[notification.pk])).content.decode()
 
     assert notification.link == "/notices/" and 'href="/notices/"' in page and "A区检修" in page
+
+
+def test_seed_demo_gives_the_demo_customer_an_upcoming_notice_and_messages():
+    import io
+
+    from django.core.management import call_command
+
+    from customers.services.demo import DEMO_CUSTOMER_USERNAME
+
+    out = io.StringIO()
+    call_command("seed_demo", "--customers", "20", "--as-of", "2026-11-24", stdout=out)
+
+    demo_user = get_user_model().objects.get(username=DEMO_CUSTOMER_USERNAME)
+    as_of = dt.datetime(2026, 11, 24, 9, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    upcoming = list(notices_for_user(user=demo_user, as_of=as_of))
+    assert [n.kind for n in upcoming] == ["planned"] and upcoming[0].starts_at > as_of
+    assert OutageNotice.objects.filter(status="restored").count() == 1
+    events = sorted(
+        key.rsplit(":", 1)[1]
+        for key in Notification.objects.filter(user=demo_user, kind="outage").values_list("event_key", flat=True)
+    )
+    assert events == ["published", "published", "restored"]
+    assert "Outage notices: 1 upcoming and 1 restored" in out.getvalue()
