@@ -277,3 +277,25 @@ def test_seed_demo_gives_the_demo_customer_an_upcoming_notice_and_messages():
     )
     assert events == ["published", "published", "restored"]
     assert "Outage notices: 1 upcoming and 1 restored" in out.getvalue()
+
+
+def test_notice_and_notification_lists_take_a_fixed_number_of_queries(grid):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.test import APIClient
+
+    area_a = grid["areas"][0]
+    client = APIClient()
+    client.force_login(grid["me"])
+
+    def queries(url: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    publish(notice(title="一", areas=[area_a]))
+    few = (queries("/api/v1/outage-notices"), queries("/api/v1/notifications"), queries("/api/v1/articles"))
+    for n in range(5):
+        publish(notice(title=f"检修{n}", areas=[area_a], feeders=[area_a.feeder]))
+    many = (queries("/api/v1/outage-notices"), queries("/api/v1/notifications"), queries("/api/v1/articles"))
+    assert many == few
