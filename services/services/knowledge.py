@@ -22,6 +22,7 @@ _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _LINK = re.compile(r"\[([^\]\n]+)\]\((/[^\s)]*|https://[^\s)]+)\)")
 _ORDERED = re.compile(r"^\d+(?:\.\s+|、\s*)")  # "1. " or the Chinese "1、"
 _TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}")
+_HEADING = re.compile(r"^#{1,6}\s")
 
 
 def _inline(text: str) -> str:
@@ -40,6 +41,22 @@ def _table(rows: list[str]) -> str:
     head = "".join(f'<th scope="col">{_inline(cell)}</th>' for cell in _cells(header))
     lines = "".join("<tr>" + "".join(f"<td>{_inline(cell)}</td>" for cell in _cells(row)) + "</tr>" for row in body)
     return f'<div class="table-scroll"><table class="hall-table"><thead><tr>{head}</tr></thead><tbody>{lines}</tbody></table></div>'
+
+
+def _line_kind(line: str) -> str:
+    if not line:
+        return "blank"
+    if _HEADING.match(line):
+        return "heading"
+    if line.startswith("|"):
+        return "table"
+    if line.startswith(("- ", "* ")):
+        return "ul"
+    if _ORDERED.match(line):
+        return "ol"
+    if line.startswith(">"):
+        return "note"
+    return "text"
 
 
 def render_markdown(text: str) -> SafeString:
@@ -65,21 +82,7 @@ def render_markdown(text: str) -> SafeString:
 
     for raw in text.replace("\r\n", "\n").split("\n"):
         line = raw.strip()
-        kind = (
-            "blank"
-            if not line
-            else "heading"
-            if line.startswith("#")
-            else "table"
-            if line.startswith("|")
-            else "ul"
-            if line.startswith(("- ", "* "))
-            else "ol"
-            if _ORDERED.match(line)
-            else "note"
-            if line.startswith(">")
-            else "text"
-        )
+        kind = _line_kind(line)
         # A block ends when a line of another kind starts.
         if (paragraph and kind != "text") or (items and kind != list_tag) or (table and kind != "table"):
             flush()
