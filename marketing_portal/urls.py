@@ -22,6 +22,9 @@ urlpatterns = [
     path("", include("analytics.hall_urls_tariffadvice")),
     path("", include("analytics.hall_urls_segments")),
     path("payments/", include("billing.payment_urls")),
+    path("help/", include("services.hall_urls_knowledge")),
+    path("inbox/", include("services.hall_urls_inbox")),
+    path("notices/", include("services.hall_urls_notices")),
     path("", include("customers.urls")),
 ]
 

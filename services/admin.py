@@ -330,3 +330,6 @@ class ScheduledAccountChangeAdmin(ReadOnlyAdmin):
     list_display = ["account", "field", "value", "effective_on", "applied_at", "request"]
     list_filter = ["field", "effective_on", ("applied_at", admin.EmptyFieldListFilter)]
     search_fields = ["account__number", "request__number"]
+
+
+from services import admin_knowledge  # noqa: E402,F401 - registers the knowledge article admin

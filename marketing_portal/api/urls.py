@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("billing.api.tariff_urls")),
     path("", include("billing.api.payment_urls")),
     path("", include("analytics.api.urls_segments")),
+    path("", include("services.api.urls_notices")),
 ]

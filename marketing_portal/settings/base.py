@@ -73,6 +73,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "customers.context_processors.current_account",
+                "services.context_processors.unread_notifications",
             ],
         },
     },
@@ -194,6 +195,12 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Accounts and knowledge articles both have a "category" choice field: the account's keeps the
+    # name it always had, the article's is named after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "CategoryEnum": "customers.models.Account.Category",
+        "ArticleCategoryEnum": "services.models.knowledge.Article.Category",
+    },
 }
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")

@@ -1,3 +1,4 @@
+from .knowledge import Article
 from .notifications import Notification, NotificationDelivery
 from .outages import OutageNotice
 from .requests import (
@@ -13,6 +14,7 @@ from .requests import (
 )
 
 __all__ = [
+    "Article",
     "Notification",
     "NotificationDelivery",
     "OutageNotice",

@@ -15,6 +15,7 @@ from customers.services.demo import DEMO_CUSTOMER_USERNAME, staff_username_for
 from security import roles
 from services.models import StaffCoverage
 from services.services.attachments import add_attachment
+from services.services.demo_notices import seed_notices_demo
 from services.services.requests import rate_request, submit_request, transition_request
 
 
@@ -38,6 +39,12 @@ def _upload(*, user, service_request, codes, at) -> None:
 
 
 def seed_services_demo(*, seed: int, as_of: dt.date, customers: int, curves=None, progress: bool = False) -> str:
+    """Outage notices for the demo customer's area, then demo service requests."""
+    notices = seed_notices_demo(as_of=as_of)
+    return f"{notices}\n{_seed_requests(as_of=as_of)}"
+
+
+def _seed_requests(*, as_of: dt.date) -> str:
     user_model = get_user_model()
     customer = user_model.objects.filter(username=DEMO_CUSTOMER_USERNAME).first()
     staff = {

@@ -55,7 +55,7 @@ def publish_outage(*, actor, notice: OutageNotice, as_of: dt.datetime) -> int:
         event_key=f"outage:{notice.pk}:published",
         title=f"{label}通知：{notice.title}",
         body=f"{_when(notice)}，原因：{notice.reason}。给您带来不便，敬请谅解。",
-        link="/",
+        link="/notices/",
     )
     return len(sent)
 
@@ -75,7 +75,7 @@ def restore_outage(*, actor, notice: OutageNotice, as_of: dt.datetime) -> int:
         event_key=f"outage:{notice.pk}:restored",
         title=f"恢复供电：{notice.title}",
         body=f"已于 {as_of.astimezone(SHANGHAI):%m月%d日 %H:%M} 恢复供电。",
-        link="/",
+        link="/notices/",
     )
     return len(sent)
 

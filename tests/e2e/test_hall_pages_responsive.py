@@ -19,8 +19,10 @@ CUSTOMER_PAGES = [
     ("unbind", "/accounts/3301020002/unbind/"),
     ("profile", "/profile/"),
     ("password", "/profile/password/"),
+    ("inbox", "/inbox/"),
+    ("notices", "/notices/"),
 ]
-VISITOR_PAGES = [("landing", "/"), ("login", "/login/"), ("register", "/register/")]
+VISITOR_PAGES = [("landing", "/"), ("login", "/login/"), ("register", "/register/"), ("help", "/help/")]
 HEADINGS = {
     "zh-hans": {
         "dashboard": "我的营业厅",

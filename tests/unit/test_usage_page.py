@@ -354,8 +354,9 @@ def test_bad_picker_values_fall_back_to_the_defaults_and_say_why(client, custome
 def test_the_page_reads_in_a_fixed_number_of_queries(client, customer, home, django_assert_max_num_queries):
     client.force_login(customer, backend="security.backends.PhoneOrUsernameBackend")
     # Session, user, account, meters, data range (2), curve, days, months, year to date, TOU (meters +
-    # their reads) and the switcher (2): fourteen, however many readings there are — grouping is in SQL.
-    with django_assert_max_num_queries(14):
+    # their reads), the switcher (2) and the header's unread-messages badge (1): fifteen, however many
+    # readings there are — grouping is in SQL.
+    with django_assert_max_num_queries(15):
         assert client.get(URL, {"month": "2026-10"}).status_code == 200
 
 

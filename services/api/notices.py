@@ -1,0 +1,131 @@
+"""/api/v1/outage-notices: customers read the published notices affecting their bound accounts; staff
+read all of them and, with the services permissions, draft, publish and close them. Publishing and
+restoring are the same services the admin actions call (they notify the affected users)."""
+
+from __future__ import annotations
+
+import django_filters
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from customers.models import Feeder, TransformerArea
+from marketing_portal.api.permissions import ModelPermissionsWithView, PortalCustomerReadOnly
+from services.models import OutageNotice
+from services.selectors_hall import outage_notices_visible_to
+from services.services.outages import publish_outage, restore_outage
+
+
+class OutageNoticeSerializer(serializers.ModelSerializer):
+    areas = serializers.SlugRelatedField(
+        many=True, slug_field="code", queryset=TransformerArea.objects.all(), required=False
+    )
+    feeders = serializers.SlugRelatedField(many=True, slug_field="code", queryset=Feeder.objects.all(), required=False)
+
+    class Meta:
+        model = OutageNotice
+        fields = [
+            "id", "kind", "title", "reason", "starts_at", "expected_end", "status", "published_at", "restored_at",
+            "areas", "feeders",
+        ]  # fmt: skip
+        read_only_fields = ["status", "published_at", "restored_at"]
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs["expected_end"] <= attrs["starts_at"]:
+            raise serializers.ValidationError({"expected_end": ["The expected end must be after the start."]})
+        return attrs
+
+
+class PublishResultSerializer(serializers.Serializer):
+    notified = serializers.IntegerField(help_text="Users notified by this call (0 when they all were already).")
+    notice = OutageNoticeSerializer()
+
+
+class OutageNoticeFilter(django_filters.FilterSet):
+    # A choice rather than a BooleanFilter, which would silently ignore a value like "maybe".
+    current = django_filters.TypedChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
+        coerce=lambda value: value == "true",
+        method="filter_current",
+        label="true: only published notices not yet past their expected end; false: the others",
+    )
+
+    class Meta:
+        model = OutageNotice
+        fields = ["status", "kind"]
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def filter_current(self, queryset, name, value):
+        current = OutageNotice.objects.current_or_upcoming(as_of=timezone.now()).values("pk")
+        return queryset.filter(pk__in=current) if value else queryset.exclude(pk__in=current)
+
+
+class CanPublishOutageNotices(BasePermission):
+    """Publishing or closing a notice changes it: staff with view and change permissions."""
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(
+            user
+            and user.is_authenticated
+            and user.has_perms(["services.view_outagenotice", "services.change_outagenotice"])
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List outage notices (customers: those affecting their accounts)"),
+    retrieve=extend_schema(summary="Get an outage notice"),
+    create=extend_schema(summary="Draft an outage notice (publish it to notify the affected customers)"),
+)
+class OutageNoticeViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = OutageNoticeSerializer
+    permission_classes = [PortalCustomerReadOnly | ModelPermissionsWithView]
+    queryset = OutageNotice.objects.none()
+    filterset_class = OutageNoticeFilter
+    ordering_fields = ["starts_at", "expected_end", "published_at"]
+
+    def get_queryset(self):
+        return (
+            outage_notices_visible_to(user=self.request.user)
+            .prefetch_related("areas", "feeders")
+            .order_by("-starts_at", "-id")
+        )
+
+    def get_permissions(self):
+        if self.action in ("publish", "restore"):
+            return [CanPublishOutageNotices()]
+        return super().get_permissions()
+
+    def perform_create(self, serializer):
+        serializer.save(created_by=self.request.user)
+
+    def _transition(self, service) -> Response:
+        notice = self.get_object()
+        notified = service(actor=self.request.user, notice=notice, as_of=timezone.now())
+        notice.refresh_from_db()
+        return Response({"notified": notified, "notice": OutageNoticeSerializer(notice).data})
+
+    @extend_schema(
+        summary="Publish a notice and notify the affected customers",
+        request=None,
+        responses={200: PublishResultSerializer, 400: OpenApiResponse(description="Not publishable.")},
+    )
+    @action(detail=True, methods=["post"])
+    def publish(self, request: Request, pk: str) -> Response:
+        return self._transition(publish_outage)
+
+    @extend_schema(
+        summary="Power restored: close a published notice and notify the affected customers",
+        request=None,
+        responses={200: PublishResultSerializer, 400: OpenApiResponse(description="Not published.")},
+    )
+    @action(detail=True, methods=["post"])
+    def restore(self, request: Request, pk: str) -> Response:
+        return self._transition(restore_outage)

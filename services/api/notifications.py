@@ -1,0 +1,72 @@
+"""/api/v1/notifications: the caller's own inbox, whoever they are (customer, staff, integrator);
+another user's notification is a 404. Marking read is the inbox page's service call."""
+
+from __future__ import annotations
+
+import django_filters
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from services.models import Notification
+from services.selectors_hall import inbox_for
+from services.services.notifications import mark_read
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "title", "body", "link", "created_at", "read_at"]
+        read_only_fields = fields
+
+
+class MarkedReadSerializer(serializers.Serializer):
+    marked = serializers.IntegerField(help_text="Notifications that were unread and are now read.")
+
+
+class NotificationFilter(django_filters.FilterSet):
+    # A choice rather than a BooleanFilter, which would silently ignore a value like "maybe".
+    unread = django_filters.TypedChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
+        coerce=lambda value: value == "true",
+        field_name="read_at",
+        lookup_expr="isnull",
+        label="true: only unread; false: only read",
+    )
+
+    class Meta:
+        model = Notification
+        fields = ["kind"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="My notifications, unread first"),
+    retrieve=extend_schema(summary="One of my notifications"),
+)
+class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = NotificationSerializer
+    permission_classes = [IsAuthenticated]
+    queryset = Notification.objects.none()
+    filterset_class = NotificationFilter
+    ordering_fields = ["created_at"]
+
+    def get_queryset(self):
+        return inbox_for(user=self.request.user)
+
+    @extend_schema(summary="Mark one of my notifications read", request=None, responses={200: NotificationSerializer})
+    @action(detail=True, methods=["post"])
+    def read(self, request: Request, pk: str) -> Response:
+        notification = self.get_object()
+        mark_read(user=request.user, notification_ids=[notification.pk], as_of=timezone.now())
+        notification.refresh_from_db(fields=["read_at"])
+        return Response(NotificationSerializer(notification).data)
+
+    @extend_schema(summary="Mark all my notifications read", request=None, responses={200: MarkedReadSerializer})
+    @action(detail=False, methods=["post"], url_path="read-all", filter_backends=[])
+    def read_all(self, request: Request) -> Response:
+        unread = inbox_for(user=request.user).filter(read_at__isnull=True).values_list("pk", flat=True)
+        return Response({"marked": mark_read(user=request.user, notification_ids=unread, as_of=timezone.now())})

@@ -1,0 +1,17 @@
+"""The business hall's outage notices page (停电通知): current and upcoming notices for the accounts
+bound to the customer, each naming which of their accounts it affects."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from customers.views import customer_required
+from services.selectors_hall import current_notices_with_accounts
+
+
+@customer_required
+def notices(request: HttpRequest) -> HttpResponse:
+    items = current_notices_with_accounts(user=request.user, as_of=timezone.now())
+    return render(request, "notices/list.html", {"items": items})
