@@ -17,6 +17,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("billing.urls")),
     path("payments/", include("billing.payment_urls")),
+    path("service-requests/", include("services.hall_urls_requests")),
     path("", include("customers.urls")),
 ]
 
