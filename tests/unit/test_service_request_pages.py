@@ -16,7 +16,9 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.html import escape
+from django.utils.translation import gettext
 
 from customers.models import Account
 from security import roles
@@ -33,8 +35,15 @@ BACKEND = "security.backends.PhoneOrUsernameBackend"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 EXE = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 64
+NOT_A_DOCUMENT = "Only PDF, JPEG and PNG files are accepted; this file is none of them, whatever its name."
 # Monday 23 Nov 2026, 10:00 in Shanghai: a working week without holidays.
 MONDAY = dt.datetime(2026, 11, 23, 10, tzinfo=SHANGHAI)
+
+
+def in_chinese(text: str) -> str:
+    """``text`` as the zh-hans page shows it (its translation once the lead's i18n pass lands)."""
+    with translation.override("zh-hans"):
+        return escape(gettext(text))
 
 
 @pytest.fixture(autouse=True)
@@ -211,7 +220,7 @@ def test_bad_answers_and_a_renamed_executable_are_shown_next_to_their_fields_and
     )
     html = response.content.decode()
     assert response.status_code == 200 and 'data-testid="form-has-errors"' in html
-    assert "Only PDF, JPEG and PNG files are accepted" in field_block(html, "doc_id_card")
+    assert in_chinese(NOT_A_DOCUMENT) in field_block(html, "doc_id_card")
     assert 'class="field-errors"' in field_block(html, "applicant_id_number")
     assert 'class="field-errors"' in field_block(html, "requested_kva")
     assert 'class="field-errors"' not in field_block(html, "doc_property_certificate")
@@ -248,7 +257,7 @@ def test_my_requests_lists_type_number_status_due_day_and_time_limit_state(logge
     assert service_request.number in html and other.number not in html
     item = html.split(f'data-request="{service_request.number}"', 1)[1].split("</li>", 1)[0]
     assert 'data-status="submitted"' in item
-    assert "Submitted, awaiting acceptance" in item  # the step's name, through gettext
+    assert in_chinese("Submitted, awaiting acceptance") in item  # the step's name, through gettext
     # Submitted Monday 23 Nov: acceptance within 1 working day → due Tuesday 24 Nov.
     assert re.search(r'data-field="next-due">2026年11月24日</dd>', item)
     assert 'data-sla="on_time"' in item
@@ -355,7 +364,7 @@ def test_a_returned_request_takes_the_missing_document_and_goes_back_for_accepta
 
     url = reverse("service_hall:resubmit", args=[service_request.number])
     refused = logged_in.post(url, {"note": "补上了", "doc_property_certificate": upload("deed.pdf", EXE)})
-    assert "Only PDF, JPEG and PNG files are accepted" in refused.content.decode()
+    assert in_chinese(NOT_A_DOCUMENT) in refused.content.decode()
     service_request.refresh_from_db()
     assert service_request.status == "returned" and service_request.attachments.count() == 1
 
