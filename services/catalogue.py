@@ -118,7 +118,9 @@ RECORDS = {
 }
 
 
-def _flow(*, first_step_role: str, steps: tuple[Step, ...], returnable: tuple[str, ...] = (), rejectable: tuple[str, ...] = ()) -> tuple[Transition, ...]:
+def _flow(
+    *, first_step_role: str, steps: tuple[Step, ...], returnable: tuple[str, ...] = (), rejectable: tuple[str, ...] = ()
+) -> tuple[Transition, ...]:
     """The usual shape: the agent accepts (受理) a submitted request into the first work step, each work
     step advances to the next, the last one completes. Agents may return a request for more information
     or reject it where that makes sense; the applicant cancels before acceptance and resubmits a
@@ -138,7 +140,9 @@ def _flow(*, first_step_role: str, steps: tuple[Step, ...], returnable: tuple[st
         result.append(Transition(step.code, following, "advance", label, (step.role,), guard=guard))
         if step.code in returnable:
             result.append(
-                Transition(step.code, RETURNED, "return", _("Return for more information"), (step.role,), note_required=True)
+                Transition(
+                    step.code, RETURNED, "return", _("Return for more information"), (step.role,), note_required=True
+                )
             )
         if step.code in rejectable:
             result.append(Transition(step.code, REJECTED, "reject", _("Reject"), (step.role,), note_required=True))
@@ -162,7 +166,12 @@ POWER_SOURCE = FormField(
 )
 
 
-def _new_connection_fields(*, voltage_choices: tuple[tuple[str, str], ...], category_choices: tuple[tuple[str, str], ...], extra: tuple[FormField, ...] = ()) -> tuple[FormField, ...]:
+def _new_connection_fields(
+    *,
+    voltage_choices: tuple[tuple[str, str], ...],
+    category_choices: tuple[tuple[str, str], ...],
+    extra: tuple[FormField, ...] = (),
+) -> tuple[FormField, ...]:
     return (
         APPLICANT_NAME,
         APPLICANT_ID,
@@ -205,7 +214,11 @@ RESIDENTIAL_NEW = ServiceTypeSpec(
     transitions=(),
 )
 
-NON_RES_CATEGORIES = (("commercial", _("Commercial")), ("industrial", _("Industrial")), ("agricultural", _("Agricultural")))
+NON_RES_CATEGORIES = (
+    ("commercial", _("Commercial")),
+    ("industrial", _("Industrial")),
+    ("agricultural", _("Agricultural")),
+)
 
 LV_NEW = ServiceTypeSpec(
     code="lv_new_connection",
@@ -303,7 +316,11 @@ CAPACITY_REDUCTION = ServiceTypeSpec(
     effect="change_capacity",
     fields=(FormField("new_kva", _("New contracted capacity (kVA)"), "decimal"), EFFECTIVE_ON, REASON, CONTACT_PHONE),
     documents=("id_card",),
-    steps=(ACCEPTANCE, RETURNED_STEP, Step("site_survey", _("Site work: seal the disconnected equipment"), ENGINEER, sla_days=5)),
+    steps=(
+        ACCEPTANCE,
+        RETURNED_STEP,
+        Step("site_survey", _("Site work: seal the disconnected equipment"), ENGINEER, sla_days=5),
+    ),
     transitions=(),
 )
 
@@ -364,7 +381,13 @@ CLOSURE = ServiceTypeSpec(
     steps=(
         ACCEPTANCE,
         RETURNED_STEP,
-        Step("final_reading", _("Final reading and meter removal (拆表)"), ENGINEER, sla_days=3, records=("final_reading",)),
+        Step(
+            "final_reading",
+            _("Final reading and meter removal (拆表)"),
+            ENGINEER,
+            sla_days=3,
+            records=("final_reading",),
+        ),
         Step("settlement", _("Final bill and settlement (结清)"), CLERK, sla_days=3),
     ),
     transitions=(),
@@ -376,7 +399,11 @@ METER_CHECK = ServiceTypeSpec(
     group="meter",
     description=_("Ask for your meter to be tested if you believe it runs fast or slow."),
     fields=(REASON, CONTACT_PHONE),
-    steps=(ACCEPTANCE, RETURNED_STEP, Step("meter_test", _("Meter test (校验)"), ENGINEER, sla_days=5, records=("test_result",))),
+    steps=(
+        ACCEPTANCE,
+        RETURNED_STEP,
+        Step("meter_test", _("Meter test (校验)"), ENGINEER, sla_days=5, records=("test_result",)),
+    ),
     transitions=(),
 )
 
@@ -406,7 +433,11 @@ COMPLAINT = ServiceTypeSpec(
     group="feedback",
     description=_("Tell us what went wrong; a supervisor investigates and replies."),
     needs_account=False,
-    fields=(FormField("subject", _("Subject"), "text"), FormField("description", _("Details"), "textarea"), CONTACT_PHONE),
+    fields=(
+        FormField("subject", _("Subject"), "text"),
+        FormField("description", _("Details"), "textarea"),
+        CONTACT_PHONE,
+    ),
     steps=(
         ACCEPTANCE,
         RETURNED_STEP,
@@ -438,7 +469,11 @@ INVOICE = ServiceTypeSpec(
         FormField("period", _("Bills to invoice (e.g. 2026-01 to 2026-06)"), "text"),
     ),
     optional_documents=("tax_registration",),
-    steps=(ACCEPTANCE, RETURNED_STEP, Step("invoicing", _("Invoicing (开票)"), CLERK, sla_days=3, records=("invoice_no",))),
+    steps=(
+        ACCEPTANCE,
+        RETURNED_STEP,
+        Step("invoicing", _("Invoicing (开票)"), CLERK, sla_days=3, records=("invoice_no",)),
+    ),
     transitions=(),
 )
 

@@ -29,3 +29,24 @@ def send_billing_notices_task() -> dict:
         "arrears": send_arrears_notices(as_of=now),
         "low_balance": send_low_balance_alerts(as_of=now),
     }
+
+
+@shared_task(name="services.check_service_deadlines")
+def check_service_deadlines_task() -> dict:
+    """Every 30 minutes: warn on steps due soon, flag breaches and escalate them to area supervisors."""
+    from django.utils import timezone
+
+    from services.services.sla_monitor import check_deadlines
+
+    report = check_deadlines(as_of=timezone.now())
+    return {"warned": report.warned, "breached": report.breached, "escalated": report.escalated}
+
+
+@shared_task(name="services.apply_scheduled_account_changes")
+def apply_scheduled_account_changes_task() -> int:
+    """Just after midnight: capacity changes and pauses whose effective date has come."""
+    from django.utils import timezone
+
+    from services.services.effects import apply_due_changes
+
+    return apply_due_changes(as_of=timezone.now())

@@ -231,6 +231,16 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=9, minute=0),
         "options": {"queue": "notify"},
     },
+    "services.check_service_deadlines": {
+        "task": "services.check_service_deadlines",
+        "schedule": crontab(minute="*/30"),
+        "options": {"queue": "default"},
+    },
+    "services.apply_scheduled_account_changes": {
+        "task": "services.apply_scheduled_account_changes",
+        "schedule": crontab(hour=0, minute=10),
+        "options": {"queue": "default"},
+    },
     "billing.reconcile_payments": {
         "task": "billing.reconcile_payments",
         "schedule": 5 * 60,

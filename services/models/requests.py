@@ -107,7 +107,9 @@ class ServiceRequest(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     number = models.CharField(_("request number"), max_length=20, unique=True)
-    service_type = models.ForeignKey(ServiceType, on_delete=models.PROTECT, related_name="requests", verbose_name=_("type"))
+    service_type = models.ForeignKey(
+        ServiceType, on_delete=models.PROTECT, related_name="requests", verbose_name=_("type")
+    )
     applicant = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="service_requests", verbose_name=_("applicant")
     )
@@ -225,7 +227,9 @@ class RequestEvent(models.Model):
     action = models.SlugField(_("action"), max_length=20)
     from_status = models.SlugField(_("from"), max_length=40, blank=True)
     to_status = models.SlugField(_("to"), max_length=40, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     actor_role = models.CharField(_("acting as"), max_length=40, blank=True)
     note = models.TextField(_("note"), blank=True)
     at = models.DateTimeField(_("at"), db_index=True)

@@ -20,11 +20,18 @@ from django.utils.translation import gettext as _
 from billing.models import Tariff
 from customers.access import access_account
 from customers.models import Account, TransformerArea
-from security.normalize import normalize_identifier, normalize_phone
 from customers.validators import validate_credit_code, validate_id_number, validate_mobile
+from security.normalize import normalize_identifier, normalize_phone
 from security.roles import ALL_ROLES
 from services import catalogue
-from services.models import RequestAttachment, RequestEvent, RequestStep, ServiceRequest, ServiceType, WorkflowTransition
+from services.models import (
+    RequestAttachment,
+    RequestEvent,
+    RequestStep,
+    ServiceRequest,
+    ServiceType,
+    WorkflowTransition,
+)
 from services.services import sla
 from services.services.notifications import notify
 
@@ -161,7 +168,11 @@ def route(*, service_request: ServiceRequest, role: str):
         get_user_model()
         .objects.filter(is_active=True, is_staff=True, groups__name=role)
         .filter(service_coverage__area_id=service_request.area_id)
-        .annotate(load=Count("assigned_service_requests", filter=~Q(assigned_service_requests__status__in=catalogue.TERMINAL_STEPS)))
+        .annotate(
+            load=Count(
+                "assigned_service_requests", filter=~Q(assigned_service_requests__status__in=catalogue.TERMINAL_STEPS)
+            )
+        )
         .order_by("load", "pk")
     )
     return candidates.first()
@@ -241,9 +252,7 @@ def _clean_records(*, step, recorded: dict) -> dict:
             try:
                 dt.datetime.fromisoformat(value)
             except ValueError:
-                raise TransitionRefused(
-                    _("Enter the installation time as YYYY-MM-DD HH:MM."), code="records"
-                ) from None
+                raise TransitionRefused(_("Enter the installation time as YYYY-MM-DD HH:MM."), code="records") from None
         if name == "area_code" and not TransformerArea.objects.filter(code=value).exists():
             raise TransitionRefused(_("No transformer area with code %(code)s.") % {"code": value}, code="records")
         cleaned[name] = value[:200]
@@ -267,7 +276,9 @@ def _record(*, service_request, action, from_status, to_status, actor, actor_rol
 
 
 def _tell_applicant(*, service_request: ServiceRequest, event: RequestEvent) -> None:
-    status_name = dict(service_request.service_type.steps.values_list("code", "name")).get(event.to_status, event.to_status)
+    status_name = dict(service_request.service_type.steps.values_list("code", "name")).get(
+        event.to_status, event.to_status
+    )
     notify(
         users=[service_request.applicant],
         kind="service_request",
@@ -331,7 +342,9 @@ def transition_request(
 ) -> ServiceRequest:
     """Take ``action`` on the request: checks the actor's role, the note and the step's guard, closes the
     current step, opens the next with its due date, records the history and applies completion effects."""
-    service_request = ServiceRequest.objects.select_for_update().select_related("service_type").get(pk=service_request_id)
+    service_request = (
+        ServiceRequest.objects.select_for_update().select_related("service_type").get(pk=service_request_id)
+    )
     transition = WorkflowTransition.objects.filter(
         service_type_id=service_request.service_type_id, source=service_request.status, action=action
     ).first()
@@ -369,7 +382,9 @@ def transition_request(
     if transition.action == "accept" and service_request.accepted_at is None:
         service_request.accepted_at = as_of
         if service_request.service_type.total_sla_days:
-            service_request.due_at = sla.due_at(started_at=as_of, working_days=service_request.service_type.total_sla_days)
+            service_request.due_at = sla.due_at(
+                started_at=as_of, working_days=service_request.service_type.total_sla_days
+            )
     if transition.target in catalogue.TERMINAL_STEPS:
         service_request.closed_at = as_of
     service_request.save()
@@ -378,9 +393,14 @@ def transition_request(
         to_status=transition.target, actor=actor, actor_role=acting_as, note=note, at=as_of,
     )  # fmt: skip
     if transition.target == catalogue.COMPLETED and service_request.service_type.effect:
-        from services.services.effects import apply_completion_effect
+        from services.services.effects import EffectError, apply_completion_effect
 
-        service_request.effect_result = apply_completion_effect(service_request=service_request, actor=actor, as_of=as_of)
+        try:
+            service_request.effect_result = apply_completion_effect(
+                service_request=service_request, actor=actor, as_of=as_of
+            )
+        except EffectError as error:
+            raise TransitionRefused(str(error), code="effect") from None
         service_request.save(update_fields=["effect_result", "updated_at"])
     _tell_applicant(service_request=service_request, event=event)
     return service_request
