@@ -174,6 +174,15 @@ class CancelForm(forms.Form):
     note = forms.CharField(label=gettext_lazy("Reason (optional)"), required=False, max_length=500)
 
 
+class NoteForm(forms.Form):
+    note = forms.CharField(
+        label=gettext_lazy("Note for the staff (optional)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
 class ResubmitForm(DocumentsMixin, forms.Form):
     note = forms.CharField(
         label=gettext_lazy("Your reply to the agent"),

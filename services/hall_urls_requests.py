@@ -14,6 +14,7 @@ urlpatterns = [
     path("<str:number>/", views.detail, name="detail"),
     path("<str:number>/cancel", views.cancel, name="cancel"),
     path("<str:number>/resubmit", views.resubmit, name="resubmit"),
+    path("<str:number>/done", views.finish_step, name="finish_step"),
     path("<str:number>/rate", views.rate, name="rate"),
     path("<str:number>/files/<uuid:public_id>/", views.download, name="file"),
 ]

@@ -23,7 +23,7 @@ from customers.context_processors import SESSION_KEY as CURRENT_ACCOUNT_SESSION_
 from customers.views import customer_required
 from services import catalogue
 from services import selectors_requests as selectors
-from services.forms_requests import ApplicationForm, CancelForm, RateForm, ResubmitForm
+from services.forms_requests import ApplicationForm, CancelForm, NoteForm, RateForm, ResubmitForm
 from services.models import RequestAttachment, ServiceRequest
 from services.services.applications import DocumentRefused, apply_for_service, resubmit_with_documents
 from services.services.attachments import attachment_path
@@ -130,6 +130,9 @@ def _render_detail(request: HttpRequest, service_request: ServiceRequest, **form
         "closing_event": selectors.closing_event(service_request=service_request),
         "due_day": selectors.due_day(service_request.due_at) if service_request.due_at else None,
         "can_cancel": "cancel" in actions,
+        # A step the applicant finishes themself (a high-voltage customer's own construction).
+        "can_finish_step": "advance" in actions,
+        "finish_form": forms.get("finish_form") or NoteForm(),
         "can_resubmit": "resubmit" in actions,
         "can_rate": service_request.status == catalogue.COMPLETED and service_request.rating is None,
         "cancel_form": forms.get("cancel_form") or CancelForm(),
@@ -159,6 +162,28 @@ def cancel(request: HttpRequest, number: str) -> HttpResponse:
         messages.error(request, refused.message)
     else:
         messages.success(request, _("Request %(number)s is cancelled.") % {"number": number})
+    return redirect("service_hall:detail", number=number)
+
+
+@require_POST
+@customer_required
+def finish_step(request: HttpRequest, number: str) -> HttpResponse:
+    service_request = _own_request(request, number)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return _render_detail(request, service_request, finish_form=form)
+    try:
+        transition_request(
+            actor=request.user,
+            service_request_id=service_request.pk,
+            action="advance",
+            note=form.cleaned_data["note"],
+            as_of=timezone.now(),
+        )
+    except TransitionRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, _("Thank you. We have been told and will take the next step."))
     return redirect("service_hall:detail", number=number)
 
 

@@ -28,6 +28,7 @@ from services.services.attachments import add_attachment, attachment_path
 from services.services.requests import submit_request, transition_request
 from services.services.sla import due_day
 from tests.factories import SHANGHAI, bind, make_account, make_id_number, make_portal_user, make_staff
+from tests.unit.service_request_helpers import new_request, place_at
 
 pytestmark = pytest.mark.django_db
 
@@ -479,3 +480,29 @@ def test_a_file_refused_by_the_store_leaves_no_request_and_no_bytes(customer, pr
     assert "Only PDF, JPEG and PNG" in refused.value.messages[0]
     assert not ServiceRequest.objects.exists() and not RequestAttachment.objects.exists()
     assert not [path for path in private_storage.rglob("*") if path.is_file()]
+
+
+def test_a_high_voltage_customer_declares_their_construction_finished(logged_in, customer):
+    """In 高压新装 the customer's own construction step may be finished by the customer: the page offers
+    it only at that step, and it moves the request on to the completion inspection."""
+    service_request = place_at(new_request(code="hv_new_connection", applicant=customer), "construction")
+    detail_url = reverse("service_hall:detail", args=[service_request.number])
+    html = logged_in.get(detail_url).content.decode()
+    assert 'data-action="finish-step"' in html
+    response = logged_in.post(reverse("service_hall:finish_step", args=[service_request.number]), {"note": "已完工"})
+    assert response.status_code == 302
+    service_request.refresh_from_db()
+    assert service_request.status == "completion_inspection"
+    assert service_request.events.get(action="advance").note == "已完工"
+    html = logged_in.get(detail_url).content.decode()
+    assert 'data-action="finish-step"' not in html  # the inspection is the engineer's
+
+    # Nowhere else: a submitted request offers no such action, and posting it is refused.
+    other = file_new_connection(applicant=customer)
+    assert (
+        'data-action="finish-step"'
+        not in logged_in.get(reverse("service_hall:detail", args=[other.number])).content.decode()
+    )
+    refused = logged_in.post(reverse("service_hall:finish_step", args=[other.number]), follow=True)
+    other.refresh_from_db()
+    assert other.status == "submitted" and 'class="alert alert-error"' in refused.content.decode()
