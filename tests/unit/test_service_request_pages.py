@@ -15,6 +15,8 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
@@ -506,3 +508,23 @@ def test_a_high_voltage_customer_declares_their_construction_finished(logged_in,
     refused = logged_in.post(reverse("service_hall:finish_step", args=[other.number]), follow=True)
     other.refresh_from_db()
     assert other.status == "submitted" and 'class="alert alert-error"' in refused.content.decode()
+
+
+def test_my_requests_and_the_dashboard_panel_do_not_query_per_request(logged_in, customer):
+    """The step names come in one query for all listed requests: 3 or 12 requests, the same count."""
+
+    def counts() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as listing:
+            assert logged_in.get(reverse("service_hall:list")).status_code == 200
+        with CaptureQueriesContext(connection) as dashboard:
+            assert logged_in.get(reverse("hall:dashboard")).status_code == 200
+        return len(listing), len(dashboard)
+
+    for _ in range(3):
+        file_new_connection(applicant=customer, documents=())
+    few = counts()
+    for _ in range(9):
+        file_new_connection(applicant=customer, documents=())
+    assert counts() == few
+    html = logged_in.get(reverse("service_hall:list")).content.decode()
+    assert html.count("data-request=") == 12
