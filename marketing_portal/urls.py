@@ -25,6 +25,7 @@ urlpatterns = [
     path("help/", include("services.hall_urls_knowledge")),
     path("inbox/", include("services.hall_urls_inbox")),
     path("notices/", include("services.hall_urls_notices")),
+    path("service-requests/", include("services.hall_urls_requests")),
     path("", include("customers.urls")),
 ]
 
