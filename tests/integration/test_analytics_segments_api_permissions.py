@@ -1,6 +1,6 @@
 """Who may read GET /api/v1/segments and GET /api/v1/accounts/{number}/segment, for every kind of user.
 
-Expected answers written out from the role grants (analytics/migrations/0002_segments_permissions.py)
+Expected answers written out from the role grants (analytics/migrations/0003_segments_permissions.py)
 and the rules in analytics/api/segments.py, not derived from the code under test:
 
 - anonymous: 403 ``not_authenticated`` on both;
@@ -30,7 +30,7 @@ from tests.segments_data import WINDOW, plant
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
-GRANTS = importlib.import_module("analytics.migrations.0002_segments_permissions").GRANTS
+GRANTS = importlib.import_module("analytics.migrations.0003_segments_permissions").GRANTS
 READERS = {roles.MARKETING_ANALYST, roles.SYSTEM_ADMINISTRATOR}
 
 
