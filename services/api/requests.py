@@ -13,6 +13,8 @@ Who reaches what:
 
 from __future__ import annotations
 
+import json
+
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
@@ -28,6 +30,7 @@ from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
@@ -140,7 +143,9 @@ class ServiceRequestFilterSet(django_filters.FilterSet):
     assigned_to = django_filters.ChoiceFilter(
         choices=[("me", "me")], method="filter_assigned_to", label=_("assigned to (only “me”)")
     )
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("open and past the current step's due time"))
+    overdue = django_filters.BooleanFilter(
+        method="filter_overdue", label=_("open and past the current step's due time")
+    )
 
     class Meta:
         model = ServiceRequest
@@ -221,7 +226,9 @@ class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
 
     def _detail(self, pk: int) -> dict:
         fresh = self.get_queryset().get(pk=pk)
-        return ServiceRequestDetailSerializer(fresh, context=self.get_serializer_context()).data
+        data = ServiceRequestDetailSerializer(fresh, context=self.get_serializer_context()).data
+        # Plain JSON types, as the response will carry them: an idempotent create stores this body.
+        return json.loads(JSONRenderer().render(data))
 
     def retrieve(self, request, *args, **kwargs):
         response = super().retrieve(request, *args, **kwargs)
@@ -283,7 +290,9 @@ class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
                 service_type_code=data["service_type"],
                 form=dict(data["form"]),
                 account_number=data["account_number"] or None,
-                as_of=timezone.now(),
+                # Whole seconds: submit_request's placeholder number ("TMP-<timestamp>") overflows its
+                # 20 characters when the timestamp carries microseconds (reported to the lead).
+                as_of=timezone.now().replace(microsecond=0),
             )
         except DjangoValidationError as exc:
             raise _submit_errors(exc) from None

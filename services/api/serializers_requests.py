@@ -200,7 +200,7 @@ class ServiceRequestListSerializer(serializers.ModelSerializer):
     @extend_schema_field(OpenApiTypes.DATE)
     def get_step_due_day(self, service_request: ServiceRequest):
         """The calendar day the current step is due by (``step_due_at`` is the midnight closing it)."""
-        return due_day(service_request.step_due_at) if service_request.step_due_at else None
+        return due_day(service_request.step_due_at).isoformat() if service_request.step_due_at else None
 
 
 class RequestStepSerializer(serializers.ModelSerializer):
@@ -211,14 +211,25 @@ class RequestStepSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RequestStep
-        fields = ["code", "name", "role", "started_at", "sla_days", "due_at", "due_day", "finished_at", "handled_by", "on_time"]
+        fields = [
+            "code",
+            "name",
+            "role",
+            "started_at",
+            "sla_days",
+            "due_at",
+            "due_day",
+            "finished_at",
+            "handled_by",
+            "on_time",
+        ]
 
     def get_name(self, step: RequestStep) -> str:
         return _translated(step.name)
 
     @extend_schema_field(OpenApiTypes.DATE)
     def get_due_day(self, step: RequestStep):
-        return due_day(step.due_at) if step.due_at else None
+        return due_day(step.due_at).isoformat() if step.due_at else None
 
     def get_handled_by(self, step: RequestStep) -> str:
         return _user_label(step.handled_by)
@@ -358,7 +369,11 @@ class ServiceRequestDetailSerializer(ServiceRequestListSerializer):
 class ServiceRequestCreateSerializer(serializers.Serializer):
     service_type = serializers.SlugField(max_length=40, help_text="A code from /api/v1/service-types.")
     account_number = serializers.CharField(
-        max_length=10, required=False, allow_blank=True, default="", help_text="Needed when the type is about an account."
+        max_length=10,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Needed when the type is about an account.",
     )
     form = serializers.DictField(
         child=serializers.CharField(allow_blank=True, max_length=2000),
