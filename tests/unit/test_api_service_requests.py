@@ -607,3 +607,83 @@ def test_schema_lists_the_service_request_operations(db):
     assert "Idempotency-Key" in {p["name"] for p in create["parameters"]}
     filters = {p["name"] for p in schema["paths"]["/api/v1/service-requests"]["get"]["parameters"]}
     assert {"status", "type", "area", "assigned_to", "overdue", "sla_state"} <= filters
+
+
+# --- bad input and query counts ----------------------------------------------------------------------
+
+
+def test_bad_input_is_a_4xx_naming_the_problem_never_a_500(people):
+    number = file_new_connection(people)["number"]
+    customer, agent = client_for(people.customer_a), client_for(people.agent)
+    url = "/api/v1/service-requests"
+
+    cases = {
+        "form not an object": (
+            customer.post(url, {"service_type": "consultation", "form": ["?"]}, format="json"),
+            "form",
+        ),
+        "nested answer": (
+            customer.post(url, {"service_type": "consultation", "form": {"question": {"a": 1}}}, format="json"),
+            "form",
+        ),
+        "not a date": (
+            customer.post(
+                url,
+                {
+                    "service_type": "pause",
+                    "account_number": people.acc_a.number,
+                    "form": {"effective_on": "2026-13-01"},
+                },
+                format="json",
+            ),
+            "form",
+        ),
+        "no type": (customer.post(url, {"form": {}}, format="json"), "service_type"),
+        "long account number": (
+            customer.post(url, {"service_type": "meter_check", "account_number": "9" * 40}, format="json"),
+            "account_number",
+        ),
+        "no action": (agent.post(f"{url}/{number}/transitions", {}, format="json"), "action"),
+        "rating as words": (customer.post(f"{url}/{number}/rating", {"rating": "five"}, format="json"), "rating"),
+        "no file": (customer.post(f"{url}/{number}/attachments", {"document_type": "id_card"}), "file"),
+    }
+    broken_json = customer.post(url, data="{not json", content_type="application/json")
+    json_upload = customer.post(f"{url}/{number}/attachments", {"document_type": "id_card"}, format="json")
+
+    for name, (response, field) in cases.items():
+        assert response.status_code == 400, (name, response.content)
+        assert field in error(response)["fields"], (name, response.json())
+    assert broken_json.status_code == 400 and error(broken_json)["code"] == "parse_error"
+    assert json_upload.status_code == 415 and error(json_upload)["code"] == "unsupported_media_type"
+    assert ServiceRequest.objects.count() == 1
+
+
+def _queries(client: APIClient, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured)
+
+
+def test_list_and_detail_run_a_fixed_number_of_queries(people):
+    agent = client_for(people.agent)
+    number = file_new_connection(people)["number"]
+    customer = client_for(people.customer_a)
+    upload(customer, number, document_type="id_card", name="a.pdf", data=PDF)
+    few_list = _queries(agent, "/api/v1/service-requests")
+    few_detail = _queries(agent, f"/api/v1/service-requests/{number}")
+    few_types = _queries(agent, "/api/v1/service-types")
+
+    for _ in range(4):
+        file_new_connection(people)
+    for document_type in ("id_card", "property_certificate", "authorization_letter"):
+        upload(customer, number, document_type=document_type, name="b.pdf", data=PDF)
+    transition(agent, number, "return", note="请补充")
+    transition(customer, number, "resubmit")
+
+    assert _queries(agent, "/api/v1/service-requests") == few_list
+    assert _queries(agent, f"/api/v1/service-requests/{number}") == few_detail
+    assert _queries(agent, "/api/v1/service-types") == few_types
