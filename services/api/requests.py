@@ -230,10 +230,10 @@ class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         # Plain JSON types, as the response will carry them: an idempotent create stores this body.
         return json.loads(JSONRenderer().render(data))
 
-    def retrieve(self, request, *args, **kwargs):
-        response = super().retrieve(request, *args, **kwargs)
-        # The applicant's own personal answers are in clear: no shared cache may keep them.
-        response["Cache-Control"] = "private, no-store"
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # Requests carry the applicant's answers (in clear for them) and files: no cache may keep a copy.
+        response.setdefault("Cache-Control", "private, no-store")
         return response
 
     # --- create, idempotent ---

@@ -434,6 +434,7 @@ def test_staff_see_personal_answers_masked_and_reveal_them_only_with_the_permiss
 
     answers = as_agent.json()["private_answers"]
     assert as_agent.json()["private_answers_masked"] is True
+    assert as_agent["Cache-Control"] == "private, no-store"
     assert answers["contact_phone"] == f"{phone[:3]}****{phone[-4:]}"
     assert answers["applicant_id_number"] == f"330{'*' * 11}{id_number[-4:]}"
     assert answers["site_address"] == "浙江省杭州市****"
@@ -482,6 +483,7 @@ def test_upload_reports_checksum_size_and_detected_type_and_download_returns_the
     assert downloaded["Content-Type"] == "image/png"
     assert downloaded["Content-Disposition"].startswith("attachment;")
     assert downloaded["X-Content-Type-Options"] == "nosniff"
+    assert downloaded["Cache-Control"] == "private, no-store"
     assert by_agent.status_code == 200 and b"".join(by_agent.streaming_content) == PNG
     assert [row["public_id"] for row in listed] == [meta["public_id"]]
 
