@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("billing.api.payment_urls")),
     path("", include("analytics.api.urls_segments")),
     path("", include("services.api.urls_notices")),
+    path("", include("services.api.urls_requests")),
 ]
