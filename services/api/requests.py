@@ -290,9 +290,7 @@ class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
                 service_type_code=data["service_type"],
                 form=dict(data["form"]),
                 account_number=data["account_number"] or None,
-                # Whole seconds: submit_request's placeholder number ("TMP-<timestamp>") overflows its
-                # 20 characters when the timestamp carries microseconds (reported to the lead).
-                as_of=timezone.now().replace(microsecond=0),
+                as_of=timezone.now(),
             )
         except DjangoValidationError as exc:
             raise _submit_errors(exc) from None

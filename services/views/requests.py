@@ -37,14 +37,6 @@ from services.services.requests import (
 )
 
 
-def _submission_time():
-    """Now, to the millisecond. submit_request names the row "TMP-<timestamp>" (max 20 characters) until
-    it has an id; a microsecond timestamp is 21 characters and would fail the insert. Reported to the
-    lead; drop this once the engine's placeholder is shorter."""
-    now = timezone.now()
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
-
-
 def _own_request(request: HttpRequest, number: str) -> ServiceRequest:
     try:
         return selectors.access_request(user=request.user, number=number)
@@ -81,7 +73,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
                 form=form.answers(),
                 documents=form.uploaded_documents(),
                 account_number=form.cleaned_data.get("account_number") or None,
-                as_of=_submission_time(),
+                as_of=timezone.now(),
             )
         except DocumentRefused as refused:
             form.add_document_error(document_type=refused.document_type, messages=refused.messages)

@@ -25,7 +25,10 @@ PASSWORD = "Dianli-2024!segments"
 def run():
     planted = plant(per_shape=5)
     segmentation = run_segmentation(
-        window_start=WINDOW[0], window_end=WINDOW[1], day_type="weekday", as_of=dt.datetime(2026, 10, 20, tzinfo=SHANGHAI)
+        window_start=WINDOW[0],
+        window_end=WINDOW[1],
+        day_type="weekday",
+        as_of=dt.datetime(2026, 10, 20, tzinfo=SHANGHAI),
     )
     return planted, segmentation
 

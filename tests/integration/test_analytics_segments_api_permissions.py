@@ -66,7 +66,9 @@ def _client(world, user_key: str) -> APIClient:
     elif user_key == "integrator":
         user = get_user_model().objects.create_user(username="crm-integrator", kind="integrator")
         user.user_permissions.set(
-            Permission.objects.filter(content_type__app_label="customers", codename__in=["view_account", "view_customer"])
+            Permission.objects.filter(
+                content_type__app_label="customers", codename__in=["view_account", "view_customer"]
+            )
         )
         client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
     elif user_key != "anonymous":
@@ -105,7 +107,10 @@ def test_account_segment(world, user_key):
     if user_key in READERS or user_key == "customer":
         assert response.status_code == 200
         body = response.json()
-        assert [(m["day_type"], m["label"]) for m in body] == [("weekday", "evening peak"), ("weekend", body[1]["label"])]
+        assert [(m["day_type"], m["label"]) for m in body] == [
+            ("weekday", "evening peak"),
+            ("weekend", body[1]["label"]),
+        ]
         assert body[0]["shape"] == "evening_peak" and body[0]["distance"] >= 0
         if user_key == "customer":
             assert other.status_code == 404 and other.json()["error"]["code"] == "not_found"

@@ -36,7 +36,9 @@ def test_working_days_follow_the_mainland_calendar_not_the_weekday():
 def test_segmentation_recovers_the_planted_shapes_and_picks_k_3():
     planted = plant(per_shape=10)
     short = make_account()  # readings on three working days only
-    add_readings(planted, short, shape=SHAPES["evening"], scale=2.0, on_days=days(dt.date(2026, 10, 12), dt.date(2026, 10, 15)))
+    add_readings(
+        planted, short, shape=SHAPES["evening"], scale=2.0, on_days=days(dt.date(2026, 10, 12), dt.date(2026, 10, 15))
+    )
     idle = make_account()  # a meter that reads zero
     add_readings(planted, idle, shape=np.zeros(24), scale=1.0, on_days=days(*WINDOW), off_shape=np.zeros(24))
     make_account()  # no meter at all
@@ -57,7 +59,9 @@ def test_segmentation_recovers_the_planted_shapes_and_picks_k_3():
     # Every planted group in a segment of its own, named by its shape.
     by_group = {}
     for name, accounts in planted.accounts.items():
-        segment_ids = set(AccountSegment.objects.filter(run=run, account__in=accounts).values_list("segment", flat=True))
+        segment_ids = set(
+            AccountSegment.objects.filter(run=run, account__in=accounts).values_list("segment", flat=True)
+        )
         assert len(segment_ids) == 1, name
         by_group[name] = run.segments.get(pk=segment_ids.pop())
     assert {name: s.shape for name, s in by_group.items()} == {

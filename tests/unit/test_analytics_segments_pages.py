@@ -101,7 +101,9 @@ def test_staff_page_exports_its_table_as_csv_and_excel(client, run):
 
     workbook = load_workbook(io.BytesIO(client.get(STAFF_URL, {"export": "xlsx"}).content))
     sheet_rows = list(workbook.active.iter_rows(values_only=True))
-    assert [list(r[:6]) for r in sheet_rows[1:]] == [[r[0], int(r[1]), r[2], r[3], int(r[4]), int(r[5])] for r in rows[1:]]
+    assert [list(r[:6]) for r in sheet_rows[1:]] == [
+        [r[0], int(r[1]), r[2], r[3], int(r[4]), int(r[5])] for r in rows[1:]
+    ]
 
 
 def test_staff_page_without_a_run_says_so(client):
@@ -222,7 +224,9 @@ def test_hall_compares_this_month_with_the_quartiles_of_the_segment(client, plan
     for other in planted.accounts["evening"][1:]:
         assert other.number not in html
         with translation.override("en"):
-            assert floatformat(planted.kwh_between(other, dt.date(2026, 10, 1), dt.date(2026, 10, 19)), "2g") not in html
+            assert (
+                floatformat(planted.kwh_between(other, dt.date(2026, 10, 1), dt.date(2026, 10, 19)), "2g") not in html
+            )
 
 
 def test_hall_hides_the_comparison_for_a_small_group(client, planted, run, today):

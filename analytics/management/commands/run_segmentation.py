@@ -12,7 +12,9 @@ from analytics.services.segments import SegmentationError, default_window, run_s
 
 
 class Command(BaseCommand):
-    help = "Segment accounts by their typical daily load shape (k-means); default: the three whole months before this one."
+    help = (
+        "Segment accounts by their typical daily load shape (k-means); default: the three whole months before this one."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--day-type", choices=[*DayType.values, "both"], default="both")
