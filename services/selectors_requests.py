@@ -70,7 +70,7 @@ class CatalogueGroup:
 
 def catalogue_groups() -> list[CatalogueGroup]:
     by_group: dict[str, list[CatalogueEntry]] = {}
-    for service_type in ServiceType.objects.filter(active=True).order_by("position"):
+    for service_type in ServiceType.objects.filter(active=True, staff_only=False).order_by("position"):
         by_group.setdefault(service_type.group, []).append(
             CatalogueEntry(
                 service_type=service_type,
@@ -85,7 +85,7 @@ def catalogue_groups() -> list[CatalogueGroup]:
 
 
 def offered_type(*, code: str) -> ServiceType | None:
-    return ServiceType.objects.filter(code=code, active=True).first()
+    return ServiceType.objects.filter(code=code, active=True, staff_only=False).first()
 
 
 def step_names(*, service_type_ids) -> dict[tuple[int, str], str]:

@@ -174,6 +174,11 @@ class ServiceTypeViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_fields = ["group"]
     queryset = ServiceType.objects.filter(active=True).prefetch_related("steps", "transitions").order_by("position")
 
+    def get_queryset(self):
+        # Staff-only types (site inspection) are part of the staff's catalogue, not the customers'.
+        queryset = super().get_queryset()
+        return queryset if self.request.user.is_staff else queryset.filter(staff_only=False)
+
 
 # --- requests ----------------------------------------------------------------------------------------
 

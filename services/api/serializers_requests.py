@@ -129,7 +129,7 @@ class ServiceTypeSerializer(serializers.ModelSerializer):
     class Meta:
         model = ServiceType
         fields = [
-            "code", "name", "group", "description", "needs_account", "effect", "total_sla_days",
+            "code", "name", "group", "description", "needs_account", "staff_only", "effect", "total_sla_days",
             "form_fields", "required_documents", "optional_documents", "steps", "transitions",
         ]  # fmt: skip
 

@@ -140,7 +140,11 @@ def test_catalogue_lists_the_fourteen_types_with_forms_documents_steps_and_roles
     hv = client.get("/api/v1/service-types/hv_new_connection").json()
     residential = client.get("/api/v1/service-types/res_new_connection").json()
 
-    assert listed["count"] == 14
+    assert listed["count"] == 14  # the customers' catalogue: the staff-only site inspection is not offered
+    assert "inspection" not in {row["code"] for row in listed["results"]}
+    assert client.get("/api/v1/service-types/inspection").status_code == 404
+    staff_view = client_for(people.agent).get("/api/v1/service-types/inspection").json()
+    assert (staff_view["staff_only"], staff_view["group"]) == (True, "inspection")
     assert {"res_new_connection", "hv_new_connection", "fault_repair", "consultation"} <= {
         row["code"] for row in listed["results"]
     }
