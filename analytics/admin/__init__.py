@@ -1,0 +1,1 @@
+from analytics.admin import lineloss  # noqa: F401

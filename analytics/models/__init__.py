@@ -1,0 +1,1 @@
+from analytics.models.lineloss import AreaLossDay, AreaLossMonth  # noqa: F401

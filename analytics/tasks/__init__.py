@@ -1,0 +1,1 @@
+from analytics.tasks.lineloss import *  # noqa: F403
