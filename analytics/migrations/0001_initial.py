@@ -5,79 +5,213 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('customers', '0003_staff_roles'),
+        ("customers", "0003_staff_roles"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AreaLossDay',
+            name="AreaLossDay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('supplied_kwh', models.DecimalField(decimal_places=4, help_text='Area summary meter × multiplier.', max_digits=18, verbose_name='supplied kWh')),
-                ('consumed_kwh', models.DecimalField(decimal_places=4, help_text='Customer meters × multiplier.', max_digits=18, verbose_name='consumed kWh')),
-                ('loss_kwh', models.DecimalField(decimal_places=4, max_digits=18, verbose_name='loss kWh')),
-                ('loss_rate', models.DecimalField(blank=True, decimal_places=6, help_text='Loss ÷ supplied; empty when nothing was supplied.', max_digits=10, null=True, verbose_name='loss rate')),
-                ('summary_expected', models.PositiveIntegerField(default=0, verbose_name='summary intervals expected')),
-                ('summary_measured', models.PositiveIntegerField(default=0, verbose_name='summary intervals measured')),
-                ('customer_expected', models.PositiveIntegerField(default=0, verbose_name='customer intervals expected')),
-                ('customer_measured', models.PositiveIntegerField(default=0, verbose_name='customer intervals measured')),
-                ('summary_completeness', models.DecimalField(decimal_places=6, max_digits=7, verbose_name='summary completeness')),
-                ('customer_completeness', models.DecimalField(decimal_places=6, max_digits=7, verbose_name='customer completeness')),
-                ('customer_meters', models.PositiveIntegerField(default=0, verbose_name='customer meters')),
-                ('baseline_rate', models.DecimalField(blank=True, decimal_places=6, help_text="Median rate of the area's recent complete periods (jump test).", max_digits=10, null=True, verbose_name='baseline rate')),
-                ('incomplete', models.BooleanField(default=False, verbose_name='incomplete data')),
-                ('flag_negative', models.BooleanField(default=False, verbose_name='negative loss')),
-                ('flag_high', models.BooleanField(default=False, verbose_name='loss above threshold')),
-                ('flag_jump', models.BooleanField(default=False, verbose_name='jump against history')),
-                ('flagged', models.BooleanField(default=False, help_text='Any of the three loss flags.', verbose_name='flagged')),
-                ('computed_at', models.DateTimeField(verbose_name='computed at')),
-                ('day', models.DateField(help_text='Asia/Shanghai calendar day.', verbose_name='day')),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='customers.transformerarea', verbose_name='transformer area')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "supplied_kwh",
+                    models.DecimalField(
+                        decimal_places=4,
+                        help_text="Area summary meter × multiplier.",
+                        max_digits=18,
+                        verbose_name="supplied kWh",
+                    ),
+                ),
+                (
+                    "consumed_kwh",
+                    models.DecimalField(
+                        decimal_places=4,
+                        help_text="Customer meters × multiplier.",
+                        max_digits=18,
+                        verbose_name="consumed kWh",
+                    ),
+                ),
+                ("loss_kwh", models.DecimalField(decimal_places=4, max_digits=18, verbose_name="loss kWh")),
+                (
+                    "loss_rate",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=6,
+                        help_text="Loss ÷ supplied; empty when nothing was supplied.",
+                        max_digits=10,
+                        null=True,
+                        verbose_name="loss rate",
+                    ),
+                ),
+                ("summary_expected", models.PositiveIntegerField(default=0, verbose_name="summary intervals expected")),
+                ("summary_measured", models.PositiveIntegerField(default=0, verbose_name="summary intervals measured")),
+                (
+                    "customer_expected",
+                    models.PositiveIntegerField(default=0, verbose_name="customer intervals expected"),
+                ),
+                (
+                    "customer_measured",
+                    models.PositiveIntegerField(default=0, verbose_name="customer intervals measured"),
+                ),
+                (
+                    "summary_completeness",
+                    models.DecimalField(decimal_places=6, max_digits=7, verbose_name="summary completeness"),
+                ),
+                (
+                    "customer_completeness",
+                    models.DecimalField(decimal_places=6, max_digits=7, verbose_name="customer completeness"),
+                ),
+                ("customer_meters", models.PositiveIntegerField(default=0, verbose_name="customer meters")),
+                (
+                    "baseline_rate",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=6,
+                        help_text="Median rate of the area's recent complete periods (jump test).",
+                        max_digits=10,
+                        null=True,
+                        verbose_name="baseline rate",
+                    ),
+                ),
+                ("incomplete", models.BooleanField(default=False, verbose_name="incomplete data")),
+                ("flag_negative", models.BooleanField(default=False, verbose_name="negative loss")),
+                ("flag_high", models.BooleanField(default=False, verbose_name="loss above threshold")),
+                ("flag_jump", models.BooleanField(default=False, verbose_name="jump against history")),
+                (
+                    "flagged",
+                    models.BooleanField(
+                        default=False, help_text="Any of the three loss flags.", verbose_name="flagged"
+                    ),
+                ),
+                ("computed_at", models.DateTimeField(verbose_name="computed at")),
+                ("day", models.DateField(help_text="Asia/Shanghai calendar day.", verbose_name="day")),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="customers.transformerarea",
+                        verbose_name="transformer area",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'area line loss (day)',
-                'verbose_name_plural': 'area line loss (days)',
-                'ordering': ['area', 'day'],
-                'indexes': [models.Index(fields=['day', 'flagged'], name='area_loss_day_flagged')],
-                'constraints': [models.UniqueConstraint(fields=('area', 'day'), name='area_loss_day_unique'), models.CheckConstraint(condition=models.Q(('incomplete', False), ('flagged', False), _connector='OR'), name='area_loss_day_incomplete_not_flagged')],
+                "verbose_name": "area line loss (day)",
+                "verbose_name_plural": "area line loss (days)",
+                "ordering": ["area", "day"],
+                "indexes": [models.Index(fields=["day", "flagged"], name="area_loss_day_flagged")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("area", "day"), name="area_loss_day_unique"),
+                    models.CheckConstraint(
+                        condition=models.Q(("incomplete", False), ("flagged", False), _connector="OR"),
+                        name="area_loss_day_incomplete_not_flagged",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='AreaLossMonth',
+            name="AreaLossMonth",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('supplied_kwh', models.DecimalField(decimal_places=4, help_text='Area summary meter × multiplier.', max_digits=18, verbose_name='supplied kWh')),
-                ('consumed_kwh', models.DecimalField(decimal_places=4, help_text='Customer meters × multiplier.', max_digits=18, verbose_name='consumed kWh')),
-                ('loss_kwh', models.DecimalField(decimal_places=4, max_digits=18, verbose_name='loss kWh')),
-                ('loss_rate', models.DecimalField(blank=True, decimal_places=6, help_text='Loss ÷ supplied; empty when nothing was supplied.', max_digits=10, null=True, verbose_name='loss rate')),
-                ('summary_expected', models.PositiveIntegerField(default=0, verbose_name='summary intervals expected')),
-                ('summary_measured', models.PositiveIntegerField(default=0, verbose_name='summary intervals measured')),
-                ('customer_expected', models.PositiveIntegerField(default=0, verbose_name='customer intervals expected')),
-                ('customer_measured', models.PositiveIntegerField(default=0, verbose_name='customer intervals measured')),
-                ('summary_completeness', models.DecimalField(decimal_places=6, max_digits=7, verbose_name='summary completeness')),
-                ('customer_completeness', models.DecimalField(decimal_places=6, max_digits=7, verbose_name='customer completeness')),
-                ('customer_meters', models.PositiveIntegerField(default=0, verbose_name='customer meters')),
-                ('baseline_rate', models.DecimalField(blank=True, decimal_places=6, help_text="Median rate of the area's recent complete periods (jump test).", max_digits=10, null=True, verbose_name='baseline rate')),
-                ('incomplete', models.BooleanField(default=False, verbose_name='incomplete data')),
-                ('flag_negative', models.BooleanField(default=False, verbose_name='negative loss')),
-                ('flag_high', models.BooleanField(default=False, verbose_name='loss above threshold')),
-                ('flag_jump', models.BooleanField(default=False, verbose_name='jump against history')),
-                ('flagged', models.BooleanField(default=False, help_text='Any of the three loss flags.', verbose_name='flagged')),
-                ('computed_at', models.DateTimeField(verbose_name='computed at')),
-                ('month', models.DateField(help_text='First day of the month.', verbose_name='month')),
-                ('days', models.PositiveSmallIntegerField(default=0, verbose_name='days computed')),
-                ('complete_days', models.PositiveSmallIntegerField(default=0, verbose_name='complete days')),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='customers.transformerarea', verbose_name='transformer area')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "supplied_kwh",
+                    models.DecimalField(
+                        decimal_places=4,
+                        help_text="Area summary meter × multiplier.",
+                        max_digits=18,
+                        verbose_name="supplied kWh",
+                    ),
+                ),
+                (
+                    "consumed_kwh",
+                    models.DecimalField(
+                        decimal_places=4,
+                        help_text="Customer meters × multiplier.",
+                        max_digits=18,
+                        verbose_name="consumed kWh",
+                    ),
+                ),
+                ("loss_kwh", models.DecimalField(decimal_places=4, max_digits=18, verbose_name="loss kWh")),
+                (
+                    "loss_rate",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=6,
+                        help_text="Loss ÷ supplied; empty when nothing was supplied.",
+                        max_digits=10,
+                        null=True,
+                        verbose_name="loss rate",
+                    ),
+                ),
+                ("summary_expected", models.PositiveIntegerField(default=0, verbose_name="summary intervals expected")),
+                ("summary_measured", models.PositiveIntegerField(default=0, verbose_name="summary intervals measured")),
+                (
+                    "customer_expected",
+                    models.PositiveIntegerField(default=0, verbose_name="customer intervals expected"),
+                ),
+                (
+                    "customer_measured",
+                    models.PositiveIntegerField(default=0, verbose_name="customer intervals measured"),
+                ),
+                (
+                    "summary_completeness",
+                    models.DecimalField(decimal_places=6, max_digits=7, verbose_name="summary completeness"),
+                ),
+                (
+                    "customer_completeness",
+                    models.DecimalField(decimal_places=6, max_digits=7, verbose_name="customer completeness"),
+                ),
+                ("customer_meters", models.PositiveIntegerField(default=0, verbose_name="customer meters")),
+                (
+                    "baseline_rate",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=6,
+                        help_text="Median rate of the area's recent complete periods (jump test).",
+                        max_digits=10,
+                        null=True,
+                        verbose_name="baseline rate",
+                    ),
+                ),
+                ("incomplete", models.BooleanField(default=False, verbose_name="incomplete data")),
+                ("flag_negative", models.BooleanField(default=False, verbose_name="negative loss")),
+                ("flag_high", models.BooleanField(default=False, verbose_name="loss above threshold")),
+                ("flag_jump", models.BooleanField(default=False, verbose_name="jump against history")),
+                (
+                    "flagged",
+                    models.BooleanField(
+                        default=False, help_text="Any of the three loss flags.", verbose_name="flagged"
+                    ),
+                ),
+                ("computed_at", models.DateTimeField(verbose_name="computed at")),
+                ("month", models.DateField(help_text="First day of the month.", verbose_name="month")),
+                ("days", models.PositiveSmallIntegerField(default=0, verbose_name="days computed")),
+                ("complete_days", models.PositiveSmallIntegerField(default=0, verbose_name="complete days")),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="customers.transformerarea",
+                        verbose_name="transformer area",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'area line loss (month)',
-                'verbose_name_plural': 'area line loss (months)',
-                'ordering': ['area', 'month'],
-                'constraints': [models.UniqueConstraint(fields=('area', 'month'), name='area_loss_month_unique'), models.CheckConstraint(condition=models.Q(('month__day', 1)), name='area_loss_month_first_day'), models.CheckConstraint(condition=models.Q(('incomplete', False), ('flagged', False), _connector='OR'), name='area_loss_month_incomplete_not_flagged')],
+                "verbose_name": "area line loss (month)",
+                "verbose_name_plural": "area line loss (months)",
+                "ordering": ["area", "month"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("area", "month"), name="area_loss_month_unique"),
+                    models.CheckConstraint(condition=models.Q(("month__day", 1)), name="area_loss_month_first_day"),
+                    models.CheckConstraint(
+                        condition=models.Q(("incomplete", False), ("flagged", False), _connector="OR"),
+                        name="area_loss_month_incomplete_not_flagged",
+                    ),
+                ],
             },
         ),
     ]

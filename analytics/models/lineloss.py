@@ -12,6 +12,12 @@ from django.utils.translation import gettext_lazy as _
 KWH = {"max_digits": 18, "decimal_places": 4}
 RATE = {"max_digits": 10, "decimal_places": 6, "null": True, "blank": True}
 SHARE = {"max_digits": 7, "decimal_places": 6}
+FLAG_LABELS = {
+    "negative": _("negative loss"),
+    "high": _("loss above threshold"),
+    "jump": _("jump against history"),
+    "incomplete": _("incomplete data"),
+}
 
 
 class _AreaLoss(models.Model):
@@ -48,6 +54,27 @@ class _AreaLoss(models.Model):
     def flag_names(self) -> list[str]:
         names = [("negative", self.flag_negative), ("high", self.flag_high), ("jump", self.flag_jump)]
         return [name for name, on in names if on] + (["incomplete"] if self.incomplete else [])
+
+    @property
+    def flags_display(self) -> list[tuple[str, str]]:
+        """(code, label) of each flag, for pages."""
+        return [(name, FLAG_LABELS[name]) for name in self.flag_names]
+
+    @property
+    def rate_pct(self) -> str:
+        return "—" if self.loss_rate is None else f"{self.loss_rate * 100:.2f} %"
+
+    @property
+    def baseline_pct(self) -> str:
+        return "—" if self.baseline_rate is None else f"{self.baseline_rate * 100:.2f} %"
+
+    @property
+    def summary_pct(self) -> str:
+        return f"{self.summary_completeness * 100:.1f} %"
+
+    @property
+    def customer_pct(self) -> str:
+        return f"{self.customer_completeness * 100:.1f} %" if self.customer_expected else "—"
 
 
 class AreaLossDay(_AreaLoss):

@@ -64,6 +64,22 @@ class LossSuspect:
     reasons: tuple[str, ...] = field(default=())
 
     @property
+    def drop_pct(self) -> str:
+        return f"{self.drop * 100:.0f} %"
+
+    @property
+    def area_rate_before_pct(self) -> str:
+        return f"{self.area_rate_before * 100:.2f} %"
+
+    @property
+    def area_rate_after_pct(self) -> str:
+        return f"{self.area_rate_after * 100:.2f} %"
+
+    @property
+    def completeness_pct(self) -> str:
+        return f"{self.recent_completeness * 100:.1f} %"
+
+    @property
     def evidence(self) -> dict:
         """JSON-ready evidence (for the inspection request the services app opens from the list)."""
         data = asdict(self)
@@ -124,9 +140,7 @@ def _round(value: float, places: int = 4) -> float:
     return float(Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
 
 
-def _assess(
-    *, series, supplied, rate, usable, window: int, drop_threshold: float, measured
-) -> dict | None:
+def _assess(*, series, supplied, rate, usable, window: int, drop_threshold: float, measured) -> dict | None:
     n_days = len(series)
     positions = np.flatnonzero(usable)
     if len(positions) < 2 * MIN_SEGMENT_DAYS:
@@ -226,9 +240,7 @@ def _account_days(*, areas: list[int], start: dt.date, end: dt.date, index: dict
         entry = meters.setdefault(account_id, {"area_id": area_id, "area_code": area_code, "meters": set()})
         entry["meters"].add(meter_no)
         meter_account[meter_id] = account_id
-    active = dict(
-        Account.objects.filter(pk__in=meters, status=Account.Status.ACTIVE).values_list("id", "number")
-    )
+    active = dict(Account.objects.filter(pk__in=meters, status=Account.Status.ACTIVE).values_list("id", "number"))
     meters = {a: {**entry, "number": active[a]} for a, entry in meters.items() if a in active}
     meter_account = {m: a for m, a in meter_account.items() if a in active}
     kwh = defaultdict(lambda: np.zeros(n))

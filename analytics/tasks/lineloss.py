@@ -25,7 +25,9 @@ RERUN_DAYS = 4
     retry_backoff=True,
     max_retries=3,
 )
-def compute_line_loss_task(*, start: str | None = None, end: str | None = None, area_ids: list[int] | None = None) -> str:
+def compute_line_loss_task(
+    *, start: str | None = None, end: str | None = None, area_ids: list[int] | None = None
+) -> str:
     """Days ``start`` ≤ day < ``end`` (ISO dates); without them, the RERUN_DAYS days up to yesterday."""
     as_of = timezone.now()
     today = timezone.localdate(as_of)
