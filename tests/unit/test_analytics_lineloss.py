@@ -45,7 +45,9 @@ class Area:
         for meter, kwh, skip in ((self.summary, summary, skip_summary), (self.a, a, skip_a), (self.b, b, 0)):
             for slot in range(96 - skip):
                 rows.append(
-                    IntervalReading(meter=meter, interval_start=start + dt.timedelta(minutes=15 * slot), kwh=Decimal(kwh))
+                    IntervalReading(
+                        meter=meter, interval_start=start + dt.timedelta(minutes=15 * slot), kwh=Decimal(kwh)
+                    )
                 )
         IntervalReading.objects.bulk_create(rows)
         refresh_completeness(meter_days=[(m.pk, day) for m in (self.summary, self.a, self.b)], as_of=AS_OF)
