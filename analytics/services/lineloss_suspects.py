@@ -12,11 +12,20 @@ Per account, on the days where both its meter and its area's data are complete:
   lowers the share only (the summary meter still sees it);
 * the change point: the day splitting the share series into the largest drop of means, weighted as in
   a two-sample test (``(mean before − mean after) × √(n₁n₂/n)``), at least 14 days from either end;
-* a suspect if the share over the last ``window`` days is at least LINE_LOSS_SUSPECT_DROP below the
-  share over the (up to) 90 days before the change point, and the area's loss rate over the 30 days
-  after the change point is higher than over the 30 days before by at least MIN_AREA_RISE (a wider
-  span would mix in the seasons: technical loss grows with the square of the load);
+* a suspect if the drop is sharp — the share over the 14 days after the change point at least
+  STEP_DROP (60 %) below the 14 days before: a meter bypassed or stopped changes overnight, while
+  the end of the air-conditioning season shifts a home's share gradually (at most ~45 % over two
+  weeks in the demo data) — and lasting — the share over the last ``window`` days at least
+  LINE_LOSS_SUSPECT_DROP below the share over the (up to) 90 days before the change point;
+* and the area's loss rate over the 30 days after the change point did not fall by more than
+  MAX_AREA_FALL against the 30 days before. Energy taken past a meter must show up as loss; but a
+  small home is a fraction of a percent of its area's supply, less than the seasonal drift of the
+  technical loss (it grows with the square of the load), so demanding a measurable *rise* would miss
+  exactly the stopped meters the list is for. The before/after rates are part of the evidence;
 * only active accounts: a paused (暂停) or closed account has a known reason to consume nothing.
+
+Without ``area_id`` the list covers the areas with a loss flag (high or jump) on a complete day or
+month of the lookback — the high-loss areas.
 """
 
 from __future__ import annotations
@@ -40,7 +49,9 @@ MIN_SEGMENT_DAYS = 14  # change points closer to either end than this are noise
 BASELINE_DAYS = 90  # the baseline is at most this many days before the change point
 MIN_DAY_COMPLETENESS = 0.9  # an account's day counts when this share of its intervals was measured
 AREA_RISE_DAYS = 30  # the area's loss rate is compared over this many days either side of the change
-MIN_AREA_RISE = 0.002  # …and must have risen by at least 0.2 percentage points
+MAX_AREA_FALL = 0.005  # …and must not have fallen by more than half a percentage point
+STEP_DAYS = 14  # the sharpness test compares this many days either side of the change point
+STEP_DROP = 0.6  # …whose share must have fallen by at least this much
 MIN_BASELINE_KWH = 0.5  # kWh/day: an empty flat falling to zero is no lead
 
 
@@ -55,6 +66,7 @@ class LossSuspect:
     recent_kwh_per_day: float
     drop: float  # 1 − recent ÷ baseline, in kWh
     share_drop: float  # the same on the share of the area's supply (what decides)
+    step_drop: float  # the share's drop over the 14 days either side of the change (how sharp)
     drop_started: dt.date
     area_rate_before: float
     area_rate_after: float
@@ -66,6 +78,10 @@ class LossSuspect:
     @property
     def drop_pct(self) -> str:
         return f"{self.drop * 100:.0f} %"
+
+    @property
+    def share_drop_pct(self) -> str:
+        return f"{self.share_drop * 100:.0f} %"
 
     @property
     def area_rate_before_pct(self) -> str:
@@ -171,6 +187,10 @@ def _assess(*, series, supplied, rate, usable, window: int, drop_threshold: floa
     share_drop = 1 - recent_share / base_share
     if share_drop < drop_threshold:
         return None
+    step_before = share[max(0, split - STEP_DAYS) : split].mean()
+    step_drop = 1 - share[split : split + STEP_DAYS].mean() / step_before if step_before > 0 else 0.0
+    if step_drop < STEP_DROP:
+        return None
     day = np.arange(n_days)
     complete_rate = ~np.isnan(rate)
     before_days = (day < change) & (day >= change - AREA_RISE_DAYS) & complete_rate
@@ -178,7 +198,7 @@ def _assess(*, series, supplied, rate, usable, window: int, drop_threshold: floa
     if not before_days.any() or not after_days.any():
         return None
     rate_before, rate_after = float(rate[before_days].mean()), float(rate[after_days].mean())
-    if rate_after - rate_before < MIN_AREA_RISE:
+    if rate_after - rate_before < -MAX_AREA_FALL:
         return None
     loss_after = float((rate[after_days] * supplied[after_days]).mean())
     loss_before = float((rate[before_days] * supplied[before_days]).mean())
@@ -188,6 +208,7 @@ def _assess(*, series, supplied, rate, usable, window: int, drop_threshold: floa
         "recent_kwh_per_day": _round(recent_kwh, 2),
         "drop": _round(1 - recent_kwh / baseline_kwh),
         "share_drop": _round(share_drop),
+        "step_drop": _round(step_drop),
         "change": change,
         "area_rate_before": _round(rate_before, 6),
         "area_rate_after": _round(rate_after, 6),

@@ -180,3 +180,28 @@ def test_admin_lists_are_read_only_with_filters(world):
         client.get("/admin/analytics/arealossmonth/", {"area__feeder__id__exact": row.area.feeder_id}).status_code
         == 200
     )
+
+
+def test_suspects_page_lists_a_stopped_meter_with_its_evidence():
+    area = Area("A-THEFT")
+    area.normal_days(DAY, 60)  # 12.5 % loss; A draws 192 kWh/day
+    stop = DAY + dt.timedelta(days=60)
+    for i in range(40):  # A's meter stops; the summary still sees the energy: loss 252 kWh, 52.5 %
+        area.day(stop + dt.timedelta(days=i), summary="0.0500", a="0.0000", b="1.1875")
+    end = stop + dt.timedelta(days=40)
+    compute_line_loss(start=DAY, end=end, as_of=AS_OF + dt.timedelta(days=60))
+    client = _staff_client(roles.FIELD_ENGINEER)
+    response = client.get("/staff/analytics/line-loss/suspects/", {"as_of": end.isoformat()})
+    suspects = response.context["suspects"]
+    assert [s.account_number for s in suspects] == [area.a.account.number]  # B, steady, is not there
+    suspect = suspects[0]
+    assert suspect.drop_started == stop and suspect.recent_kwh_per_day == 0 and suspect.baseline_kwh_per_day == 192
+    assert suspect.area_rate_before == 0.125 and suspect.area_rate_after == 0.525
+    assert suspect.evidence["meter_numbers"] == ["A-THEFT-A"] and suspect.evidence["drop_started"] == stop.isoformat()
+    html = response.content.decode()
+    assert f'data-account="{area.a.account.number}"' in html and "52.50 %" in html
+    api = APIClient()
+    api.force_login(make_staff(role=roles.BILLING_CLERK))
+    body = api.get("/api/v1/line-loss/suspects", {"as_of": end.isoformat(), "area": "A-THEFT"}).json()
+    assert [r["account_number"] for r in body["results"]] == [area.a.account.number]
+    assert body["results"][0]["drop_started"] == stop.isoformat()
