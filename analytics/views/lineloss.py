@@ -224,10 +224,10 @@ def suspects(request: HttpRequest) -> HttpResponse:
             fmt=fmt,
             filename=f"line-loss-suspects-{as_of:%Y%m%d}",
             headers=["account", "area", "meters", "baseline_kwh_per_day", "recent_kwh_per_day", "drop_pct",
-                     "share_drop_pct", "drop_started", "area_rate_before_pct", "area_rate_after_pct",
+                     "share_drop_pct", "step_drop_pct", "drop_started", "area_rate_before_pct", "area_rate_after_pct",
                      "recent_completeness_pct", "missing_kwh_per_day", "area_loss_rise_kwh_per_day"],
             rows=([s.account_number, s.area_code, " ".join(s.meter_numbers), s.baseline_kwh_per_day,
-                   s.recent_kwh_per_day, _percent(s.drop), _percent(s.share_drop), s.drop_started.isoformat(),
+                   s.recent_kwh_per_day, _percent(s.drop), _percent(s.share_drop), _percent(s.step_drop), s.drop_started.isoformat(),
                    _percent(s.area_rate_before), _percent(s.area_rate_after), _percent(s.recent_completeness),
                    s.missing_kwh_per_day, s.area_loss_rise_kwh_per_day] for s in found),
         )  # fmt: skip
