@@ -1,1 +1,4 @@
-from analytics.admin import segments  # noqa: F401
+from analytics.admin import (
+    lineloss,  # noqa: F401
+    segments,  # noqa: F401
+)

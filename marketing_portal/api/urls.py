@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("analytics.api.urls_segments")),
     path("", include("services.api.urls_notices")),
     path("", include("services.api.urls_requests")),
+    path("", include("analytics.api.urls_lineloss")),
 ]

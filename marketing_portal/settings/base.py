@@ -160,6 +160,15 @@ METER_SPIKE_FACTOR = env.float("METER_SPIKE_FACTOR", default=1.5)
 # Billing (billing.services.billing_run): hold thresholds and the due date.
 BILL_HOLD_ESTIMATED_SHARE = env.float("BILL_HOLD_ESTIMATED_SHARE", default=0.2)
 BILL_HOLD_USAGE_FACTOR = env.float("BILL_HOLD_USAGE_FACTOR", default=3.0)
+# Line loss (analytics): an area-period is flagged above this loss rate, or when its rate moves from the
+# median of its recent complete periods by more than LINE_LOSS_JUMP (absolute, 0.01 = 1 percentage
+# point) and more than 4 robust standard deviations (MAD) of them; below LINE_LOSS_MIN_COMPLETENESS
+# of expected intervals (summary or customer meters) it is incomplete and never flagged.
+LINE_LOSS_MAX_RATE = env.float("LINE_LOSS_MAX_RATE", default=0.10)
+LINE_LOSS_JUMP = env.float("LINE_LOSS_JUMP", default=0.01)
+LINE_LOSS_MIN_COMPLETENESS = env.float("LINE_LOSS_MIN_COMPLETENESS", default=0.99)
+# Suspects: an account whose consumption (relative to its area's supply) fell by at least this share.
+LINE_LOSS_SUSPECT_DROP = env.float("LINE_LOSS_SUSPECT_DROP", default=0.4)
 BILL_DUE_DAYS = env.int("BILL_DUE_DAYS", default=15)
 # Payments: the gateway behind the business hall's "pay now" (the sandbox behaves like a real one:
 # signed asynchronous notifications, repeated, before or after the customer returns).
@@ -252,6 +261,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "billing.reconcile_payments",
         "schedule": 5 * 60,
         "options": {"queue": "billing"},
+    },
+    "analytics.compute_line_loss": {
+        "task": "analytics.compute_line_loss",
+        "schedule": crontab(hour=2, minute=15),  # after the night's meter data; re-runs the last days too
+        "options": {"queue": "analytics"},
     },
     "billing.requeue_stale_batches": {
         "task": "billing.requeue_stale_batches",

@@ -1,0 +1,37 @@
+"""Reads of line-loss figures shared by the staff pages, the API and the exports."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import F, QuerySet
+
+from analytics.models import AreaLossDay, AreaLossMonth
+
+
+def loss_months() -> list[dt.date]:
+    """Months with figures, newest first."""
+    return list(AreaLossMonth.objects.order_by("-month").values_list("month", flat=True).distinct())
+
+
+def area_month_ranking(
+    *, month: dt.date, feeder_code: str | None = None, area_code: str | None = None, flagged_only: bool = False
+) -> QuerySet[AreaLossMonth]:
+    """Areas of one month by loss rate, highest first; areas without a rate (nothing supplied) last."""
+    rows = AreaLossMonth.objects.filter(month=month).select_related("area", "area__feeder")
+    if feeder_code:
+        rows = rows.filter(area__feeder__code=feeder_code)
+    if area_code:
+        rows = rows.filter(area__code=area_code)
+    if flagged_only:
+        rows = rows.filter(flagged=True)
+    return rows.order_by(F("loss_rate").desc(nulls_last=True), "area__code")
+
+
+def area_loss_days(*, area_id: int, start: dt.date, end: dt.date) -> QuerySet[AreaLossDay]:
+    """One area's days ``start`` ≤ day < ``end``, oldest first."""
+    return AreaLossDay.objects.filter(area_id=area_id, day__gte=start, day__lt=end).order_by("day")
+
+
+def area_loss_months(*, area_id: int) -> QuerySet[AreaLossMonth]:
+    return AreaLossMonth.objects.filter(area_id=area_id).order_by("month")

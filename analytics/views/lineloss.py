@@ -1,0 +1,238 @@
+"""Staff pages for line loss (staff/analytics/line-loss/): the monthly area ranking, one area's days
+with a chart, and the suspicion list — each table also as CSV or Excel (``?export=csv|xlsx``).
+
+Staff console look (admin/base_site.html). Anonymous users go to the admin login; signed-in users who
+are not staff (business-hall customers) or lack the view permission get 403."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Callable, Iterable
+from functools import wraps
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from analytics.models import AreaLossDay
+from analytics.selectors.lineloss import area_loss_days, area_loss_months, area_month_ranking, loss_months
+from analytics.services.lineloss_suspects import loss_suspects
+from customers.models import Feeder, TransformerArea
+
+VIEW_MONTH = "analytics.view_arealossmonth"
+VIEW_DAY = "analytics.view_arealossday"
+AREA_DAYS = 90  # an area page without a month shows this many days up to the latest computed one
+
+
+def staff_permission_required(*perms: str) -> Callable:
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path(), reverse("admin:login"))
+            if not request.user.is_staff or not request.user.has_perms(perms):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+class MonthField(forms.DateField):
+    input_formats = ["%Y-%m"]
+
+    def to_python(self, value):
+        day = super().to_python(value)
+        return day.replace(day=1) if day else day
+
+
+class RankingFilterForm(forms.Form):
+    month = MonthField(label=gettext_lazy("Month"), required=False, help_text="YYYY-MM")
+    feeder = forms.ModelChoiceField(
+        label=gettext_lazy("Feeder"), queryset=Feeder.objects.order_by("code"), to_field_name="code", required=False
+    )
+    area = forms.CharField(label=gettext_lazy("Area code"), required=False, max_length=32)
+    flagged = forms.BooleanField(label=gettext_lazy("Flagged only"), required=False)
+
+
+class SuspectFilterForm(forms.Form):
+    area = forms.CharField(label=gettext_lazy("Area code"), required=False, max_length=32)
+    as_of = forms.DateField(label=gettext_lazy("Up to (exclusive)"), required=False)
+    window = forms.IntegerField(label=gettext_lazy("Recent days"), min_value=7, max_value=90, required=False)
+
+
+EXPORT_FORMATS = ("csv", "xlsx")
+
+
+def _cell(value):
+    """Spreadsheet-safe: a text cell starting with = + - @ would run as a formula in Excel."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def _export(*, fmt: str, filename: str, headers: list[str], rows: Iterable[list]) -> HttpResponse:
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(headers)
+        writer.writerows([_cell(v) for v in row] for row in rows)
+        # BOM so Excel opens the UTF-8 CSV with its Chinese names intact.
+        response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    else:
+        from openpyxl import Workbook
+
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet(filename[:31])
+        sheet.append(headers)
+        for row in rows:
+            sheet.append([_cell(v) for v in row])
+        out = io.BytesIO()
+        book.save(out)
+        response = HttpResponse(
+            out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    return response
+
+
+def _percent(value) -> float | None:
+    return None if value is None else round(float(value) * 100, 3)
+
+
+def _flags(row) -> str:
+    return " ".join(row.flag_names)
+
+
+def _context(request: HttpRequest, **extra) -> dict:
+    return {**admin.site.each_context(request), **extra}
+
+
+@staff_permission_required(VIEW_MONTH)
+def ranking(request: HttpRequest) -> HttpResponse:
+    form = RankingFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    months = loss_months()
+    month = filters.get("month") or (months[0] if months else None)
+    rows = []
+    if month is not None:
+        rows = list(
+            area_month_ranking(
+                month=month,
+                feeder_code=filters["feeder"].code if filters.get("feeder") else None,
+                area_code=filters.get("area") or None,
+                flagged_only=bool(filters.get("flagged")),
+            )
+        )
+    fmt = request.GET.get("export")
+    if fmt in EXPORT_FORMATS and month is not None:
+        return _export(
+            fmt=fmt,
+            filename=f"line-loss-{month:%Y-%m}",
+            headers=["area", "name", "feeder", "month", "supplied_kwh", "consumed_kwh", "loss_kwh", "loss_rate_pct",
+                     "summary_completeness_pct", "customer_completeness_pct", "days", "complete_days", "flags"],
+            rows=([r.area.code, r.area.name, r.area.feeder.code, f"{r.month:%Y-%m}", r.supplied_kwh, r.consumed_kwh,
+                   r.loss_kwh, _percent(r.loss_rate), _percent(r.summary_completeness),
+                   _percent(r.customer_completeness), r.days, r.complete_days, _flags(r)] for r in rows),
+        )  # fmt: skip
+    return TemplateResponse(
+        request,
+        "analytics/lineloss/ranking.html",
+        _context(request, title=_("Line loss by transformer area"), form=form, rows=rows, month=month, months=months),
+    )
+
+
+@staff_permission_required(VIEW_DAY)
+def area_detail(request: HttpRequest, code: str) -> HttpResponse:
+    area = get_object_or_404(TransformerArea.objects.select_related("feeder"), code=code)
+    form = RankingFilterForm(request.GET or None)
+    month = form.cleaned_data.get("month") if form.is_valid() else None
+    if month is not None:
+        start, end = month, (month + dt.timedelta(days=32)).replace(day=1)
+    else:
+        last = AreaLossDay.objects.filter(area=area).order_by("-day").values_list("day", flat=True).first()
+        end = (last or timezone.localdate()) + dt.timedelta(days=1)
+        start = end - dt.timedelta(days=AREA_DAYS)
+    days = list(area_loss_days(area_id=area.pk, start=start, end=end))
+    fmt = request.GET.get("export")
+    if fmt in EXPORT_FORMATS:
+        return _export(
+            fmt=fmt,
+            filename=f"line-loss-{area.code}-{start:%Y%m%d}",
+            headers=["area", "day", "supplied_kwh", "consumed_kwh", "loss_kwh", "loss_rate_pct", "baseline_rate_pct",
+                     "summary_completeness_pct", "customer_completeness_pct", "customer_meters", "flags"],
+            rows=([area.code, d.day.isoformat(), d.supplied_kwh, d.consumed_kwh, d.loss_kwh, _percent(d.loss_rate),
+                   _percent(d.baseline_rate), _percent(d.summary_completeness), _percent(d.customer_completeness),
+                   d.customer_meters, _flags(d)] for d in days),
+        )  # fmt: skip
+    chart = {
+        "labels": [d.day.isoformat() for d in days],
+        "supplied": [str(d.supplied_kwh) for d in days],
+        "consumed": [str(d.consumed_kwh) for d in days],
+        "rate": [_percent(d.loss_rate) for d in days],
+        "incomplete": [d.incomplete for d in days],
+        "flagged": [d.flagged for d in days],
+        "names": {
+            "supplied": _("Supplied kWh"),
+            "consumed": _("Consumed kWh"),
+            "rate": _("Loss rate %"),
+            "incomplete": _("Incomplete data"),
+        },
+    }
+    return TemplateResponse(
+        request,
+        "analytics/lineloss/area.html",
+        _context(
+            request,
+            title=_("Line loss of area %(code)s") % {"code": area.code},
+            area=area,
+            days=days,
+            months=list(area_loss_months(area_id=area.pk)),
+            start=start,
+            end=end,
+            chart=chart,
+            form=form,
+        ),
+    )
+
+
+@staff_permission_required(VIEW_DAY, VIEW_MONTH)
+def suspects(request: HttpRequest) -> HttpResponse:
+    form = SuspectFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    as_of = filters.get("as_of") or timezone.localdate()
+    area = None
+    if filters.get("area"):
+        area = TransformerArea.objects.filter(code=filters["area"]).first()
+    found = [] if (filters.get("area") and area is None) else loss_suspects(
+        as_of=as_of, area_id=area.pk if area else None, window=filters.get("window") or 30
+    )  # fmt: skip
+    fmt = request.GET.get("export")
+    if fmt in EXPORT_FORMATS:
+        return _export(
+            fmt=fmt,
+            filename=f"line-loss-suspects-{as_of:%Y%m%d}",
+            headers=["account", "area", "meters", "baseline_kwh_per_day", "recent_kwh_per_day", "drop_pct",
+                     "share_drop_pct", "step_drop_pct", "drop_started", "area_rate_before_pct", "area_rate_after_pct",
+                     "recent_completeness_pct", "missing_kwh_per_day", "area_loss_rise_kwh_per_day"],
+            rows=([s.account_number, s.area_code, " ".join(s.meter_numbers), s.baseline_kwh_per_day,
+                   s.recent_kwh_per_day, _percent(s.drop), _percent(s.share_drop), _percent(s.step_drop), s.drop_started.isoformat(),
+                   _percent(s.area_rate_before), _percent(s.area_rate_after), _percent(s.recent_completeness),
+                   s.missing_kwh_per_day, s.area_loss_rise_kwh_per_day] for s in found),
+        )  # fmt: skip
+    return TemplateResponse(
+        request,
+        "analytics/lineloss/suspects.html",
+        _context(request, title=_("Line-loss suspects"), form=form, suspects=found, as_of=as_of, area=area),
+    )
