@@ -31,6 +31,7 @@ month of the lookback — the high-loss areas.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -103,6 +104,11 @@ class LossSuspect:
         data["meter_numbers"] = list(self.meter_numbers)
         data["reasons"] = list(self.reasons)
         return data
+
+    @property
+    def evidence_text(self) -> str:
+        """The evidence as one JSON line, as an inspection request stores it."""
+        return json.dumps(self.evidence, ensure_ascii=False, sort_keys=True, default=str)
 
 
 def suspect_areas(*, as_of: dt.date, lookback_days: int = 180) -> list[int]:

@@ -19,7 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -234,5 +234,19 @@ def suspects(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(
         request,
         "analytics/lineloss/suspects.html",
-        _context(request, title=_("Line-loss suspects"), form=form, suspects=found, as_of=as_of, area=area),
-    )
+        _context(
+            request, title=_("Line-loss suspects"), form=form, suspects=found, as_of=as_of, area=area,
+            inspection_url=_inspection_url(request),
+        ),
+    )  # fmt: skip
+
+
+def _inspection_url(request: HttpRequest) -> str | None:
+    """Where staff open a site inspection for a suspect: the services app's endpoint, reached by URL
+    name (analytics never imports services), offered to those who may work service requests."""
+    if not request.user.has_perm("services.change_servicerequest"):
+        return None
+    try:
+        return reverse("services_staff:open_inspection")
+    except NoReverseMatch:
+        return None

@@ -200,6 +200,15 @@ def test_suspects_page_lists_a_stopped_meter_with_its_evidence():
     assert suspect.evidence["meter_numbers"] == ["A-THEFT-A"] and suspect.evidence["drop_started"] == stop.isoformat()
     html = response.content.decode()
     assert f'data-account="{area.a.account.number}"' in html and "52.50 %" in html
+    # The engineer works service requests: the row offers a site inspection carrying the evidence.
+    assert 'action="/staff/services/inspections/open/"' in html
+    assert f'name="account_number" value="{area.a.account.number}"' in html
+    assert "&quot;drop_started&quot;: &quot;" + stop.isoformat() in html
+    analyst_page = _staff_client(roles.MARKETING_ANALYST).get(
+        "/staff/analytics/line-loss/suspects/", {"as_of": end.isoformat()}
+    )
+    assert f'data-account="{area.a.account.number}"' in analyst_page.content.decode()
+    assert "/staff/services/inspections/open/" not in analyst_page.content.decode()  # reads, cannot open requests
     api = APIClient()
     api.force_login(make_staff(role=roles.BILLING_CLERK))
     body = api.get("/api/v1/line-loss/suspects", {"as_of": end.isoformat(), "area": "A-THEFT"}).json()
