@@ -290,7 +290,7 @@ def test_registered_panels_are_drawn_and_exported(client, books):
         assert exported.splitlines() == ["Month,Opened", "2026-09,7"]
     finally:
         dashboard_panels.unregister(key="requests")
-    assert dashboard_panels.registered_panels() == []
+    assert "requests" not in {panel.key for panel in dashboard_panels.registered_panels()}
 
 
 def test_queries_do_not_grow_with_the_number_of_bills(client, books, django_assert_max_num_queries):

@@ -62,3 +62,24 @@ def test_volumes_compliance_and_satisfaction():
         (False, 5.0),
         (True, 0),
     ]
+
+
+def test_the_staff_dashboard_shows_and_exports_the_service_panels(client):
+    from django.urls import reverse
+
+    from security import roles
+
+    rated = new_request(code="consultation", as_of=dt.datetime(2026, 11, 16, 8, tzinfo=SHANGHAI))
+    _answer(rated, at=dt.datetime(2026, 11, 17, 15, tzinfo=SHANGHAI), rating=4)
+    client.force_login(make_staff(role=roles.MARKETING_ANALYST))
+    filters = {"month_from": "2026-11", "month_to": "2026-11", "as_of": "2026-11-30"}
+    page = client.get(reverse("analytics_dashboard:index"), filters)
+    titles = [table.title for table in page.context["extra_tables"]]
+    assert titles[:4] == [
+        "Service requests by type", "Time-limit compliance", "Satisfaction by type", "Satisfaction by transformer area",
+    ]  # fmt: skip
+    volumes = page.context["extra_tables"][0].rows
+    assert [(row["key"], row["submitted"], row["completed"]) for row in volumes] == [("consultation", 1, 1)]
+    export = client.get(reverse("analytics_dashboard:export", args=["satisfaction_type", "csv"]), filters)
+    lines = export.content.decode("utf-8-sig").splitlines()
+    assert lines[1].split(",")[1:4] == ["1", "1", "4.0"]  # completed, rated, average
