@@ -91,7 +91,7 @@ ARTICLES: list[dict] = [
         "title": "如何办理居民新装",
         "summary": "新房子通电怎么申请：需要的资料、办理流程和办理时限。",
         "keywords": "新装 装表 开户 通电 新房 居民用电 业扩报装 申请用电",
-        "service_type_code": "residential_new",
+        "service_type_code": "res_new_connection",
         "body": """## 谁可以申请
 房屋产权人或经产权人同意的使用人，可以为自己名下的住宅申请低压居民用电。
 

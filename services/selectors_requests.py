@@ -257,3 +257,10 @@ def tariff_choices(*, categories) -> list[tuple[str, str]]:
     return [
         (t.code, f"{t.name} ({t.code})") for t in Tariff.objects.filter(category__in=set(categories)).order_by("code")
     ]
+
+
+def guides_for(*, service_type: ServiceType) -> list:
+    """Published how-to articles linked to this type (知识库 办事指南), for the apply page."""
+    from services.models import Article
+
+    return list(Article.objects.published().filter(service_type_code=service_type.code).order_by("order", "title"))

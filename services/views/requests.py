@@ -92,6 +92,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
         "type_name": _(service_type.name),
         "description": _(service_type.description) if service_type.description else "",
         "form": form,
+        "guides": selectors.guides_for(service_type=service_type),
     }
     return render(request, "services/requests/apply.html", context)
 

@@ -528,3 +528,14 @@ def test_my_requests_and_the_dashboard_panel_do_not_query_per_request(logged_in,
     assert counts() == few
     html = logged_in.get(reverse("service_hall:list")).content.decode()
     assert html.count("data-request=") == 12
+
+
+def test_the_apply_page_links_the_published_guide_for_the_type(logged_in):
+    from services.models import Article
+
+    guide = Article.objects.published().get(service_type_code="res_new_connection")  # seeded by migration
+    html = logged_in.get(reverse("service_hall:apply", args=["res_new_connection"])).content.decode()
+    assert f'href="{guide.get_absolute_url()}"' in html and guide.title in html
+    Article.objects.filter(pk=guide.pk).update(is_published=False)
+    html = logged_in.get(reverse("service_hall:apply", args=["res_new_connection"])).content.decode()
+    assert guide.get_absolute_url() not in html
