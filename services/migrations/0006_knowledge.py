@@ -96,7 +96,7 @@ class Migration(migrations.Migration):
                     "service_type_code",
                     models.CharField(
                         blank=True,
-                        help_text="Code of the service request type this article explains, e.g. residential_new.",
+                        help_text="Code of the service request type this article explains, e.g. res_new_connection.",
                         max_length=40,
                         verbose_name="service request type",
                     ),

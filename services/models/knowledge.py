@@ -56,7 +56,7 @@ class Article(models.Model):
         _("service request type"),
         max_length=40,
         blank=True,
-        help_text=_("Code of the service request type this article explains, e.g. residential_new."),
+        help_text=_("Code of the service request type this article explains, e.g. res_new_connection."),
     )
     is_published = models.BooleanField(_("published"), default=False, db_index=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
