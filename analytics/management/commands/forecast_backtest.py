@@ -27,7 +27,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from analytics.forecasting.features import TZ, ForecastDataError
 from analytics.forecasting.model import SeriesData, backtest
 
-_OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
+_OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
 
 
 def _date(value: str) -> dt.date:
