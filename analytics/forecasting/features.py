@@ -172,7 +172,9 @@ def build_grid(
     n_days = (last_day - first_day).days + 1
     days = [first_day + dt.timedelta(days=i) for i in range(n_days)]
     # One day either side for the "day before / after is a working day" features.
-    calendar = calendar_frame([first_day - dt.timedelta(days=1), *days, last_day + dt.timedelta(days=1)], workday=workday)
+    calendar = calendar_frame(
+        [first_day - dt.timedelta(days=1), *days, last_day + dt.timedelta(days=1)], workday=workday
+    )
     return DayGrid(
         first_day=first_day,
         days=days,
@@ -198,10 +200,8 @@ def feature_names(*, with_temperature: bool) -> list[str]:
         "workday_next",
         "holiday_prev",
         "holiday_next",
-        "doy_sin1",
-        "doy_cos1",
-        "doy_sin2",
-        "doy_cos2",
+        "season_sin",
+        "season_cos",
         "level",
         "lag1",
         "lag1_near",
@@ -238,7 +238,9 @@ def feature_names(*, with_temperature: bool) -> list[str]:
     return names
 
 
-def build_features(grid: DayGrid, *, day_indices: np.ndarray, with_temperature: bool) -> tuple[pd.DataFrame, np.ndarray]:
+def build_features(
+    grid: DayGrid, *, day_indices: np.ndarray, with_temperature: bool
+) -> tuple[pd.DataFrame, np.ndarray]:
     """Features for every slot of the given days (rows day-major), and the per-row level (mean load of the
     previous seven days) that load-shaped features and the target are divided by, so one model serves
     any size of system. Rows of day i read load rows < i only."""
@@ -306,10 +308,8 @@ def build_features(grid: DayGrid, *, day_indices: np.ndarray, with_temperature: 
             "workday_next": per_day(workday[cal_pos + 1]),
             "holiday_prev": per_day(holiday[cal_pos - 1]),
             "holiday_next": per_day(holiday[cal_pos + 1]),
-            "doy_sin1": per_day(np.sin(year_angle)),
-            "doy_cos1": per_day(np.cos(year_angle)),
-            "doy_sin2": per_day(np.sin(2 * year_angle)),
-            "doy_cos2": per_day(np.cos(2 * year_angle)),
+            "season_sin": per_day(np.sin(year_angle)),
+            "season_cos": per_day(np.cos(year_angle)),
             "level": per_day(level),
             "lag1": d1 / scale,
             "lag1_near": lag1_near / scale,

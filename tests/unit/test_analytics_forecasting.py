@@ -25,7 +25,9 @@ from billing.services.workdays import is_working_day
 FAST = {"max_iter": 40, "min_samples_leaf": 10}
 
 
-def hourly_series(*, start: dt.date, days: int, seed: int = 0, with_temperature: bool = True, weekly_only: bool = False):
+def hourly_series(
+    *, start: dt.date, days: int, seed: int = 0, with_temperature: bool = True, weekly_only: bool = False
+):
     """Hourly load with a daily shape, lower on days off (mainland calendar) and, unless weekly_only, a
     temperature response."""
     index = pd.date_range(pd.Timestamp(start, tz=TZ), periods=days * 24, freq="1h")
@@ -58,7 +60,9 @@ def test_national_day_is_a_holiday_and_the_adjusted_saturday_a_working_day():
 
 def test_workday_override_wins_over_the_calendar():
     override = pd.Series({dt.date(2026, 10, 1): 1, dt.date(2026, 10, 10): 0, dt.date(2026, 10, 13): 0})
-    cal = calendar_frame([dt.date(2026, 10, 1), dt.date(2026, 10, 10), dt.date(2026, 10, 12), dt.date(2026, 10, 13)], workday=override)
+    cal = calendar_frame(
+        [dt.date(2026, 10, 1), dt.date(2026, 10, 10), dt.date(2026, 10, 12), dt.date(2026, 10, 13)], workday=override
+    )
     assert (cal.at[dt.date(2026, 10, 1), "workday"], cal.at[dt.date(2026, 10, 1), "holiday"]) == (1, 0)
     assert (cal.at[dt.date(2026, 10, 10), "workday"], cal.at[dt.date(2026, 10, 10), "adjusted_workday"]) == (0, 0)
     assert (cal.at[dt.date(2026, 10, 13), "workday"], cal.at[dt.date(2026, 10, 13), "holiday"]) == (0, 1)
@@ -69,11 +73,18 @@ def test_workday_override_wins_over_the_calendar():
 def test_feature_rows_carry_the_calendar_and_look_back_to_the_last_day_of_the_same_kind():
     load, temperature = hourly_series(start=dt.date(2026, 9, 14), days=28)
     grid = build_grid(
-        load=load, temperature=temperature, workday=None, first_day=dt.date(2026, 9, 14), last_day=dt.date(2026, 10, 11), resolution_minutes=60
+        load=load,
+        temperature=temperature,
+        workday=None,
+        first_day=dt.date(2026, 9, 14),
+        last_day=dt.date(2026, 10, 11),
+        resolution_minutes=60,
     )
     first_after_holiday = grid.day_index(dt.date(2026, 10, 8))
     adjusted_saturday = grid.day_index(dt.date(2026, 10, 10))
-    X, level = build_features(grid, day_indices=np.array([first_after_holiday, adjusted_saturday]), with_temperature=True)
+    X, level = build_features(
+        grid, day_indices=np.array([first_after_holiday, adjusted_saturday]), with_temperature=True
+    )
     assert len(X) == 48 and len(level) == 48
     after, saturday = X.iloc[:24], X.iloc[24:]
     assert after["workday"].eq(1).all() and after["holiday_prev"].eq(1).all() and after["workday_d1"].eq(0).all()
@@ -109,12 +120,19 @@ def test_forecast_for_day_d_ignores_load_on_and_after_d():
     pd.testing.assert_frame_equal(before, after)
     # Training is cut the same way: a model fitted on the altered series is the same model.
     refit = QuantileForecaster.fit(data=SeriesData(load=altered, temperature=temperature), until=day, params=FAST)
-    pd.testing.assert_frame_equal(before, refit.predict_day(data=SeriesData(load=altered, temperature=temperature), day=day))
+    pd.testing.assert_frame_equal(
+        before, refit.predict_day(data=SeriesData(load=altered, temperature=temperature), day=day)
+    )
 
     # …whereas yesterday's load does matter, so the comparison above could have failed.
     yesterday = load.copy()
-    yesterday[(yesterday.index >= pd.Timestamp(day - dt.timedelta(days=1), tz=TZ)) & (yesterday.index < pd.Timestamp(day, tz=TZ))] *= 1.5
-    assert not np.allclose(before["p50"], model.predict_day(data=SeriesData(load=yesterday, temperature=temperature), day=day)["p50"])
+    yesterday[
+        (yesterday.index >= pd.Timestamp(day - dt.timedelta(days=1), tz=TZ))
+        & (yesterday.index < pd.Timestamp(day, tz=TZ))
+    ] *= 1.5
+    assert not np.allclose(
+        before["p50"], model.predict_day(data=SeriesData(load=yesterday, temperature=temperature), day=day)["p50"]
+    )
 
 
 def test_prediction_shape_monotone_quantiles_and_artefact_round_trip():
@@ -128,7 +146,9 @@ def test_prediction_shape_monotone_quantiles_and_artefact_round_trip():
     assert (forecast["p10"] <= forecast["p50"]).all() and (forecast["p50"] <= forecast["p90"]).all()
 
     restored = QuantileForecaster.from_bytes(model.to_bytes())
-    pd.testing.assert_frame_equal(forecast, restored.predict_day(data=SeriesData(load=load, temperature=temperature), day=day))
+    pd.testing.assert_frame_equal(
+        forecast, restored.predict_day(data=SeriesData(load=load, temperature=temperature), day=day)
+    )
     description = json.loads(json.dumps(restored.describe()))
     assert description["trained_until"] == "2026-03-30" and description["resolution_minutes"] == 60
     assert "temp_mean" in description["features"] and description["uses_temperature"] is True
@@ -168,7 +188,9 @@ def test_metric_functions_against_hand_arithmetic():
 def test_backtest_on_a_weekly_periodic_series_naive_is_exact_and_the_model_close():
     # July–August 2026: no holiday, so the calendar is weekly too.
     load, _ = hourly_series(start=dt.date(2026, 6, 29), days=42, weekly_only=True)
-    result = backtest(data=SeriesData(load=load), test_from=dt.date(2026, 8, 3), params={"max_iter": 150, "min_samples_leaf": 10})
+    result = backtest(
+        data=SeriesData(load=load), test_from=dt.date(2026, 8, 3), params={"max_iter": 150, "min_samples_leaf": 10}
+    )
     m = result.metrics
     assert m["days"] == 7 and m["points"] == 7 * 24
     assert m["seasonal_naive_mape"] == 0.0

@@ -14,7 +14,9 @@ from django.core.management import CommandError, call_command
 KEYS = {"mape", "rmse", "pinball_p10", "pinball_p90", "coverage_p10_p90", "days", "seasonal_naive_mape"}
 
 
-def write_csv(path, *, days: int = 35, start: str = "2026-07-06", freq: str = "1h", with_extras: bool = True) -> pd.DataFrame:
+def write_csv(
+    path, *, days: int = 35, start: str = "2026-07-06", freq: str = "1h", with_extras: bool = True
+) -> pd.DataFrame:
     index = pd.date_range(start, periods=days * 24 * 60 // int(pd.Timedelta(freq).total_seconds() // 60), freq=freq)
     hour = index.hour.to_numpy() + index.minute.to_numpy() / 60
     rng = np.random.default_rng(1)
@@ -66,10 +68,26 @@ def test_without_optional_columns_the_mainland_calendar_decides(tmp_path):
     ("mutate", "args", "message"),
     [
         (None, ["--value-col", "load"], "no column 'load'"),
-        (lambda f: f.assign(ts=f["ts"].where(f.index != 3, "yesterday-ish")), [], "line 5: cannot read ts 'yesterday-ish'"),
-        (lambda f: f.assign(mw=f["mw"].astype(str).where(f.index != 10, "n/a")), [], "line 12: mw 'n/a' is not a number"),
-        (lambda f: f.drop(index=[5]).assign(ts=lambda g: g["ts"].where(g.index != 7, "2026-07-06 06:20")), [], "irregular resolution"),
-        (lambda f: f.assign(working=f["working"].where(f.index != 2, 7)), ["--workday-col", "working"], "line 4: working must be 0 or 1"),
+        (
+            lambda f: f.assign(ts=f["ts"].where(f.index != 3, "yesterday-ish")),
+            [],
+            "line 5: cannot read ts 'yesterday-ish'",
+        ),
+        (
+            lambda f: f.assign(mw=f["mw"].astype(str).where(f.index != 10, "n/a")),
+            [],
+            "line 12: mw 'n/a' is not a number",
+        ),
+        (
+            lambda f: f.drop(index=[5]).assign(ts=lambda g: g["ts"].where(g.index != 7, "2026-07-06 06:20")),
+            [],
+            "irregular resolution",
+        ),
+        (
+            lambda f: f.assign(working=f["working"].where(f.index != 2, 7)),
+            ["--workday-col", "working"],
+            "line 4: working must be 0 or 1",
+        ),
         (None, ["--test-from", "2026-07-12"], "too little history before 2026-07-12"),
         (None, ["--test-from", "2026-09-30"], "no load to test on"),
     ],

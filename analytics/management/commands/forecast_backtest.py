@@ -51,7 +51,9 @@ class Command(BaseCommand):
             "--workday-col", default=None, help="1 on working days, 0 otherwise (default: the mainland calendar)"
         )
         parser.add_argument("--retrain-every-days", type=int, default=7)
-        parser.add_argument("--forecasts-out", type=Path, default=None, help="also write every slot's forecast here (CSV)")
+        parser.add_argument(
+            "--forecasts-out", type=Path, default=None, help="also write every slot's forecast here (CSV)"
+        )
 
     def handle(self, *args, **options) -> None:
         started = time.monotonic()
@@ -77,7 +79,7 @@ class Command(BaseCommand):
                 test_from=options["test_from"],
                 test_to=options["test_to"],
                 retrain_every_days=options["retrain_every_days"],
-                progress=self.stdout.write,
+                progress=self._progress,
             )
         except ForecastDataError as exc:
             raise CommandError(str(exc)) from None
@@ -91,6 +93,10 @@ class Command(BaseCommand):
             f"P10–P90 coverage {summary['coverage_p10_p90']:.1%}, {summary['seconds']} s"
         )
         self.stdout.write(json.dumps(summary, ensure_ascii=False))
+
+    def _progress(self, line: str) -> None:
+        self.stdout.write(line)
+        self.stdout.flush()  # shown as it happens even when stdout is a file or a pipe
 
 
 def read_series_csv(
@@ -126,7 +132,9 @@ def read_series_csv(
         flags = _numbers(frame[workday_col], name=workday_col)
         bad = np.flatnonzero(np.isfinite(flags) & ~np.isin(flags, (0.0, 1.0)))
         if len(bad):
-            raise CommandError(f"line {bad[0] + 2}: {workday_col} must be 0 or 1, not {frame[workday_col].iloc[bad[0]]!r}")
+            raise CommandError(
+                f"line {bad[0] + 2}: {workday_col} must be 0 or 1, not {frame[workday_col].iloc[bad[0]]!r}"
+            )
         days = pd.Series(flags, index=index.date).dropna()
         per_day = days.groupby(level=0).agg(["min", "max"])
         mixed = per_day.index[per_day["min"] != per_day["max"]]
@@ -143,7 +151,11 @@ def _timestamps(column: pd.Series, *, name: str) -> pd.DatetimeIndex:
     text = column.str.strip()
     with_offset = text.str.contains(_OFFSET)
     if with_offset.any() and not with_offset.all():
-        position = int(np.flatnonzero(~with_offset.to_numpy())[0]) if with_offset.iloc[0] else int(np.flatnonzero(with_offset.to_numpy())[0])
+        position = (
+            int(np.flatnonzero(~with_offset.to_numpy())[0])
+            if with_offset.iloc[0]
+            else int(np.flatnonzero(with_offset.to_numpy())[0])
+        )
         raise CommandError(f"line {position + 2}: {name} mixes values with and without a UTC offset")
     parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=bool(with_offset.all()))
     if parsed.isna().any():
