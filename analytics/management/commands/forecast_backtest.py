@@ -53,6 +53,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--retrain-every-days", type=int, default=7)
         parser.add_argument(
+            "--threads",
+            type=int,
+            default=1,
+            help="OpenMP threads for training (default 1: on shared cores more threads spin and run slower)",
+        )
+        parser.add_argument(
             "--forecasts-out", type=Path, default=None, help="also write every slot's forecast here (CSV)"
         )
 
