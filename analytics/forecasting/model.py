@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import sklearn
 from sklearn.ensemble import HistGradientBoostingRegressor
+from threadpoolctl import threadpool_limits
 
 from analytics.forecasting import metrics
 from analytics.forecasting.features import (
@@ -68,6 +69,9 @@ DEFAULT_PARAMS: dict = {
     # Older history than this is not trained on (a system changes; and it bounds training time).
     "max_train_days": 730,
     "random_state": 0,
+    # OpenMP threads while training/predicting. On cores shared with other work two threads spin-wait
+    # for each other and ran several times slower than one (docs/benchmarks.md); scale by processes.
+    "threads": 1,
 }
 _POINT_KEYS = ("max_iter", "learning_rate", "max_leaf_nodes", "min_samples_leaf", "l2_regularization", "random_state")
 _TAIL_KEYS = {
@@ -137,6 +141,11 @@ def _merged_params(params: dict | None) -> dict:
 
 def _train(X: pd.DataFrame, y: np.ndarray, params: dict) -> dict[str, HistGradientBoostingRegressor]:
     """y is load / level. Five models: three P50 members and the P10/P90 quantiles."""
+    with threadpool_limits(limits=max(1, int(params["threads"]))):
+        return _train_members(X, y, params)
+
+
+def _train_members(X: pd.DataFrame, y: np.ndarray, params: dict) -> dict[str, HistGradientBoostingRegressor]:
     keep = np.isfinite(y)
     X, y = X[keep], y[keep]
     point = {key: params[key] for key in _POINT_KEYS}
@@ -158,8 +167,13 @@ def _train(X: pd.DataFrame, y: np.ndarray, params: dict) -> dict[str, HistGradie
     }
 
 
-def _predict(models: dict, X: pd.DataFrame, level: np.ndarray) -> np.ndarray:
+def _predict(models: dict, X: pd.DataFrame, level: np.ndarray, *, threads: int = 1) -> np.ndarray:
     """(rows, 3) P10/P50/P90 in load units, sorted per row so the quantiles never cross."""
+    with threadpool_limits(limits=max(1, int(threads))):
+        return _predict_members(models, X, level)
+
+
+def _predict_members(models: dict, X: pd.DataFrame, level: np.ndarray) -> np.ndarray:
     same_kind = X["lag_same_kind"].to_numpy()
     members = np.column_stack(
         [
@@ -258,7 +272,9 @@ class QuantileForecaster:
         )
         if not np.isfinite(level).all():
             raise ForecastDataError(f"load: no values in the seven days before {day.isoformat()}")
-        return _forecast_frame(day, grid, _predict(self.models, X[self.feature_names], level))
+        return _forecast_frame(
+            day, grid, _predict(self.models, X[self.feature_names], level, threads=self.params.get("threads", 1))
+        )
 
     def to_bytes(self) -> bytes:
         state = {
@@ -384,7 +400,7 @@ def backtest(
         train = slice(train_from * slots, block_start * slots)
         models = _train(X.iloc[train], target[train], merged)
         rows = slice(block_start * slots, block_end * slots)
-        predictions[rows] = _predict(models, X.iloc[rows], level[rows])
+        predictions[rows] = _predict(models, X.iloc[rows], level[rows], threads=merged["threads"])
         if progress:
             progress(
                 f"block {number}/{len(blocks)}: trained on {block_start - train_from} days before "

@@ -145,6 +145,11 @@ def test_prediction_shape_monotone_quantiles_and_artefact_round_trip():
     assert str(forecast.index.tz) == "Asia/Shanghai"
     assert (forecast["p10"] <= forecast["p50"]).all() and (forecast["p50"] <= forecast["p90"]).all()
 
+    # A model that learnt from temperature will not guess a day without any.
+    no_weather = temperature[temperature.index < pd.Timestamp(day, tz=TZ)]
+    with pytest.raises(ForecastDataError, match="has none"):
+        model.predict_day(data=SeriesData(load=load, temperature=no_weather), day=day)
+
     restored = QuantileForecaster.from_bytes(model.to_bytes())
     pd.testing.assert_frame_equal(
         forecast, restored.predict_day(data=SeriesData(load=load, temperature=temperature), day=day)

@@ -23,7 +23,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from threadpoolctl import threadpool_limits
 
 from analytics.forecasting.features import TZ, ForecastDataError
 from analytics.forecasting.model import SeriesData, backtest
@@ -81,14 +80,14 @@ class Command(BaseCommand):
             f"working days: {'column ' + options['workday_col'] if data.workday is not None else 'mainland calendar'}"
         )
         try:
-            with threadpool_limits(limits=max(1, options["threads"])):
-                result = backtest(
-                    data=data,
-                    test_from=options["test_from"],
-                    test_to=options["test_to"],
-                    retrain_every_days=options["retrain_every_days"],
-                    progress=self._progress,
-                )
+            result = backtest(
+                data=data,
+                test_from=options["test_from"],
+                test_to=options["test_to"],
+                retrain_every_days=options["retrain_every_days"],
+                params={"threads": max(1, options["threads"])},
+                progress=self._progress,
+            )
         except ForecastDataError as exc:
             raise CommandError(str(exc)) from None
         if options["forecasts_out"]:
