@@ -13,8 +13,10 @@ in the input is cut off before any feature is built.
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import pickle
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -165,6 +167,14 @@ def _train_members(X: pd.DataFrame, y: np.ndarray, params: dict) -> dict[str, Hi
         "p10": fit("quantile", tail, X, y, 0.1),
         "p90": fit("quantile", tail, X, y, 0.9),
     }
+
+
+def _fit_predict_block(
+    X_train: pd.DataFrame, y_train: np.ndarray, X_rows: pd.DataFrame, level_rows: np.ndarray, params: dict
+) -> np.ndarray:
+    """One backtest block: train on the days before it, forecast its days (a process-pool job)."""
+    models = _train(X_train, y_train, params)
+    return _predict(models, X_rows, level_rows, threads=params["threads"])
 
 
 def _predict(models: dict, X: pd.DataFrame, level: np.ndarray, *, threads: int = 1) -> np.ndarray:
@@ -353,12 +363,14 @@ def backtest(
     retrain_every_days: int = 7,
     params: dict | None = None,
     progress: Callable[[str], None] | None = None,
+    workers: int = 1,
 ) -> BacktestResult:
     """Forecast every day of test_from..test_to (inclusive; default the last day with load) as at its midnight.
 
     The model is retrained every `retrain_every_days` on the days strictly before the block it forecasts,
     so a model never sees the day it forecasts. Features are built once for all days — a row of day D reads
-    only load before D (see features.py), which is what predict_day would compute for D.
+    only load before D (see features.py), which is what predict_day would compute for D. The blocks are
+    independent, so ``workers`` > 1 trains them in that many processes (one thread each).
     """
     if retrain_every_days < 1:
         raise ValueError("retrain_every_days must be at least 1")
@@ -394,18 +406,37 @@ def backtest(
 
     first_test, last_test = grid.day_index(test_from), grid.day_index(test_to)
     blocks = list(range(first_test, last_test + 1, retrain_every_days))
-    for number, block_start in enumerate(blocks, start=1):
+    jobs = []
+    for block_start in blocks:
         block_end = min(block_start + retrain_every_days, last_test + 1)
         train_from = max(FIRST_TRAIN_DAY, block_start - int(merged["max_train_days"]))
+        jobs.append((block_start, block_end, train_from))
+
+    def work(job):
+        block_start, block_end, train_from = job
         train = slice(train_from * slots, block_start * slots)
-        models = _train(X.iloc[train], target[train], merged)
         rows = slice(block_start * slots, block_end * slots)
-        predictions[rows] = _predict(models, X.iloc[rows], level[rows], threads=merged["threads"])
-        if progress:
-            progress(
-                f"block {number}/{len(blocks)}: trained on {block_start - train_from} days before "
-                f"{grid.days[block_start].isoformat()}, forecast {block_end - block_start} day(s)"
-            )
+        return X.iloc[train], target[train], X.iloc[rows], level[rows], merged
+
+    if workers > 1 and len(jobs) > 1:
+        # fork: the children share the feature matrix copy-on-write; nothing of theirs writes to it.
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+        results = pool.map(_fit_predict_block, *zip(*(work(job) for job in jobs), strict=True))
+    else:
+        pool = None
+        results = (_fit_predict_block(*work(job)) for job in jobs)
+    try:
+        for number, (job, block_predictions) in enumerate(zip(jobs, results, strict=True), start=1):
+            block_start, block_end, train_from = job
+            predictions[block_start * slots : block_end * slots] = block_predictions
+            if progress:
+                progress(
+                    f"block {number}/{len(blocks)}: trained on {block_start - train_from} days before "
+                    f"{grid.days[block_start].isoformat()}, forecast {block_end - block_start} day(s)"
+                )
+    finally:
+        if pool is not None:
+            pool.shutdown()
 
     test_rows = slice(first_test * slots, (last_test + 1) * slots)
     actual = grid.load.ravel()

@@ -218,3 +218,13 @@ def test_backtest_beats_seasonal_naive_when_temperature_drives_load_and_matches_
     model = QuantileForecaster.fit(data=data, until=dt.date(2026, 3, 16), params=FAST)
     alone = model.predict_day(data=data, day=day)
     np.testing.assert_allclose(alone["p50"].to_numpy(), f.loc[alone.index, "p50"].to_numpy(), rtol=1e-9)
+
+
+def test_backtest_in_two_processes_gives_the_same_forecasts():
+    """The blocks are independent: training them in parallel processes changes the wall time, not the answer."""
+    load, temperature = hourly_series(start=dt.date(2026, 1, 5), days=70, seed=5)
+    data = SeriesData(load=load, temperature=temperature)
+    serial = backtest(data=data, test_from=dt.date(2026, 2, 23), retrain_every_days=7, params=FAST)
+    parallel = backtest(data=data, test_from=dt.date(2026, 2, 23), retrain_every_days=7, params=FAST, workers=2)
+    assert serial.metrics["retrainings"] == parallel.metrics["retrainings"] == 3  # 21 test days, weekly
+    pd.testing.assert_frame_equal(serial.forecasts, parallel.forecasts)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import time
 from pathlib import Path
@@ -58,6 +59,12 @@ class Command(BaseCommand):
             help="OpenMP threads for training (default 1: on shared cores more threads spin and run slower)",
         )
         parser.add_argument(
+            "--workers",
+            type=int,
+            default=min(2, os.cpu_count() or 1),
+            help="processes training the backtest's blocks in parallel (default: up to 2, one per core)",
+        )
+        parser.add_argument(
             "--forecasts-out", type=Path, default=None, help="also write every slot's forecast here (CSV)"
         )
 
@@ -87,6 +94,7 @@ class Command(BaseCommand):
                 retrain_every_days=options["retrain_every_days"],
                 params={"threads": max(1, options["threads"])},
                 progress=self._progress,
+                workers=max(1, options["workers"]),
             )
         except ForecastDataError as exc:
             raise CommandError(str(exc)) from None
