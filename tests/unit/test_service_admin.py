@@ -13,6 +13,16 @@ from tests.unit.service_request_helpers import attach_required, new_request, pla
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _english(client):
+    """Messages are asserted in the source language (the UI defaults to Chinese)."""
+    from django.utils import translation
+
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with translation.override("en"):
+        yield
+
+
 def test_agent_accepts_from_the_request_page_and_sees_refusals(client):
     agent = make_staff(role=catalogue.CSA)
     client.force_login(agent)

@@ -30,6 +30,16 @@ from tests.unit.service_request_helpers import AS_OF, EXE, PDF, PNG, file, new_r
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _english(client):
+    """Messages are asserted in the source language (the UI defaults to Chinese)."""
+    from django.utils import translation
+
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with translation.override("en"):
+        yield
+
+
 def finish(service_request, *, role: str, recorded: dict | None = None, as_of=AS_OF):
     return transition_request(
         actor=make_staff(role=role), service_request_id=service_request.pk, action="advance", as_of=as_of,

@@ -14,6 +14,17 @@ from tests.unit.service_request_helpers import new_request, place_at
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _english(client):
+    """Messages are asserted in the source language (the UI defaults to Chinese)."""
+    from django.utils import translation
+
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with translation.override("en"):
+        yield
+
+
 START = dt.datetime(2026, 11, 1, tzinfo=SHANGHAI)
 END = dt.datetime(2026, 12, 1, tzinfo=SHANGHAI)
 

@@ -479,7 +479,7 @@ def test_a_file_refused_by_the_store_leaves_no_request_and_no_bytes(customer, pr
             applicant=customer, service_type_code="res_new_connection", form=form, documents=documents, as_of=MONDAY
         )
     assert refused.value.document_type == "property_certificate"
-    assert "Only PDF, JPEG and PNG" in refused.value.messages[0]
+    assert refused.value.messages[0] in (NOT_A_DOCUMENT, in_chinese(NOT_A_DOCUMENT))
     assert not ServiceRequest.objects.exists() and not RequestAttachment.objects.exists()
     assert not [path for path in private_storage.rglob("*") if path.is_file()]
 

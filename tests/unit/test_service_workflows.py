@@ -21,6 +21,17 @@ from tests.unit.service_request_helpers import (
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _english(client):
+    """Messages are asserted in the source language (the UI defaults to Chinese)."""
+    from django.utils import translation
+
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with translation.override("en"):
+        yield
+
+
 TYPE_CODES = [spec.code for spec in catalogue.CATALOGUE]
 
 
