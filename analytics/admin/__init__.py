@@ -1,0 +1,1 @@
+from analytics.admin import forecasting  # noqa: F401

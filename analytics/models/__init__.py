@@ -1,0 +1,1 @@
+from .forecasting import Forecast, ForecastModel, ForecastScope, ForecastSlot, WeatherObservation  # noqa: F401

@@ -1,0 +1,1 @@
+from analytics.tasks.forecasting import *  # noqa: F403
