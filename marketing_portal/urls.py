@@ -10,6 +10,7 @@ admin.site.index_title = "Staff console"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("staff/analytics/forecasts/", include("analytics.urls_forecasting")),
     path("api/v1/", include("marketing_portal.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

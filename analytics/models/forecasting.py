@@ -33,7 +33,12 @@ class ForecastScope(models.Model):
         verbose_name=_("transformer area"),
     )
     account = models.ForeignKey(
-        "customers.Account", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("account")
+        "customers.Account",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("account"),
     )
     category = models.CharField(_("customer category"), max_length=16, blank=True)
     resolution_minutes = models.PositiveSmallIntegerField(
@@ -53,7 +58,10 @@ class ForecastScope(models.Model):
                     | Q(kind="feeder", feeder__isnull=False, area__isnull=True, account__isnull=True, category="")
                     | Q(kind="area", feeder__isnull=True, area__isnull=False, account__isnull=True, category="")
                     | Q(kind="account", feeder__isnull=True, area__isnull=True, account__isnull=False, category="")
-                    | (Q(kind="category", feeder__isnull=True, area__isnull=True, account__isnull=True) & ~Q(category=""))
+                    | (
+                        Q(kind="category", feeder__isnull=True, area__isnull=True, account__isnull=True)
+                        & ~Q(category="")
+                    )
                 ),
                 name="forecastscope_target_matches_kind",
             ),
@@ -164,8 +172,12 @@ class ForecastModel(models.Model):
 class Forecast(models.Model):
     """A day-ahead forecast of one scope for one local day by one model version (issued once)."""
 
-    scope = models.ForeignKey(ForecastScope, on_delete=models.PROTECT, related_name="forecasts", verbose_name=_("scope"))
-    model = models.ForeignKey(ForecastModel, on_delete=models.PROTECT, related_name="forecasts", verbose_name=_("model"))
+    scope = models.ForeignKey(
+        ForecastScope, on_delete=models.PROTECT, related_name="forecasts", verbose_name=_("scope")
+    )
+    model = models.ForeignKey(
+        ForecastModel, on_delete=models.PROTECT, related_name="forecasts", verbose_name=_("model")
+    )
     day = models.DateField(_("day"))
     issued_at = models.DateTimeField(_("issued at"))
     uses_temperature = models.BooleanField(_("uses temperature"), default=False)

@@ -128,10 +128,10 @@ def training_data(*, scope: ForecastScope, until: dt.date, history_days: int) ->
     """Load (and temperature, when there is enough) of the days before ``until``; raises ForecastError
     for a scope with too little history."""
     load = _trim_to_data(scope_load_series(scope=scope, start=until - dt.timedelta(days=history_days), end=until))
-    days = len(load) * scope.resolution_minutes // (24 * 60)
+    days = int(load.notna().groupby(load.index.date).any().sum())
     if days < MIN_HISTORY_DAYS:
         raise ForecastError(
-            f"scope {scope.pk} ({scope.name}): {days} day(s) of load before {until}, {MIN_HISTORY_DAYS} needed"
+            f"scope {scope.pk} ({scope.name}): {days} day(s) with load before {until}, {MIN_HISTORY_DAYS} needed"
         )
     load, filled = fill_gaps(load, minutes=scope.resolution_minutes)
     temperature = _temperature_for(scope=scope, start=load.index[0].date(), end=until, load_index=load.index)
@@ -304,7 +304,7 @@ def ensure_default_scopes() -> ScopeCounts:
         ensure(kind=kind.FEEDER, feeder=feeder, name=f"馈线 {feeder.code} {feeder.name}")
     for area in TransformerArea.objects.order_by("code"):
         ensure(kind=kind.AREA, area=area, name=f"台区 {area.code} {area.name}")
-    for value, label in Account.Category.choices:
+    for value in Account.Category.values:
         ensure(kind=kind.CATEGORY, category=value, name=f"类别 {value}")
     large = Account.objects.filter(
         status=Account.Status.ACTIVE, contracted_kva__gte=Decimal(str(settings.FORECAST_ACCOUNT_MIN_KVA))

@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("billing.api.urls")),
     path("", include("billing.api.tariff_urls")),
     path("", include("billing.api.payment_urls")),
+    path("", include("analytics.api.urls_forecasting")),
 ]
