@@ -5,178 +5,366 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('customers', '0003_staff_roles'),
+        ("customers", "0003_staff_roles"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ForecastScope',
+            name="ForecastScope",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('system', 'Whole system'), ('feeder', 'Feeder'), ('area', 'Transformer area'), ('category', 'Customer category'), ('account', 'Account')], max_length=16, verbose_name='kind')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('category', models.CharField(blank=True, max_length=16, verbose_name='customer category')),
-                ('resolution_minutes', models.PositiveSmallIntegerField(choices=[(15, '15'), (30, '30')], default=15, verbose_name='resolution (minutes)')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('account', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='customers.account', verbose_name='account')),
-                ('area', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='customers.transformerarea', verbose_name='transformer area')),
-                ('feeder', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='customers.feeder', verbose_name='feeder')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("system", "Whole system"),
+                            ("feeder", "Feeder"),
+                            ("area", "Transformer area"),
+                            ("category", "Customer category"),
+                            ("account", "Account"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                ("category", models.CharField(blank=True, max_length=16, verbose_name="customer category")),
+                (
+                    "resolution_minutes",
+                    models.PositiveSmallIntegerField(
+                        choices=[(15, "15"), (30, "30")], default=15, verbose_name="resolution (minutes)"
+                    ),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="customers.account",
+                        verbose_name="account",
+                    ),
+                ),
+                (
+                    "area",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="customers.transformerarea",
+                        verbose_name="transformer area",
+                    ),
+                ),
+                (
+                    "feeder",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="customers.feeder",
+                        verbose_name="feeder",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'forecast scope',
-                'verbose_name_plural': 'forecast scopes',
-                'ordering': ['kind', 'name'],
+                "verbose_name": "forecast scope",
+                "verbose_name_plural": "forecast scopes",
+                "ordering": ["kind", "name"],
             },
         ),
         migrations.CreateModel(
-            name='ForecastModel',
+            name="ForecastModel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(verbose_name='version')),
-                ('status', models.CharField(choices=[('active', 'Active'), ('retired', 'Retired')], default='active', max_length=8, verbose_name='status')),
-                ('trained_at', models.DateTimeField(verbose_name='trained at')),
-                ('window_start', models.DateField(verbose_name='training window start')),
-                ('window_end', models.DateField(verbose_name='training window end (exclusive)')),
-                ('resolution_minutes', models.PositiveSmallIntegerField(verbose_name='resolution (minutes)')),
-                ('features', models.JSONField(default=list, verbose_name='features')),
-                ('params', models.JSONField(default=dict, verbose_name='hyper-parameters')),
-                ('metrics', models.JSONField(default=dict, verbose_name='backtest metrics')),
-                ('uses_temperature', models.BooleanField(default=False, verbose_name='uses temperature')),
-                ('sklearn_version', models.CharField(max_length=32, verbose_name='scikit-learn version')),
-                ('artefact_path', models.CharField(help_text='Relative to private storage.', max_length=255, verbose_name='artefact path')),
-                ('artefact_sha256', models.CharField(max_length=64, verbose_name='artefact SHA-256')),
-                ('artefact_bytes', models.PositiveIntegerField(verbose_name='artefact size (bytes)')),
-                ('scope', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='models', to='analytics.forecastscope', verbose_name='scope')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("version", models.PositiveIntegerField(verbose_name="version")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Active"), ("retired", "Retired")],
+                        default="active",
+                        max_length=8,
+                        verbose_name="status",
+                    ),
+                ),
+                ("trained_at", models.DateTimeField(verbose_name="trained at")),
+                ("window_start", models.DateField(verbose_name="training window start")),
+                ("window_end", models.DateField(verbose_name="training window end (exclusive)")),
+                ("resolution_minutes", models.PositiveSmallIntegerField(verbose_name="resolution (minutes)")),
+                ("features", models.JSONField(default=list, verbose_name="features")),
+                ("params", models.JSONField(default=dict, verbose_name="hyper-parameters")),
+                ("metrics", models.JSONField(default=dict, verbose_name="backtest metrics")),
+                ("uses_temperature", models.BooleanField(default=False, verbose_name="uses temperature")),
+                ("sklearn_version", models.CharField(max_length=32, verbose_name="scikit-learn version")),
+                (
+                    "artefact_path",
+                    models.CharField(
+                        help_text="Relative to private storage.", max_length=255, verbose_name="artefact path"
+                    ),
+                ),
+                ("artefact_sha256", models.CharField(max_length=64, verbose_name="artefact SHA-256")),
+                ("artefact_bytes", models.PositiveIntegerField(verbose_name="artefact size (bytes)")),
+                (
+                    "scope",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="models",
+                        to="analytics.forecastscope",
+                        verbose_name="scope",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'forecast model',
-                'verbose_name_plural': 'forecast models',
-                'ordering': ['scope', '-version'],
+                "verbose_name": "forecast model",
+                "verbose_name_plural": "forecast models",
+                "ordering": ["scope", "-version"],
             },
         ),
         migrations.CreateModel(
-            name='Forecast',
+            name="Forecast",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(verbose_name='day')),
-                ('issued_at', models.DateTimeField(verbose_name='issued at')),
-                ('uses_temperature', models.BooleanField(default=False, verbose_name='uses temperature')),
-                ('model', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='forecasts', to='analytics.forecastmodel', verbose_name='model')),
-                ('scope', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='forecasts', to='analytics.forecastscope', verbose_name='scope')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("day", models.DateField(verbose_name="day")),
+                ("issued_at", models.DateTimeField(verbose_name="issued at")),
+                ("uses_temperature", models.BooleanField(default=False, verbose_name="uses temperature")),
+                (
+                    "model",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="forecasts",
+                        to="analytics.forecastmodel",
+                        verbose_name="model",
+                    ),
+                ),
+                (
+                    "scope",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="forecasts",
+                        to="analytics.forecastscope",
+                        verbose_name="scope",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'forecast',
-                'verbose_name_plural': 'forecasts',
-                'ordering': ['scope', '-day', '-issued_at'],
+                "verbose_name": "forecast",
+                "verbose_name_plural": "forecasts",
+                "ordering": ["scope", "-day", "-issued_at"],
             },
         ),
         migrations.CreateModel(
-            name='ForecastSlot',
+            name="ForecastSlot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slot_start', models.DateTimeField(verbose_name='slot start')),
-                ('p10', models.FloatField(verbose_name='P10')),
-                ('p50', models.FloatField(verbose_name='P50')),
-                ('p90', models.FloatField(verbose_name='P90')),
-                ('forecast', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='slots', to='analytics.forecast')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("slot_start", models.DateTimeField(verbose_name="slot start")),
+                ("p10", models.FloatField(verbose_name="P10")),
+                ("p50", models.FloatField(verbose_name="P50")),
+                ("p90", models.FloatField(verbose_name="P90")),
+                (
+                    "forecast",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="slots", to="analytics.forecast"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'forecast slot',
-                'verbose_name_plural': 'forecast slots',
-                'ordering': ['forecast', 'slot_start'],
+                "verbose_name": "forecast slot",
+                "verbose_name_plural": "forecast slots",
+                "ordering": ["forecast", "slot_start"],
             },
         ),
         migrations.CreateModel(
-            name='WeatherObservation',
+            name="WeatherObservation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(verbose_name='at')),
-                ('kind', models.CharField(choices=[('observed', 'Observed'), ('forecast', 'Forecast')], default='observed', max_length=8, verbose_name='kind')),
-                ('temperature_c', models.DecimalField(decimal_places=2, max_digits=5, verbose_name='temperature (°C)')),
-                ('issued_at', models.DateTimeField(blank=True, null=True, verbose_name='issued at')),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='customers.transformerarea', verbose_name='transformer area')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("at", models.DateTimeField(verbose_name="at")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("observed", "Observed"), ("forecast", "Forecast")],
+                        default="observed",
+                        max_length=8,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("temperature_c", models.DecimalField(decimal_places=2, max_digits=5, verbose_name="temperature (°C)")),
+                ("issued_at", models.DateTimeField(blank=True, null=True, verbose_name="issued at")),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="customers.transformerarea",
+                        verbose_name="transformer area",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'weather observation',
-                'verbose_name_plural': 'weather observations',
-                'ordering': ['area', 'at', 'kind'],
+                "verbose_name": "weather observation",
+                "verbose_name_plural": "weather observations",
+                "ordering": ["area", "at", "kind"],
             },
         ),
         migrations.AddConstraint(
-            model_name='forecastscope',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('account__isnull', True), ('area__isnull', True), ('category', ''), ('feeder__isnull', True), ('kind', 'system')), models.Q(('account__isnull', True), ('area__isnull', True), ('category', ''), ('feeder__isnull', False), ('kind', 'feeder')), models.Q(('account__isnull', True), ('area__isnull', False), ('category', ''), ('feeder__isnull', True), ('kind', 'area')), models.Q(('account__isnull', False), ('area__isnull', True), ('category', ''), ('feeder__isnull', True), ('kind', 'account')), models.Q(('account__isnull', True), ('area__isnull', True), ('feeder__isnull', True), ('kind', 'category'), models.Q(('category', ''), _negated=True)), _connector='OR'), name='forecastscope_target_matches_kind'),
+            model_name="forecastscope",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("account__isnull", True),
+                        ("area__isnull", True),
+                        ("category", ""),
+                        ("feeder__isnull", True),
+                        ("kind", "system"),
+                    ),
+                    models.Q(
+                        ("account__isnull", True),
+                        ("area__isnull", True),
+                        ("category", ""),
+                        ("feeder__isnull", False),
+                        ("kind", "feeder"),
+                    ),
+                    models.Q(
+                        ("account__isnull", True),
+                        ("area__isnull", False),
+                        ("category", ""),
+                        ("feeder__isnull", True),
+                        ("kind", "area"),
+                    ),
+                    models.Q(
+                        ("account__isnull", False),
+                        ("area__isnull", True),
+                        ("category", ""),
+                        ("feeder__isnull", True),
+                        ("kind", "account"),
+                    ),
+                    models.Q(
+                        ("account__isnull", True),
+                        ("area__isnull", True),
+                        ("feeder__isnull", True),
+                        ("kind", "category"),
+                        models.Q(("category", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="forecastscope_target_matches_kind",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='forecastscope',
-            constraint=models.CheckConstraint(condition=models.Q(('resolution_minutes__in', [15, 30])), name='forecastscope_resolution_15_30'),
+            model_name="forecastscope",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("resolution_minutes__in", [15, 30])), name="forecastscope_resolution_15_30"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='forecastscope',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'system')), fields=('kind', 'resolution_minutes'), name='forecastscope_one_system'),
+            model_name="forecastscope",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "system")),
+                fields=("kind", "resolution_minutes"),
+                name="forecastscope_one_system",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='forecastscope',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'feeder')), fields=('feeder', 'resolution_minutes'), name='forecastscope_one_per_feeder'),
+            model_name="forecastscope",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "feeder")),
+                fields=("feeder", "resolution_minutes"),
+                name="forecastscope_one_per_feeder",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='forecastscope',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'area')), fields=('area', 'resolution_minutes'), name='forecastscope_one_per_area'),
+            model_name="forecastscope",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "area")),
+                fields=("area", "resolution_minutes"),
+                name="forecastscope_one_per_area",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='forecastscope',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'account')), fields=('account', 'resolution_minutes'), name='forecastscope_one_per_account'),
+            model_name="forecastscope",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "account")),
+                fields=("account", "resolution_minutes"),
+                name="forecastscope_one_per_account",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='forecastscope',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'category')), fields=('category', 'resolution_minutes'), name='forecastscope_one_per_category'),
+            model_name="forecastscope",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "category")),
+                fields=("category", "resolution_minutes"),
+                name="forecastscope_one_per_category",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='forecastmodel',
-            constraint=models.UniqueConstraint(fields=('scope', 'version'), name='forecastmodel_unique_scope_version'),
+            model_name="forecastmodel",
+            constraint=models.UniqueConstraint(fields=("scope", "version"), name="forecastmodel_unique_scope_version"),
         ),
         migrations.AddConstraint(
-            model_name='forecastmodel',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'active')), fields=('scope',), name='forecastmodel_one_active_per_scope'),
+            model_name="forecastmodel",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "active")), fields=("scope",), name="forecastmodel_one_active_per_scope"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='forecastmodel',
-            constraint=models.CheckConstraint(condition=models.Q(('window_end__gt', models.F('window_start'))), name='forecastmodel_window'),
+            model_name="forecastmodel",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("window_end__gt", models.F("window_start"))), name="forecastmodel_window"
+            ),
         ),
         migrations.AddIndex(
-            model_name='forecast',
-            index=models.Index(fields=['scope', 'day'], name='forecast_scope_day'),
+            model_name="forecast",
+            index=models.Index(fields=["scope", "day"], name="forecast_scope_day"),
         ),
         migrations.AddConstraint(
-            model_name='forecast',
-            constraint=models.UniqueConstraint(fields=('scope', 'day', 'model'), name='forecast_unique_scope_day_model'),
+            model_name="forecast",
+            constraint=models.UniqueConstraint(
+                fields=("scope", "day", "model"), name="forecast_unique_scope_day_model"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='forecastslot',
-            constraint=models.UniqueConstraint(fields=('forecast', 'slot_start'), name='forecastslot_unique_forecast_start'),
+            model_name="forecastslot",
+            constraint=models.UniqueConstraint(
+                fields=("forecast", "slot_start"), name="forecastslot_unique_forecast_start"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='forecastslot',
-            constraint=models.CheckConstraint(condition=models.Q(('p10__lte', models.F('p50')), ('p50__lte', models.F('p90'))), name='forecastslot_quantiles_ordered'),
+            model_name="forecastslot",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("p10__lte", models.F("p50")), ("p50__lte", models.F("p90"))),
+                name="forecastslot_quantiles_ordered",
+            ),
         ),
         migrations.AddIndex(
-            model_name='weatherobservation',
-            index=models.Index(fields=['at', 'area'], name='weather_at_area'),
+            model_name="weatherobservation",
+            index=models.Index(fields=["at", "area"], name="weather_at_area"),
         ),
         migrations.AddConstraint(
-            model_name='weatherobservation',
-            constraint=models.UniqueConstraint(fields=('area', 'at', 'kind'), name='weather_unique_area_at_kind'),
+            model_name="weatherobservation",
+            constraint=models.UniqueConstraint(fields=("area", "at", "kind"), name="weather_unique_area_at_kind"),
         ),
         migrations.AddConstraint(
-            model_name='weatherobservation',
-            constraint=models.CheckConstraint(condition=models.Q(('temperature_c__gte', -60), ('temperature_c__lte', 60)), name='weather_temperature_plausible'),
+            model_name="weatherobservation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("temperature_c__gte", -60), ("temperature_c__lte", 60)),
+                name="weather_temperature_plausible",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='weatherobservation',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('issued_at__isnull', True), ('kind', 'observed')), models.Q(('issued_at__isnull', False), ('kind', 'forecast')), _connector='OR'), name='weather_issued_at_only_for_forecasts'),
+            model_name="weatherobservation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("issued_at__isnull", True), ("kind", "observed")),
+                    models.Q(("issued_at__isnull", False), ("kind", "forecast")),
+                    _connector="OR",
+                ),
+                name="weather_issued_at_only_for_forecasts",
+            ),
         ),
     ]
