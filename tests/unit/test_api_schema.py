@@ -24,6 +24,13 @@ EXPECTED_OPERATIONS = {
     "/api/v1/feeders/{code}": {"get"},
     "/api/v1/interactions": {"get", "post"},
     "/api/v1/interactions/{id}": {"get"},
+    "/api/v1/forecast-scopes": {"get"},
+    "/api/v1/forecast-scopes/{id}": {"get"},
+    "/api/v1/forecast-models": {"get"},
+    "/api/v1/forecast-models/{id}": {"get"},
+    "/api/v1/forecasts": {"get"},
+    "/api/v1/forecasts/{id}": {"get"},
+    "/api/v1/weather": {"get", "post"},
 }
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 
