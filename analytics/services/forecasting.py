@@ -32,7 +32,7 @@ ARTEFACT_DIR = "forecast-models"
 MIN_HISTORY_DAYS = 28  # four weeks: the weekly lags need one, the model needs a few weeks to learn from
 ISSUE_HISTORY_DAYS = 56  # load passed to predict_day: enough for every lag the engine uses
 TEMPERATURE_MIN_COVERAGE = 0.9  # below this share of training slots with a temperature, train without it
-SHORT_GAP_SLOTS_HOURS = 2
+SHORT_GAP_HOURS = 2
 
 
 class ForecastError(Exception):
@@ -90,21 +90,14 @@ def load_forecaster(*, model: ForecastModel) -> QuantileForecaster:
 
 
 def fill_gaps(load: pd.Series, *, minutes: int) -> tuple[pd.Series, int]:
-    """Missing slots filled so the engine gets a regular series: short gaps (≤ 2 h) by time interpolation,
-    longer ones by the same slot one to four weeks earlier, whatever is left by interpolation. Returns the
-    filled series and how many slots were filled (recorded with the model, so thin data shows)."""
-    missing = int(load.isna().sum())
-    if not missing:
+    """Short gaps (≤ 2 h: a late or lost reading) filled by time interpolation; longer gaps stay NaN — the
+    engine skips slots without load rather than learn from invented days. Returns the series and the
+    number of slots still missing (recorded with the model, so thin data shows)."""
+    if not load.isna().any():
         return load, 0
-    limit = SHORT_GAP_SLOTS_HOURS * 60 // minutes
+    limit = SHORT_GAP_HOURS * 60 // minutes
     filled = load.interpolate(method="time", limit=limit, limit_area="inside")
-    week = pd.Timedelta(days=7)
-    for weeks in range(1, 5):
-        if not filled.isna().any():
-            break
-        filled = filled.fillna(load.reindex(load.index - weeks * week).set_axis(load.index))
-    filled = filled.interpolate(method="time", limit_direction="both")
-    return filled, missing
+    return filled, int(filled.isna().sum())
 
 
 def _trim_to_data(load: pd.Series) -> pd.Series:
@@ -133,9 +126,9 @@ def training_data(*, scope: ForecastScope, until: dt.date, history_days: int) ->
         raise ForecastError(
             f"scope {scope.pk} ({scope.name}): {days} day(s) with load before {until}, {MIN_HISTORY_DAYS} needed"
         )
-    load, filled = fill_gaps(load, minutes=scope.resolution_minutes)
+    load, missing = fill_gaps(load, minutes=scope.resolution_minutes)
     temperature = _temperature_for(scope=scope, start=load.index[0].date(), end=until, load_index=load.index)
-    return SeriesData(load=load, temperature=temperature), filled
+    return SeriesData(load=load, temperature=temperature), missing
 
 
 # --- training into the registry ----------------------------------------------------------------------
@@ -165,25 +158,29 @@ def train_scope(*, scope_id: int, as_of: dt.datetime, force: bool = False) -> Fo
     current = ForecastModel.objects.filter(scope=scope, status=ForecastModel.Status.ACTIVE).first()
     if current is not None and current.window_end == until and not force:
         return current
-    data, filled = training_data(scope=scope, until=until, history_days=settings.FORECAST_HISTORY_DAYS)
+    data, missing = training_data(scope=scope, until=until, history_days=settings.FORECAST_HISTORY_DAYS)
     params = dict(settings.FORECAST_MODEL_PARAMS) or None
     first_day = data.load.index[0].date()
     available = (until - first_day).days
     test_days = min(settings.FORECAST_BACKTEST_DAYS, available - MIN_HISTORY_DAYS + 7)
     metrics: dict[str, Any] = {}
-    if test_days > 0:
-        result = backtest(
-            data=data,
-            test_from=until - dt.timedelta(days=test_days),
-            test_to=until - dt.timedelta(days=1),
-            retrain_every_days=7,
-            params=params,
-        )
-        metrics = _jsonable(dict(result.metrics))
-    metrics["filled_slots"] = filled
-    forecaster = QuantileForecaster.fit(data=data, until=until, params=params)
+    try:
+        if test_days > 0:
+            result = backtest(
+                data=data,
+                test_from=until - dt.timedelta(days=test_days),
+                test_to=until - dt.timedelta(days=1),
+                retrain_every_days=7,
+                params=params,
+            )
+            metrics = _jsonable(dict(result.metrics))
+        forecaster = QuantileForecaster.fit(data=data, until=until, params=params)
+    except ValueError as exc:  # the engine's ForecastDataError: series it cannot learn from
+        raise ForecastError(f"scope {scope.pk} ({scope.name}): {exc}") from exc
+    metrics["missing_slots"] = missing
     blob = forecaster.to_bytes()
     described = _jsonable(forecaster.describe())
+    uses_temperature = bool(described.get("uses_temperature", data.temperature is not None))
     with transaction.atomic():
         ForecastScope.objects.select_for_update().get(pk=scope.pk)  # one registration per scope at a time
         version = (ForecastModel.objects.filter(scope=scope).aggregate(v=Max("version"))["v"] or 0) + 1
@@ -202,7 +199,7 @@ def train_scope(*, scope_id: int, as_of: dt.datetime, force: bool = False) -> Fo
             features=list(forecaster.feature_names),
             params=_jsonable(dict(forecaster.params)),
             metrics={**metrics, "describe": described},
-            uses_temperature=data.temperature is not None,
+            uses_temperature=uses_temperature,
             sklearn_version=str(described.get("sklearn_version") or described.get("sklearn") or ""),
             artefact_path=path,
             artefact_sha256=digest,
@@ -218,8 +215,8 @@ def train_scope(*, scope_id: int, as_of: dt.datetime, force: bool = False) -> Fo
 def _issue_data(*, scope: ForecastScope, model: ForecastModel, day: dt.date) -> SeriesData:
     start = day - dt.timedelta(days=ISSUE_HISTORY_DAYS)
     load = _trim_to_data(scope_load_series(scope=scope, start=start, end=day))
-    if len(load) < 8 * 24 * 60 // scope.resolution_minutes:
-        raise ForecastError(f"scope {scope.pk}: too little load in the {ISSUE_HISTORY_DAYS} days before {day}")
+    if not load.notna().any():
+        raise ForecastError(f"scope {scope.pk}: no load in the {ISSUE_HISTORY_DAYS} days before {day}")
     load, _ = fill_gaps(load, minutes=scope.resolution_minutes)
     temperature = None
     if model.uses_temperature:
@@ -249,7 +246,11 @@ def issue_forecast(*, scope_id: int, day: dt.date, as_of: dt.datetime) -> Foreca
             f"it cannot forecast {day} without having seen it"
         )
     data = _issue_data(scope=scope, model=model, day=day)
-    frame = load_forecaster(model=model).predict_day(data=data, day=day)
+    forecaster = load_forecaster(model=model)
+    try:
+        frame = forecaster.predict_day(data=data, day=day)
+    except ValueError as exc:
+        raise ForecastError(f"scope {scope.pk} ({scope.name}), {day}: {exc}") from exc
     try:
         with transaction.atomic():
             forecast = Forecast.objects.create(

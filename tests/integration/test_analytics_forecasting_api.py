@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 from analytics.models import Forecast, ForecastModel, ForecastScope, ForecastSlot, WeatherObservation
 from billing.models import IntervalReading
 from security import roles
-from tests.factories import SHANGHAI, bind, make_account, make_meter, make_portal_user, make_staff
+from tests.factories import SHANGHAI, bind, make_meter, make_portal_user, make_staff
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 

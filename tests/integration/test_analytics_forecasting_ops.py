@@ -221,6 +221,7 @@ def synthetic_history(meter: Meter, *, first: dt.date, days: int) -> None:
 def trained_world(settings, tmp_path):
     settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
     settings.FORECAST_BACKTEST_DAYS = 7
+    settings.FORECAST_MODEL_PARAMS = {"max_iter": 20}  # a small model: these tests are about the registry
     meter = make_meter(meter_no="BIG-1", multiplier=Decimal("2"))
     synthetic_history(meter, first=dt.date(2026, 1, 5), days=49)  # through 2026-02-22
     scope = ForecastScope.objects.create(name="大户", kind="account", account=meter.account, resolution_minutes=30)
