@@ -103,15 +103,19 @@ def one_scope(args: tuple[int, int, int]) -> dict:
     history = load.iloc[: days * per_day]
     actual = load.iloc[days * per_day :].to_numpy()
     data = SeriesData(load=history, temperature=temperature)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     model = QuantileForecaster.fit(data=data, until=forecast_day)
-    trained = time.perf_counter()
+    trained, cpu_trained = time.perf_counter(), time.process_time()
     frame = model.predict_day(data=data, day=forecast_day)
-    predicted = time.perf_counter()
+    predicted, cpu_predicted = time.perf_counter(), time.process_time()
+    ridge_cpu = time.process_time()
     ridge_train, ridge_predict, ridge_prediction = reference_ridge(load, days=days, per_day=per_day)
     return {
         "train": trained - started,
         "predict": predicted - trained,
+        "train_cpu": cpu_trained - cpu_started,
+        "predict_cpu": cpu_predicted - cpu_trained,
+        "ridge_cpu": time.process_time() - ridge_cpu,
         "ridge_train": ridge_train,
         "ridge_predict": ridge_predict,
         "mape": float(np.mean(np.abs(frame["p50"].to_numpy() - actual) / actual) * 100),
@@ -154,7 +158,18 @@ def main() -> None:
                 print(f"  {done}/{options.scopes} scopes, {elapsed:.0f} s", flush=True)
     wall = time.perf_counter() - started
     mean = {key: float(np.mean([r[key] for r in results])) for key in results[0]}
+    engine_cpu = mean["train_cpu"] + mean["predict_cpu"]
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
     print(f"wall time: {wall:.1f} s for {options.scopes} scopes ({wall / options.scopes:.3f} s per scope on the pool)")
+    print(
+        f"CPU seconds per scope (not inflated by other load on the machine): engine train {mean['train_cpu']:.2f}, "
+        f"forecast {mean['predict_cpu']:.3f}; reference train + forecast {mean['ridge_cpu']:.2f}; "
+        f"ratio {engine_cpu / mean['ridge_cpu']:.1f}×"
+    )
+    print(
+        f"on {options.workers} otherwise idle cores: {engine_cpu * 1000 / options.workers / 60:.0f} min per 1,000 scopes "
+        f"(engine), {mean['ridge_cpu'] * 1000 / options.workers / 60:.1f} min (reference)"
+    )
     print(
         f"engine    train {mean['train']:.3f} s/scope, forecast {mean['predict']:.4f} s/scope, MAPE {mean['mape']:.2f} %"
     )

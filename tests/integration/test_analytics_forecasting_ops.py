@@ -307,3 +307,35 @@ def test_an_artefact_outside_private_storage_is_refused(trained_world, tmp_path)
 
     with pytest.raises(ArtefactIntegrityError, match="outside"):
         load_forecaster(model=model)
+
+
+# --- tasks and schedule ----------------------------------------------------------------------------
+
+
+def test_beat_runs_the_retrain_at_night_and_the_issue_before_the_cut_off():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from marketing_portal.settings.base import _hh_mm
+
+    schedule = settings.CELERY_BEAT_SCHEDULE
+    retrain, issue = schedule["analytics.forecast_retrain_all"], schedule["analytics.forecast_issue_all"]
+
+    assert retrain["options"]["queue"] == issue["options"]["queue"] == "analytics"
+    assert (issue["schedule"].hour, issue["schedule"].minute) == ({10}, {30})
+    assert (retrain["schedule"].hour, retrain["schedule"].minute) == ({1}, {30})
+    with pytest.raises(ImproperlyConfigured, match="FORECAST_ISSUE_TIME must be HH:MM"):
+        _hh_mm("FORECAST_ISSUE_TIME", "25:00")
+
+
+def test_issue_task_reports_a_scope_it_cannot_forecast_instead_of_retrying(grid):
+    from analytics.tasks.forecasting import forecast_issue_all_task, forecast_issue_task
+
+    scope = ForecastScope.objects.create(name="s", kind="system")
+
+    result = forecast_issue_task.apply(
+        kwargs={"scope_id": scope.pk, "day": "2026-03-03", "as_of": "2026-03-02T10:30:00+08:00"}
+    ).get()
+    fanned_out = forecast_issue_all_task.apply().get()
+
+    assert result == {"scope_id": scope.pk, "error": f"scope {scope.pk} (s) has no active model; train it first"}
+    assert fanned_out == 1 and Forecast.objects.count() == 0
