@@ -20,6 +20,7 @@ import pandas as pd
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from threadpoolctl import threadpool_limits
 
 from analytics.forecasting.model import QuantileForecaster, SeriesData, backtest
 from analytics.models import Forecast, ForecastModel, ForecastScope, ForecastSlot, WeatherObservation
@@ -134,6 +135,12 @@ def training_data(*, scope: ForecastScope, until: dt.date, history_days: int) ->
 # --- training into the registry ----------------------------------------------------------------------
 
 
+def _one_thread():
+    """One OpenMP/BLAS thread for the engine: workers already run one scope per core, and on a shared
+    machine the spinning threads of several processes cost far more CPU than they save."""
+    return threadpool_limits(limits=1)
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
@@ -167,16 +174,17 @@ def train_scope(
     test_days = min(settings.FORECAST_BACKTEST_DAYS, available - MIN_HISTORY_DAYS + 7)
     metrics: dict[str, Any] = {}
     try:
-        if test_days > 0:
-            result = backtest(
-                data=data,
-                test_from=until - dt.timedelta(days=test_days),
-                test_to=until - dt.timedelta(days=1),
-                retrain_every_days=test_days,  # one model fit before the window: a nightly run stays two fits
-                params=params,
-            )
-            metrics = _jsonable(dict(result.metrics))
-        forecaster = QuantileForecaster.fit(data=data, until=until, params=params)
+        with _one_thread():
+            if test_days > 0:
+                result = backtest(
+                    data=data,
+                    test_from=until - dt.timedelta(days=test_days),
+                    test_to=until - dt.timedelta(days=1),
+                    retrain_every_days=test_days,  # one model fit before the window: a nightly run stays two fits
+                    params=params,
+                )
+                metrics = _jsonable(dict(result.metrics))
+            forecaster = QuantileForecaster.fit(data=data, until=until, params=params)
     except ValueError as exc:  # the engine's ForecastDataError: series it cannot learn from
         raise ForecastError(f"scope {scope.pk} ({scope.name}): {exc}") from exc
     metrics["missing_slots"] = missing
@@ -250,7 +258,8 @@ def issue_forecast(*, scope_id: int, day: dt.date, as_of: dt.datetime) -> Foreca
     data = _issue_data(scope=scope, model=model, day=day)
     forecaster = load_forecaster(model=model)
     try:
-        frame = forecaster.predict_day(data=data, day=day)
+        with _one_thread():
+            frame = forecaster.predict_day(data=data, day=day)
     except ValueError as exc:
         raise ForecastError(f"scope {scope.pk} ({scope.name}), {day}: {exc}") from exc
     try:
