@@ -13,6 +13,7 @@ urlpatterns = [
     path("staff/services/", include("services.staff_urls")),
     path("staff/analytics/", include("analytics.urls_dashboard")),
     path("staff/analytics/line-loss/", include("analytics.urls_lineloss")),
+    path("staff/analytics/forecasts/", include("analytics.urls_forecasting")),
     path("api/v1/", include("marketing_portal.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("services.api.urls_notices")),
     path("", include("services.api.urls_requests")),
     path("", include("analytics.api.urls_lineloss")),
+    path("", include("analytics.api.urls_forecasting")),
 ]

@@ -181,6 +181,15 @@ INGEST_CHUNK_ROWS = env.int("INGEST_CHUNK_ROWS", default=100_000)
 INGEST_STALE_MINUTES = env.int("INGEST_STALE_MINUTES", default=30)
 REGISTER_TOU_TOLERANCE_KWH = env.float("REGISTER_TOU_TOLERANCE_KWH", default=0.1)
 
+# Load forecasting (analytics.services.forecasting): see docs/analytics.md "## Forecasting".
+FORECAST_ISSUE_TIME = env.str("FORECAST_ISSUE_TIME", default="10:30")  # local time the day-ahead forecasts go out
+FORECAST_RETRAIN_TIME = env.str("FORECAST_RETRAIN_TIME", default="01:30")  # local time of the nightly retrain
+FORECAST_HISTORY_DAYS = env.int("FORECAST_HISTORY_DAYS", default=365)
+FORECAST_BACKTEST_DAYS = env.int("FORECAST_BACKTEST_DAYS", default=14)
+FORECAST_RESOLUTION_MINUTES = env.int("FORECAST_RESOLUTION_MINUTES", default=15)
+FORECAST_ACCOUNT_MIN_KVA = env.float("FORECAST_ACCOUNT_MIN_KVA", default=315.0)
+FORECAST_MODEL_PARAMS: dict = {}  # engine hyper-parameters; empty = the engine's defaults
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
@@ -231,6 +240,21 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
     "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=10),
 }
+
+
+def _hh_mm(name: str, value: str) -> dict:
+    """crontab hour/minute of an "HH:MM" setting; a malformed value stops start-up with its name."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        hour, minute = (int(part) for part in value.split(":"))
+        if not (0 <= hour < 24 and 0 <= minute < 60):
+            raise ValueError
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be HH:MM (24-hour local time), not {value!r}") from None
+    return {"hour": hour, "minute": minute}
+
+
 CELERY_BEAT_SCHEDULE = {
     "billing.ensure_interval_partitions": {
         "task": "billing.ensure_interval_partitions",
@@ -283,6 +307,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "analytics.run_segmentation",
         "schedule": crontab(day_of_month=2, hour=3, minute=20),
         "kwargs": {"day_type": "weekend"},
+        "options": {"queue": "analytics"},
+    },
+    "analytics.forecast_retrain_all": {
+        "task": "analytics.forecast_retrain_all",
+        "schedule": crontab(**_hh_mm("FORECAST_RETRAIN_TIME", FORECAST_RETRAIN_TIME)),
+        "options": {"queue": "analytics"},
+    },
+    "analytics.forecast_issue_all": {
+        "task": "analytics.forecast_issue_all",
+        "schedule": crontab(**_hh_mm("FORECAST_ISSUE_TIME", FORECAST_ISSUE_TIME)),
         "options": {"queue": "analytics"},
     },
 }

@@ -34,6 +34,13 @@ EXPECTED_OPERATIONS = {
     "/api/v1/notifications/read-all": {"post"},
     "/api/v1/articles": {"get"},
     "/api/v1/articles/{id}": {"get"},
+    "/api/v1/forecast-scopes": {"get"},
+    "/api/v1/forecast-scopes/{id}": {"get"},
+    "/api/v1/forecast-models": {"get"},
+    "/api/v1/forecast-models/{id}": {"get"},
+    "/api/v1/forecasts": {"get"},
+    "/api/v1/forecasts/{id}": {"get"},
+    "/api/v1/weather": {"get", "post"},
 }
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 
