@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -56,6 +56,9 @@ class Table:
 def _text(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        # A spreadsheet would run a text cell starting with = + - @ as a formula (CSV injection).
+        return "'" + value
     if isinstance(value, Decimal):
         return f"{value:f}"
     if isinstance(value, dt.date | dt.datetime):
@@ -113,3 +116,24 @@ def table_response(*, table: Table, fmt: str, filename: str) -> HttpResponse:
     response = HttpResponse(render(table=table), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
     return response
+
+
+def rows_response(*, fmt: str, filename: str, headers: list[str], rows: Iterable[Iterable[Any]]) -> HttpResponse:
+    """A plain table (header names and rows as lists) as a download, through the same writers; columns
+    whose values are all numbers are numeric cells in Excel."""
+    materialised = [list(row) for row in rows]
+    columns = [
+        Column(
+            key=str(i),
+            label=header,
+            numeric=all(isinstance(row[i], int | float | Decimal) or row[i] is None for row in materialised),
+        )
+        for i, header in enumerate(headers)
+    ]
+    table = Table(
+        key=filename,
+        title=filename,
+        columns=columns,
+        rows=[{str(i): v for i, v in enumerate(row)} for row in materialised],
+    )
+    return table_response(table=table, fmt=fmt, filename=filename)

@@ -6,9 +6,7 @@ are not staff (business-hall customers) or lack the view permission get 403."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Callable, Iterable
 from functools import wraps
 
@@ -24,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from analytics.exports import rows_response
 from analytics.models import AreaLossDay
 from analytics.selectors.lineloss import area_loss_days, area_loss_months, area_month_ranking, loss_months
 from analytics.services.lineloss_suspects import loss_suspects
@@ -75,36 +74,8 @@ class SuspectFilterForm(forms.Form):
 EXPORT_FORMATS = ("csv", "xlsx")
 
 
-def _cell(value):
-    """Spreadsheet-safe: a text cell starting with = + - @ would run as a formula in Excel."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
-
-
 def _export(*, fmt: str, filename: str, headers: list[str], rows: Iterable[list]) -> HttpResponse:
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(headers)
-        writer.writerows([_cell(v) for v in row] for row in rows)
-        # BOM so Excel opens the UTF-8 CSV with its Chinese names intact.
-        response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    else:
-        from openpyxl import Workbook
-
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet(filename[:31])
-        sheet.append(headers)
-        for row in rows:
-            sheet.append([_cell(v) for v in row])
-        out = io.BytesIO()
-        book.save(out)
-        response = HttpResponse(
-            out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
-    return response
+    return rows_response(fmt=fmt, filename=filename, headers=headers, rows=rows)
 
 
 def _percent(value) -> float | None:

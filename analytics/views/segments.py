@@ -6,8 +6,6 @@ Staff only, in the admin's look: anonymous users go to the admin login, everyone
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from functools import wraps
 
@@ -20,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from analytics.exports import rows_response
 from analytics.models.segments import Shape
 from analytics.selectors.segments import current_runs, segment_table_headers, segment_table_rows, segments_of
 
@@ -42,38 +41,10 @@ def staff_permission_required(permission: str) -> Callable:
     return decorator
 
 
-def _cell(value):
-    # A spreadsheet would run a cell starting with = + - @ as a formula; our labels never do, but be sure.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
-
-
 def table_response(*, kind: str, filename: str, headers: list[str], rows: list[list]) -> HttpResponse:
     """A table as a CSV (UTF-8 with BOM, so Excel reads the Chinese right) or an .xlsx download."""
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    if kind == "xlsx":
-        from openpyxl import Workbook
-
-        workbook = Workbook()
-        sheet = workbook.active
-        sheet.title = filename[:31]
-        sheet.append(headers)
-        for row in rows:
-            sheet.append([_cell(v) for v in row])
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        response = HttpResponse(
-            buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
-    else:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(headers)
-        writer.writerows([_cell(v) for v in row] for row in rows)
-        response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}-{stamp}.{kind}"'
-    return response
+    return rows_response(fmt=kind, filename=f"{filename}-{stamp}", headers=headers, rows=rows)
 
 
 def _hour_labels(slots: int) -> list[str]:
