@@ -419,8 +419,9 @@ def backtest(
         return X.iloc[train], target[train], X.iloc[rows], level[rows], merged
 
     if workers > 1 and len(jobs) > 1:
-        # fork: the children share the feature matrix copy-on-write; nothing of theirs writes to it.
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+        # spawn, not fork: forking a process that runs threads (a web server, a test runner's browser
+        # driver) can copy a held lock into the child and hang it. The blocks are pickled to the children.
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
         results = pool.map(_fit_predict_block, *zip(*(work(job) for job in jobs), strict=True))
     else:
         pool = None
