@@ -5,6 +5,8 @@ desktop and on a 390px phone, without script errors."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+from types import SimpleNamespace
 
 import pytest
 
@@ -23,6 +25,12 @@ PASSWORD = "Dianli-2024!segments"
 
 @pytest.fixture
 def run():
+    # Transactional tests flush the database, role groups included: grant the segment permissions again.
+    from django.apps import apps as django_apps
+    from django.db import connection
+
+    grants = importlib.import_module("analytics.migrations.0003_segments_permissions")
+    grants.forwards(django_apps, SimpleNamespace(connection=connection))
     planted = plant(per_shape=5)
     segmentation = run_segmentation(
         window_start=WINDOW[0],

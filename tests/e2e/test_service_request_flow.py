@@ -46,7 +46,12 @@ def zh_date(day: dt.date) -> str:
 
 @pytest.fixture
 def staff_roles():
-    """Transactional tests flush every table after them, the migration-made role groups included."""
+    """Transactional tests flush every table after them, the migration-made role groups included (and,
+    when a flush skips post_migrate, the synced service catalogue: write it again)."""
+    from services.services.catalogue_sync import sync_catalogue
+
+    with translation.override("en"):
+        sync_catalogue()
     for role in roles.ALL_ROLES:
         Group.objects.get_or_create(name=role)
     return make_staff(role=roles.CUSTOMER_SERVICE_AGENT, username="agent_wang"), make_staff(
@@ -76,8 +81,14 @@ def no_sideways_scroll(page) -> None:
     desktop = page.viewport_size
     page.set_viewport_size(PHONE)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], page.url
-    tops = page.evaluate("[...document.querySelectorAll('.main-nav a')].map((a) => a.getBoundingClientRect().top)")
-    assert len(tops) == 7 and len(set(tops)) == 1, tops
+    tops = page.evaluate(
+        "[...document.querySelectorAll('.main-nav a')].map((a) => [a.textContent.trim(), a.getBoundingClientRect().top, a.getBoundingClientRect().height])"
+    )
+    grid = page.evaluate(
+        "(() => { const n = document.querySelector('.main-nav'); const s = getComputedStyle(n);"
+        " return [s.display, s.gridTemplateColumns, n.children.length, s.height, s.gridAutoFlow]; })()"
+    )
+    assert len(tops) == 7 and len({top for _, top, _ in tops}) == 1, (page.url, tops, grid)
     page.set_viewport_size(desktop)
 
 
