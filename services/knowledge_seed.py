@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-SEED_PUBLISHED_AT = dt.datetime(2026, 1, 1, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+from marketing_portal.timezones import SHANGHAI
+
+SEED_PUBLISHED_AT = dt.datetime(2026, 1, 1, 8, 0, tzinfo=SHANGHAI)
 
 ARTICLES: list[dict] = [
     {

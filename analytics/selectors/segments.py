@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.db.models import DecimalField, F, QuerySet, Sum
@@ -20,8 +19,8 @@ from analytics.models.segments import DayType
 from billing.models import IntervalReading, Meter
 from billing.selectors import kwh
 from customers.models import Account
+from marketing_portal.timezones import SHANGHAI
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 MIN_GROUP = 5  # below this many accounts a median would come close to describing one neighbour
 
 

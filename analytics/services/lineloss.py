@@ -27,8 +27,8 @@ from django.db.models.functions import TruncMonth
 
 from analytics.models import AreaLossDay, AreaLossMonth
 from billing.models import Meter
+from marketing_portal.timezones import SHANGHAI
 
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 JUMP_HISTORY_DAYS = 30  # complete days the jump baseline looks back over
 JUMP_MIN_HISTORY = 7  # fewer complete days than this: no jump test yet
 JUMP_Z = Decimal(4)  # robust z-score a jump must also exceed

@@ -44,8 +44,8 @@ from django.db.models import Q
 from analytics.models import AreaLossDay, AreaLossMonth
 from billing.models import Meter, MeterDayCompleteness
 from customers.models import Account
+from marketing_portal.timezones import SHANGHAI
 
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 MIN_SEGMENT_DAYS = 14  # change points closer to either end than this are noise
 BASELINE_DAYS = 90  # the baseline is at most this many days before the change point
 MIN_DAY_COMPLETENESS = 0.9  # an account's day counts when this share of its intervals was measured

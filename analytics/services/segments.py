@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 import numpy as np
 from django.db import NotSupportedError, transaction
@@ -33,8 +32,8 @@ from analytics.models.segments import DayType, Shape
 from billing.models import IntervalReading, Meter
 from billing.services.workdays import is_working_day
 from customers.models import Account
+from marketing_portal.timezones import SHANGHAI
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 SLOTS = 24  # hourly slots: the same grid for 15-, 30- and 60-minute meters
 CRITERION = "silhouette (Euclidean, on up to {sample} profiles), smallest cluster ≥ {min_share:.0%} and ≥ {min_size}"
 DEFAULTS = {

@@ -10,10 +10,9 @@ from django.contrib.auth import get_user_model
 
 from customers.models import PortalBinding
 from customers.services.demo import DEMO_ADMIN_USERNAME, DEMO_CUSTOMER_USERNAME
+from marketing_portal.timezones import SHANGHAI
 from services.models import OutageNotice
 from services.services.outages import publish_outage, restore_outage
-
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
 
 def seed_notices_demo(*, as_of: dt.date, **_ignored) -> str:
