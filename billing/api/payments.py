@@ -9,33 +9,14 @@ from django.db import transaction
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.exceptions import APIException, ValidationError
-from rest_framework.response import Response
+from rest_framework.exceptions import ValidationError
 
+from billing.api.idempotency import idempotent_create
 from billing.models import Payment
-from billing.services.idempotency import (
-    IdempotencyInFlight,
-    IdempotencyMismatch,
-    StoredResponse,
-    claim_key,
-    complete_key,
-    release_key,
-    request_fingerprint,
-)
 from billing.services.ledger import balance
 from billing.services.payments import record_counter_payment
 from customers.access import accounts_visible_to
 from marketing_portal.api.permissions import ModelPermissionsWithView
-
-
-class Conflict(APIException):
-    status_code = 409
-    default_code = "idempotency_in_flight"
-
-
-class Unprocessable(APIException):
-    status_code = 422
-    default_code = "idempotency_key_reused"
 
 
 class PaymentSerializer(serializers.ModelSerializer):
@@ -74,34 +55,9 @@ class PaymentViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, viewsets.Ge
     @extend_schema(parameters=[IDEMPOTENCY_HEADER], request=PaymentCreateSerializer, responses={201: PaymentSerializer})
     def create(self, request, *args, **kwargs):
         key = request.headers.get("Idempotency-Key", "").strip()
-        if not key or len(key) > 100:
+        if not key:
             raise ValidationError({"Idempotency-Key": ["This header is required (at most 100 characters)."]})
-        fingerprint = request_fingerprint(
-            method="POST", path=request.path, body=request.data if isinstance(request.data, dict) else {}
-        )
-        try:
-            claimed = claim_key(user=request.user, key=key, fingerprint=fingerprint, as_of=timezone.now())
-        except IdempotencyMismatch as exc:
-            raise Unprocessable(str(exc)) from exc
-        except IdempotencyInFlight as exc:
-            raise Conflict(str(exc)) from exc
-        if isinstance(claimed, StoredResponse):
-            return Response(claimed.body, status=claimed.status, headers={"Idempotent-Replayed": "true"})
-        try:
-            # The payment and the stored response commit together: a retry after a crash either
-            # finds the completed key or re-claims an abandoned one, never a half-done payment.
-            with transaction.atomic():
-                status_code, body = self._create_payment(request)
-                complete_key(record=claimed, status=status_code, body=body)
-        except ValidationError as exc:
-            complete_key(
-                record=claimed, status=400, body={"error": {"status": 400, "code": "invalid", "fields": exc.detail}}
-            )
-            raise
-        except Exception:
-            release_key(record=claimed)
-            raise
-        return Response(body, status=status_code)
+        return idempotent_create(request=request, key=key, create=lambda: self._create_payment(request))
 
     def _create_payment(self, request) -> tuple[int, dict]:
         payload = PaymentCreateSerializer(data=request.data)

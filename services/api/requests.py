@@ -17,7 +17,6 @@ import json
 
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.utils import timezone
@@ -34,15 +33,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from billing.services.idempotency import (
-    IdempotencyInFlight,
-    IdempotencyMismatch,
-    StoredResponse,
-    claim_key,
-    complete_key,
-    release_key,
-    request_fingerprint,
-)
+from billing.api.idempotency import idempotent_create
 from customers.access import is_portal_customer
 from security.models import AuditEvent
 from security.services.audit import record_event
@@ -87,16 +78,6 @@ class Refused(exceptions.APIException):
     def __init__(self, refusal: TransitionRefused):
         self.status_code = REFUSAL_STATUS.get(refusal.code, status.HTTP_400_BAD_REQUEST)
         super().__init__(detail=refusal.message, code=refusal.code)
-
-
-class IdempotencyConflict(exceptions.APIException):
-    status_code = 409
-    default_code = "idempotency_in_flight"
-
-
-class IdempotencyKeyReused(exceptions.APIException):
-    status_code = 422
-    default_code = "idempotency_key_reused"
 
 
 def _submit_errors(exc: DjangoValidationError) -> exceptions.ValidationError:
@@ -253,37 +234,9 @@ class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         key = request.headers.get("Idempotency-Key", "").strip()
         if not key:
             return Response(self._file_request(request), status=status.HTTP_201_CREATED)
-        if len(key) > 100:
-            raise exceptions.ValidationError({"Idempotency-Key": ["At most 100 characters."]})
-        fingerprint = request_fingerprint(
-            method="POST", path=request.path, body=request.data if isinstance(request.data, dict) else {}
+        return idempotent_create(
+            request=request, key=key, create=lambda: (status.HTTP_201_CREATED, self._file_request(request))
         )
-        try:
-            claimed = claim_key(user=request.user, key=key, fingerprint=fingerprint, as_of=timezone.now())
-        except IdempotencyMismatch as exc:
-            raise IdempotencyKeyReused(str(exc)) from exc
-        except IdempotencyInFlight as exc:
-            raise IdempotencyConflict(str(exc)) from exc
-        if isinstance(claimed, StoredResponse):
-            return Response(claimed.body, status=claimed.status, headers={"Idempotent-Replayed": "true"})
-        try:
-            # The request and the stored response commit together: a retry finds one or the other
-            # abandoned claim, never a request filed without its stored answer.
-            with transaction.atomic():
-                body = self._file_request(request)
-                complete_key(record=claimed, status=status.HTTP_201_CREATED, body=body)
-        except exceptions.ValidationError as exc:
-            stored = {
-                "error": {
-                    "status": 400, "code": "invalid", "message": "The request has invalid fields.", "fields": exc.detail,
-                }
-            }  # fmt: skip
-            complete_key(record=claimed, status=400, body=stored)
-            raise
-        except Exception:
-            release_key(record=claimed)
-            raise
-        return Response(body, status=status.HTTP_201_CREATED)
 
     def _file_request(self, request) -> dict:
         payload = ServiceRequestCreateSerializer(data=request.data)

@@ -1,0 +1,67 @@
+"""One create endpoint under an ``Idempotency-Key``: the first call runs and its answer is stored with
+what it created, in one transaction; a retry with the same body replays that answer (400s included),
+another body under the key is 422, a retry while the first still runs is 409."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db import transaction
+from django.utils import timezone
+from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.response import Response
+
+from billing.services.idempotency import (
+    IdempotencyInFlight,
+    IdempotencyMismatch,
+    StoredResponse,
+    claim_key,
+    complete_key,
+    release_key,
+    request_fingerprint,
+)
+
+MAX_KEY_LENGTH = 100
+
+
+class Conflict(APIException):
+    status_code = 409
+    default_code = "idempotency_in_flight"
+
+
+class Unprocessable(APIException):
+    status_code = 422
+    default_code = "idempotency_key_reused"
+
+
+def idempotent_create(*, request, key: str, create: Callable[[], tuple[int, dict]]) -> Response:
+    """Run ``create`` (returning status and body) at most once for this user, key and body."""
+    if len(key) > MAX_KEY_LENGTH:
+        raise ValidationError({"Idempotency-Key": [f"At most {MAX_KEY_LENGTH} characters."]})
+    fingerprint = request_fingerprint(
+        method="POST", path=request.path, body=request.data if isinstance(request.data, dict) else {}
+    )
+    try:
+        claimed = claim_key(user=request.user, key=key, fingerprint=fingerprint, as_of=timezone.now())
+    except IdempotencyMismatch as exc:
+        raise Unprocessable(str(exc)) from exc
+    except IdempotencyInFlight as exc:
+        raise Conflict(str(exc)) from exc
+    if isinstance(claimed, StoredResponse):
+        return Response(claimed.body, status=claimed.status, headers={"Idempotent-Replayed": "true"})
+    try:
+        # What the call creates and its stored answer commit together: a retry after a crash finds the
+        # completed key or re-claims an abandoned one, never half the work.
+        with transaction.atomic():
+            status_code, body = create()
+            complete_key(record=claimed, status=status_code, body=body)
+    except ValidationError as exc:
+        # Stored in the shape the error handler answers with, so the replay reads the same.
+        stored = {"error": {"status": 400, "code": "invalid", "message": "The request has invalid fields.",
+                            "fields": exc.detail}}  # fmt: skip
+        complete_key(record=claimed, status=400, body=stored)
+        raise
+    except Exception:
+        release_key(record=claimed)
+        raise
+    return Response(body, status=status_code)
