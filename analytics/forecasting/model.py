@@ -2,9 +2,12 @@
 
 Model: scikit-learn HistGradientBoostingRegressor on the features of `features.py`. P50 is the mean of three
 members — quantile loss at 0.5, squared error, and squared error on the change against the last day of the
-same kind (working / not working); P10 and P90 come from quantile-loss models with larger leaves. The target is the slot's load divided by the mean load of the seven days before, so the
-trees learn shapes and ratios rather than absolute levels (they cannot extrapolate a level they never saw,
-e.g. a system that grew since training). Quantiles are sorted per slot to stay monotone.
+same kind (working / not working). P10 and P90 come from quantile-loss models with larger leaves, fitted
+without the last four training weeks and then shifted so that those held-out weeks fall outside each bound
+10 % of the time (split-conformal calibration). The target is the slot's load divided by the mean load of
+the seven days before, so the trees learn shapes and ratios rather than absolute levels (they cannot
+extrapolate a level they never saw, e.g. a system that grew since training). Quantiles are sorted per slot
+to stay monotone.
 
 Forecasting day D uses load strictly before D's midnight and temperature of D and earlier; load on/after D
 in the input is cut off before any feature is built.
@@ -48,7 +51,7 @@ __all__ = [
 ]
 
 FORMAT = "marketing-portal/quantile-forecaster"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 QUANTILES = {"p10": 0.1, "p50": 0.5, "p90": 0.9}
 # Fewer days with load than this before the first forecast day and there is nothing to learn from:
 # two weeks give every weekday twice and the one-week lag once.
@@ -68,8 +71,17 @@ DEFAULT_PARAMS: dict = {
     "tail_max_iter": 100,
     "tail_max_leaf_nodes": 15,
     "tail_min_samples_leaf": 200,
+    # Split-conformal calibration of P10/P90: the tail models are fitted on the training days except the
+    # last `calibration_days`, and their bounds are then shifted so that on those held-out days 10 % of
+    # the load falls below P10 and 10 % above P90 — quantile models judged on their own training days
+    # are too sure of themselves (the band covered ~68 % instead of 80 % before; docs/benchmarks.md).
+    "calibration_days": 28,
     # Older history than this is not trained on (a system changes; and it bounds training time).
     "max_train_days": 730,
+    # More training rows than this and only every k-th slot of each day is trained on (the offset moves
+    # one slot a day, so every slot of the day is still seen): neighbouring 15-minute slots are nearly
+    # the same row twice, and the fit's cost grows with rows. A year of half-hourly data is not thinned.
+    "max_train_rows": 20_000,
     "random_state": 0,
     # OpenMP threads while training/predicting. On cores shared with other work two threads spin-wait
     # for each other and ran several times slower than one (docs/benchmarks.md); scale by processes.
@@ -141,14 +153,21 @@ def _merged_params(params: dict | None) -> dict:
     return merged
 
 
-def _train(X: pd.DataFrame, y: np.ndarray, params: dict) -> dict[str, HistGradientBoostingRegressor]:
-    """y is load / level. Five models: three P50 members and the P10/P90 quantiles."""
+def _train(X: pd.DataFrame, y: np.ndarray, params: dict, *, slots: int) -> dict:
+    """y is load / level, rows day-major with `slots` rows a day. Five models: three P50 members and the
+    P10/P90 quantiles, plus the P10/P90 calibration shift."""
     with threadpool_limits(limits=max(1, int(params["threads"]))):
-        return _train_members(X, y, params)
+        return _train_members(X, y, params, slots)
 
 
-def _train_members(X: pd.DataFrame, y: np.ndarray, params: dict) -> dict[str, HistGradientBoostingRegressor]:
-    keep = np.isfinite(y)
+def _train_members(X: pd.DataFrame, y: np.ndarray, params: dict, slots: int) -> dict:
+    calibration_rows = _calibration_days(len(y) // slots, params) * slots
+    in_calibration = np.zeros(len(y), dtype=bool)
+    if calibration_rows:
+        in_calibration[-calibration_rows:] = True
+    keep = np.isfinite(y) & _thinned(len(y), slots, int(params["max_train_rows"]))
+    X_cal, y_cal = X[keep & in_calibration], y[keep & in_calibration]
+    X_tail, y_tail = X[keep & ~in_calibration], y[keep & ~in_calibration]
     X, y = X[keep], y[keep]
     point = {key: params[key] for key in _POINT_KEYS}
     tail = dict(point, **{target: params[source] for source, target in _TAIL_KEYS.items()})
@@ -160,20 +179,41 @@ def _train_members(X: pd.DataFrame, y: np.ndarray, params: dict) -> dict[str, Hi
         model = HistGradientBoostingRegressor(loss=loss, early_stopping=False, **extra, **options)
         return model.fit(features, target)
 
-    return {
+    models = {
         "p50_median": fit("quantile", point, X, y, 0.5),
         "p50_mean": fit("squared_error", point, X, y),
         "p50_change": fit("squared_error", point, X[has_same_kind], (y - same_kind)[has_same_kind]),
-        "p10": fit("quantile", tail, X, y, 0.1),
-        "p90": fit("quantile", tail, X, y, 0.9),
+        "p10": fit("quantile", tail, X_tail, y_tail, 0.1),
+        "p90": fit("quantile", tail, X_tail, y_tail, 0.9),
+        "tail_shift": (0.0, 0.0),
     }
+    if len(y_cal):
+        # How far below P10 / above P90 the held-out load goes at the 90th percentile: moving the bounds
+        # out (or in) by that much leaves 10 % outside each side on those days.
+        below = np.quantile(models["p10"].predict(X_cal) - y_cal, 0.9)
+        above = np.quantile(y_cal - models["p90"].predict(X_cal), 0.9)
+        models["tail_shift"] = (float(below), float(above))
+    return models
+
+
+def _thinned(rows: int, slots: int, max_rows: int) -> np.ndarray:
+    """Mask keeping every k-th slot of each day (offset by the day) so that about `max_rows` remain."""
+    step = max(1, int(np.ceil(rows / max_rows))) if max_rows > 0 else 1
+    position = np.arange(rows)
+    return (position % slots + position // slots) % step == 0
+
+
+def _calibration_days(train_days: int, params: dict) -> int:
+    """Held-out days for calibrating P10/P90; none when the tails would keep fewer than three weeks."""
+    wanted = int(params["calibration_days"])
+    return wanted if wanted > 0 and train_days - wanted >= 21 else 0
 
 
 def _fit_predict_block(
-    X_train: pd.DataFrame, y_train: np.ndarray, X_rows: pd.DataFrame, level_rows: np.ndarray, params: dict
+    X_train: pd.DataFrame, y_train: np.ndarray, X_rows: pd.DataFrame, level_rows: np.ndarray, params: dict, slots: int
 ) -> np.ndarray:
     """One backtest block: train on the days before it, forecast its days (a process-pool job)."""
-    models = _train(X_train, y_train, params)
+    models = _train(X_train, y_train, params, slots=slots)
     return _predict(models, X_rows, level_rows, threads=params["threads"])
 
 
@@ -194,7 +234,8 @@ def _predict_members(models: dict, X: pd.DataFrame, level: np.ndarray) -> np.nda
     )
     with np.errstate(all="ignore"):
         p50 = np.nanmean(members, axis=1)
-    ratios = np.column_stack([models["p10"].predict(X), p50, models["p90"].predict(X)])
+    below, above = models["tail_shift"]
+    ratios = np.column_stack([models["p10"].predict(X) - below, p50, models["p90"].predict(X) + above])
     return np.sort(ratios, axis=1) * level[:, None]
 
 
@@ -241,7 +282,7 @@ class QuantileForecaster:
         rows = np.arange(FIRST_TRAIN_DAY, len(grid.days))
         X, level = build_features(grid, day_indices=rows, with_temperature=uses_temperature)
         y = grid.load[rows].ravel() / level
-        models = _train(X, y, merged)
+        models = _train(X, y, merged, slots=grid.slots)
         return cls(
             params=merged,
             feature_names=list(X.columns),
@@ -249,7 +290,7 @@ class QuantileForecaster:
             trained_until=until,
             uses_temperature=uses_temperature,
             train_days=len(rows),
-            train_rows=int(np.isfinite(y).sum()),
+            train_rows=int((np.isfinite(y) & _thinned(len(y), grid.slots, int(merged["max_train_rows"]))).sum()),
             models=models,
         )
 
@@ -336,6 +377,9 @@ class QuantileForecaster:
             "uses_temperature": self.uses_temperature,
             "train_days": self.train_days,
             "train_rows": self.train_rows,
+            # In units of the target (load ÷ the last seven days' mean load): how far P10 was moved down
+            # and P90 up by the calibration on held-out days (negative: moved in).
+            "p10_p90_calibration_shift": list(self.models.get("tail_shift", (0.0, 0.0))),
         }
 
 
@@ -416,7 +460,7 @@ def backtest(
         block_start, block_end, train_from = job
         train = slice(train_from * slots, block_start * slots)
         rows = slice(block_start * slots, block_end * slots)
-        return X.iloc[train], target[train], X.iloc[rows], level[rows], merged
+        return X.iloc[train], target[train], X.iloc[rows], level[rows], merged, slots
 
     if workers > 1 and len(jobs) > 1:
         # spawn, not fork: forking a process that runs threads (a web server, a test runner's browser
