@@ -114,3 +114,46 @@ def test_missing_file_and_offset_timestamps(tmp_path):
     frame.assign(ts=utc.dt.strftime("%Y-%m-%dT%H:%M:%SZ")).to_csv(path, index=False)
     result = json.loads(run(path, "--test-from", "2026-08-03", "--timestamp-col", "ts", "--value-col", "mw")[-1])
     assert result["days"] == 7 and result["test_from"] == dt.date(2026, 8, 3).isoformat()
+
+
+def local_clock_csv(path, *, zone: str, start_utc: str, days: int, naive: bool) -> pd.DataFrame:
+    """Hourly load following the local clock of `zone`, timestamps written as local wall time (naive, so
+    the autumn hour repeats) or as UTC with a Z."""
+    utc = pd.date_range(start_utc, periods=days * 24, freq="1h", tz="UTC")
+    local = utc.tz_convert(zone)
+    hour = local.hour.to_numpy()
+    load = 500 + 120 * np.sin((hour - 6) / 24 * 2 * np.pi) - 80 * (local.day_of_week.to_numpy() >= 5)
+    stamps = local.strftime("%Y-%m-%d %H:%M") if naive else utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+    frame = pd.DataFrame({"timestamp": stamps, "value": load.round(3)})
+    frame.to_csv(path, index=False)
+    return frame
+
+
+def test_local_time_with_daylight_saving_averages_the_repeated_autumn_hour(tmp_path):
+    # London falls back on Sun 25 Oct 2026: 01:00 and 01:30 … here hourly, 01:00 BST then 01:00 GMT.
+    path = tmp_path / "london.csv"
+    frame = local_clock_csv(path, zone="Europe/London", start_utc="2026-09-27 23:00", days=35, naive=True)
+    assert frame["timestamp"].duplicated().sum() == 1  # the repeated 01:00
+    with pytest.raises(CommandError, match=r"line .*: duplicate timestamp 2026-10-25T01:00.*pass --timezone"):
+        run(path, "--test-from", "2026-10-19")
+    lines = run(path, "--test-from", "2026-10-19", "--test-to", "2026-10-27", "--timezone", "Europe/London")
+    assert "2 values in the hour repeated when daylight saving time ends were averaged" in lines
+    result = json.loads(lines[-1])
+    assert result["days"] == 9 and result["resolution_minutes"] == 60
+
+
+def test_utc_timestamps_are_forecast_in_the_days_of_the_given_zone(tmp_path):
+    # Melbourne is UTC+10 in August: its midnight of 3 Aug is 14:00 UTC on 2 Aug.
+    path = tmp_path / "melbourne.csv"
+    frame = local_clock_csv(path, zone="Australia/Melbourne", start_utc="2026-06-28 14:00", days=42, naive=False)
+    out = tmp_path / "forecasts.csv"
+    args = ("--test-from", "2026-08-03", "--test-to", "2026-08-04", "--forecasts-out", out)
+    result = json.loads(run(path, *args, "--timezone", "Australia/Melbourne")[-1])
+    assert result["days"] == 2 and result["points"] == 48
+    forecasts = pd.read_csv(out)
+    # The first forecast slot is Melbourne's midnight, whose load is the CSV's 14:00 UTC row of 2 Aug.
+    first = forecasts.iloc[0]
+    assert first["timestamp"].startswith("2026-08-03 00:00")
+    assert first["actual"] == frame.set_index("timestamp").loc["2026-08-02T14:00:00Z", "value"]
+    with pytest.raises(CommandError, match="'Mars/Olympus' is not a time zone"):
+        run(path, *args, "--timezone", "Mars/Olympus")

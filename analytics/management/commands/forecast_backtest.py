@@ -6,10 +6,12 @@ Every test day is forecast as at its midnight by a model trained only on days be
 first; the LAST line printed is one JSON object with the metrics (mape in percent, rmse and pinball losses
 in the unit of the value column, coverage_p10_p90 as a share 0..1, days, seasonal_naive_mape, …).
 
-Timestamps are interval starts. Values with a UTC offset (2026-11-01T00:30:00+08:00, …Z) are converted to
-Asia/Shanghai; naive values are read as Asia/Shanghai wall time, which is also what decides the calendar
-day. Without --workday-col the mainland China calendar (statutory holidays and adjusted working days)
-decides which days are worked — for data from elsewhere pass that place's working days as a 0/1 column.
+Timestamps are interval starts. The series is forecast in the wall-clock days of --timezone (default
+Asia/Shanghai): values with a UTC offset (2026-11-01T00:30:00+08:00, …Z) are converted to it, naive values
+are read as its wall time. In a zone with daylight saving time the clock's repeated hour in autumn holds two
+values per timestamp, which are averaged, and the skipped hour in spring is simply missing. Without
+--workday-col the mainland China calendar (statutory holidays and adjusted working days) decides which
+days are worked — for data from elsewhere pass that place's working days as a 0/1 column.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import os
 import re
 import time
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
@@ -29,6 +32,13 @@ from analytics.forecasting.features import TZ, ForecastDataError
 from analytics.forecasting.model import SeriesData, backtest
 
 _OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
+
+
+def _zone(value: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise CommandError(f"{value!r} is not a time zone like Europe/London or Australia/Melbourne") from None
 
 
 def _date(value: str) -> dt.date:
@@ -50,6 +60,12 @@ class Command(BaseCommand):
         parser.add_argument("--temperature-col", default=None, help="°C at each timestamp (optional)")
         parser.add_argument(
             "--workday-col", default=None, help="1 on working days, 0 otherwise (default: the mainland calendar)"
+        )
+        parser.add_argument(
+            "--timezone",
+            type=_zone,
+            default=ZoneInfo("Asia/Shanghai"),
+            help="the zone whose wall-clock days are forecast (default Asia/Shanghai)",
         )
         parser.add_argument("--retrain-every-days", type=int, default=7)
         parser.add_argument(
@@ -79,6 +95,8 @@ class Command(BaseCommand):
             value_col=options["value_col"],
             temperature_col=options["temperature_col"],
             workday_col=options["workday_col"],
+            zone=options["timezone"],
+            notice=self.stdout.write,
         )
         load = data.load
         self.stdout.write(
@@ -121,8 +139,11 @@ def read_series_csv(
     value_col: str,
     temperature_col: str | None = None,
     workday_col: str | None = None,
+    zone: ZoneInfo | None = None,
+    notice=None,
 ) -> SeriesData:
-    """The CSV as SeriesData, or a CommandError naming the file, column or line that is wrong."""
+    """The CSV as SeriesData on `zone`'s wall clock (default Asia/Shanghai), or a CommandError naming the
+    file, column or line that is wrong."""
     if not path.is_file():
         raise CommandError(f"{path}: no such file")
     try:
@@ -137,7 +158,8 @@ def read_series_csv(
         )
     if frame.empty:
         raise CommandError(f"{path.name}: no data rows")
-    index = _timestamps(frame[timestamp_col], name=timestamp_col)
+    zone = zone or ZoneInfo("Asia/Shanghai")
+    index = _timestamps(frame[timestamp_col], name=timestamp_col, zone=zone)
     load = pd.Series(_numbers(frame[value_col], name=value_col), index=index)
     temperature = None
     if temperature_col:
@@ -157,12 +179,31 @@ def read_series_csv(
             raise CommandError(f"{workday_col}: {mixed[0].isoformat()} is marked both working and not working")
         workday = per_day["min"].astype(int)
     if index.has_duplicates:
-        position = int(np.flatnonzero(index.duplicated())[0])
-        raise CommandError(f"line {position + 2}: duplicate timestamp {index[position].isoformat()}")
+        repeated = index.duplicated(keep=False)
+        not_dst = ~_in_repeated_hour(index[repeated], zone)
+        if not_dst.any():
+            position = int(np.flatnonzero(index.duplicated())[0])
+            hint = "" if zone.key != "Asia/Shanghai" else " (local time with daylight saving? pass --timezone)"
+            raise CommandError(f"line {position + 2}: duplicate timestamp {index[position].isoformat()}{hint}")
+        # The autumn hour the clock repeats: its two readings per wall-clock slot are averaged.
+        load = load.groupby(level=0).mean()
+        temperature = temperature.groupby(level=0).mean() if temperature is not None else None
+        if notice:
+            notice(f"{int(repeated.sum())} values in the hour repeated when daylight saving time ends were averaged")
     return SeriesData(load=load, temperature=temperature, workday=workday)
 
 
-def _timestamps(column: pd.Series, *, name: str) -> pd.DatetimeIndex:
+def _in_repeated_hour(wall_times: pd.DatetimeIndex, zone: ZoneInfo) -> np.ndarray:
+    """True where the wall-clock time occurs twice in `zone` (the end of daylight saving time)."""
+    naive = wall_times.tz_localize(None)
+    return np.asarray(naive.tz_localize(zone, ambiguous="NaT", nonexistent="NaT").isna()) & np.asarray(
+        ~naive.tz_localize(zone, ambiguous=np.ones(len(naive), dtype=bool), nonexistent="NaT").isna()
+    )
+
+
+def _timestamps(column: pd.Series, *, name: str, zone: ZoneInfo) -> pd.DatetimeIndex:
+    """Interval starts as `zone` wall-clock times, labelled Asia/Shanghai: the engine names its days in
+    Shanghai, which has no daylight saving time, so any zone's wall clock maps onto it one to one."""
     text = column.str.strip()
     with_offset = text.str.contains(_OFFSET)
     if with_offset.any() and not with_offset.all():
@@ -180,7 +221,8 @@ def _timestamps(column: pd.Series, *, name: str) -> pd.DatetimeIndex:
         position = int(np.flatnonzero(parsed.isna().to_numpy())[0])
         raise CommandError(f"line {position + 2}: cannot read {name} {column.iloc[position]!r} as a date and time")
     index = pd.DatetimeIndex(parsed)
-    return index.tz_convert(TZ) if index.tz is not None else index.tz_localize(TZ)
+    wall = index.tz_convert(zone).tz_localize(None) if index.tz is not None else index
+    return wall.tz_localize(TZ)
 
 
 def _numbers(column: pd.Series, *, name: str) -> np.ndarray:
