@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ForecastScope(models.Model):
@@ -134,7 +135,7 @@ class ForecastModel(models.Model):
     only when the file's SHA-256 equals ``artefact_sha256``."""
 
     class Status(models.TextChoices):
-        ACTIVE = "active", _("Active")
+        ACTIVE = "active", pgettext_lazy("forecast model status", "Active")
         RETIRED = "retired", _("Retired")
 
     scope = models.ForeignKey(ForecastScope, on_delete=models.PROTECT, related_name="models", verbose_name=_("scope"))
@@ -176,7 +177,10 @@ class Forecast(models.Model):
         ForecastScope, on_delete=models.PROTECT, related_name="forecasts", verbose_name=_("scope")
     )
     model = models.ForeignKey(
-        ForecastModel, on_delete=models.PROTECT, related_name="forecasts", verbose_name=_("model")
+        ForecastModel,
+        on_delete=models.PROTECT,
+        related_name="forecasts",
+        verbose_name=pgettext_lazy("forecast", "model"),
     )
     day = models.DateField(_("day"))
     issued_at = models.DateTimeField(_("issued at"))

@@ -277,15 +277,16 @@ def _record(*, service_request, action, from_status, to_status, actor, actor_rol
 
 
 def _tell_applicant(*, service_request: ServiceRequest, event: RequestEvent) -> None:
-    status_name = dict(service_request.service_type.steps.values_list("code", "name")).get(
-        event.to_status, event.to_status
+    # Step and type names are stored in English (the catalogue's msgids): translate them for the customer.
+    status_name = _(
+        dict(service_request.service_type.steps.values_list("code", "name")).get(event.to_status, event.to_status)
     )
     notify(
         users=[service_request.applicant],
         kind="service_request",
         event_key=f"service-request:{service_request.pk}:event:{event.pk}",
         title=_("%(number)s: %(status)s") % {"number": service_request.number, "status": status_name},
-        body=event.note or str(service_request.service_type.name),
+        body=event.note or _(service_request.service_type.name),
         link=f"/service-requests/{service_request.number}/",
     )
 

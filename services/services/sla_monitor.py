@@ -41,7 +41,7 @@ def check_deadlines(*, as_of: dt.datetime) -> DeadlineReport:
             service_request.sla_state = ServiceRequest.SlaState.BREACHED
             breached += 1
             supervisor = service_request.area.supervisor if service_request.area_id else None
-            note = _("Step “%(step)s” was due by %(due)s and is overdue.") % {"step": step.name, "due": due_label}
+            note = _("Step “%(step)s” was due by %(due)s and is overdue.") % {"step": _(step.name), "due": due_label}
             if supervisor is not None and supervisor.is_active:
                 step.escalated_to = supervisor
                 escalated += 1
@@ -82,7 +82,7 @@ def check_deadlines(*, as_of: dt.datetime) -> DeadlineReport:
                 kind="service_request",
                 event_key=f"sla-warning:{step.pk}",
                 title=_("Due soon: %(number)s") % {"number": service_request.number},
-                body=_("Step “%(step)s” is due by %(due)s.") % {"step": step.name, "due": due_label},
+                body=_("Step “%(step)s” is due by %(due)s.") % {"step": _(step.name), "due": due_label},
                 link=f"/admin/services/servicerequest/{service_request.pk}/change/",
             )
         else:

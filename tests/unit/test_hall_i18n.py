@@ -79,9 +79,31 @@ def test_catalogue_is_complete_and_compiled():
     assert mo_path.exists(), "run manage.py compilemessages and commit django.mo"
     with mo_path.open("rb") as mo:
         compiled = gettext.GNUTranslations(mo)
+    def compiled_text(block: str) -> str:
+        msgid = _field(block, "msgid")
+        has_context = any(line.startswith("msgctxt ") for line in block.splitlines())
+        return compiled.pgettext(_field(block, "msgctxt"), msgid) if has_context else compiled.gettext(msgid)
+
     stale = [
         _field(block, "msgid")
         for block in entries
-        if "msgid_plural" not in block and compiled.gettext(_field(block, "msgid")) != _field(block, "msgstr")
+        if "msgid_plural" not in block and compiled_text(block) != _field(block, "msgstr")
     ]
+    assert any("msgctxt " in block for block in entries), "the catalogue's context entries are checked too"
     assert not stale, f"django.mo is out of date for: {stale[:5]}"
+
+
+def test_words_shared_by_two_apps_are_translated_for_each():
+    """'Active' is 正常用电 for an account but 在用 for a forecast model version; 'model' is a meter's 型号
+    but a forecast's 预测模型."""
+    from django.utils import translation
+
+    from analytics.models import Forecast, ForecastModel
+    from billing.models import Meter
+    from customers.models import Account
+
+    with translation.override("zh-hans"):
+        assert str(Account.Status.ACTIVE.label) == "正常用电"
+        assert str(ForecastModel.Status.ACTIVE.label) == "在用"
+        assert str(Meter._meta.get_field("model_name").verbose_name) == "型号"
+        assert str(Forecast._meta.get_field("model").verbose_name) == "预测模型"

@@ -229,3 +229,18 @@ def test_progress_notifies_the_applicant_once_per_event():
     )
     assert len(titles) == 2
     assert all(title.startswith(service_request.number) for title in titles)
+
+
+def test_progress_notice_names_the_step_and_type_in_the_active_language():
+    from django.utils import translation
+
+    from services.models import Notification
+
+    agent = make_staff(role=catalogue.CSA)
+    service_request = new_request(code="consultation")
+    with translation.override("zh-hans"):
+        transition_request(actor=agent, service_request_id=service_request.pk, action="accept", as_of=AS_OF)
+    notice = Notification.objects.filter(user=service_request.applicant).order_by("pk").last()
+    # The step and type names are stored in English in the database; a Chinese customer reads them in Chinese.
+    assert notice.title == f"{service_request.number}：答复"
+    assert notice.body == "咨询"
