@@ -7,6 +7,8 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from marketing_portal.widgets import DateInput
+
 
 class MeterDataUploadForm(forms.Form):
     file = forms.FileField(
@@ -18,7 +20,7 @@ class MeterDataUploadForm(forms.Form):
 
 
 class ReadingDayForm(forms.Form):
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(label=_("Day"), widget=DateInput())
 
 
 class ReadingEditForm(forms.Form):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from customers.models import Account
+from marketing_portal.widgets import DateInput
 from services.models import ServiceType
 from services.selectors_requests import tariff_choices
 from services.services.applications import Document
@@ -97,7 +98,7 @@ def _answer_field(spec: dict, *, tariffs: list[tuple[str, str]]) -> forms.Field:
     if kind == "tariff":
         return forms.ChoiceField(choices=[("", "—"), *tariffs], **common)
     if kind == "date":
-        return forms.CharField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+        return forms.CharField(widget=DateInput(), **common)
     if kind == "decimal":
         return forms.CharField(max_length=20, widget=forms.TextInput(attrs={"inputmode": "decimal"}), **common)
     if kind == "phone":

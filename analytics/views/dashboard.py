@@ -15,7 +15,7 @@ from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -31,18 +31,10 @@ from analytics.selectors.dashboard import (
 )
 from billing.selectors import add_months, month_start
 from customers.models import Account, Feeder, TransformerArea
+from marketing_portal.widgets import DateInput
 
 PERMISSION = "analytics.view_dashboards"
 MAX_MONTHS = 36
-
-# The other analytics sections, by URL name; a name that does not reverse (its branch not merged yet)
-# is simply left out of the navigation.
-SECTIONS = [
-    ("analytics_dashboard:index", gettext_lazy("Overview")),
-    ("analytics_forecasting:index", gettext_lazy("Load forecasts")),
-    ("analytics_segments:index", gettext_lazy("Customer segments")),
-    ("analytics_lineloss:index", gettext_lazy("Line loss")),
-]
 
 
 def dashboard_required(view: Callable) -> Callable:
@@ -59,17 +51,6 @@ def dashboard_required(view: Callable) -> Callable:
         return view(request, *args, **kwargs)
 
     return wrapped
-
-
-def section_links(*, current: str) -> list[dict]:
-    links = []
-    for name, label in SECTIONS:
-        try:
-            url = reverse(name)
-        except NoReverseMatch:
-            continue
-        links.append({"name": name, "label": str(label), "url": url, "current": name == current})
-    return links
 
 
 class MonthField(forms.RegexField):
@@ -90,7 +71,9 @@ class DashboardFilterForm(forms.Form):
     month_from = MonthField(label=gettext_lazy("From month"), required=False)
     month_to = MonthField(label=gettext_lazy("To month"), required=False)
     as_of = forms.DateField(
-        label=gettext_lazy("Arrears as of"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Arrears as of"),
+        required=False,
+        widget=DateInput(),
     )
     feeder = forms.ModelChoiceField(label=gettext_lazy("Feeder"), queryset=Feeder.objects.all(), required=False)
     area = forms.ModelChoiceField(
@@ -315,6 +298,14 @@ def index(request: HttpRequest) -> HttpResponse:
     form = DashboardFilterForm(request.GET or None)
     filters = form.filters(today=timezone.localdate())
     query = request.GET.urlencode() if form.is_bound and form.is_valid() else ""
+    if not form.is_bound:  # show the default period in the inputs rather than leave them blank
+        form = DashboardFilterForm(
+            initial={
+                "month_from": f"{filters.month_from:%Y-%m}",
+                "month_to": f"{filters.month_to:%Y-%m}",
+                "as_of": filters.as_of,
+            }
+        )
     tables = built_in_tables(filters)
     extras = extra_tables(filters)
     for table in [*tables, *extras]:
@@ -332,7 +323,6 @@ def index(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "tables": tables,
         "extra_tables": extras,
-        "sections": section_links(current="analytics_dashboard:index"),
     }
     return render(request, "analytics/dashboard/index.html", context)
 

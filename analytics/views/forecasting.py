@@ -19,14 +19,15 @@ from django.utils.translation import gettext_lazy as _
 
 from analytics.models import ForecastScope
 from analytics.selectors.forecasting import VIEW_PERMISSION, forecast_models, forecast_scopes, forecast_vs_actual
+from marketing_portal.widgets import DateInput
 
 MAX_RANGE_DAYS = 62
 
 
 class ForecastRangeForm(forms.Form):
     scope = forms.ModelChoiceField(queryset=ForecastScope.objects.none(), label=_("Scope"))
-    day_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    day_to = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    day_from = forms.DateField(label=_("From"), widget=DateInput())
+    day_to = forms.DateField(label=_("To"), widget=DateInput())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

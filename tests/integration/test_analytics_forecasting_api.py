@@ -201,6 +201,19 @@ def test_staff_page_renders_chart_models_and_csv_for_the_analyst(client, world):
     assert len(lines) == 49
 
 
+def test_staff_page_opens_on_the_last_week_with_its_dates_in_the_inputs(client, world, monkeypatch):
+    from django.utils import timezone
+
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: dt.date(2026, 3, 3))
+    client.force_login(make_staff(role=roles.MARKETING_ANALYST))
+
+    html = client.get(PAGE, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    # ISO values whatever the language (zh-hans formats dates 2026/02/25, which a date input shows blank)
+    assert 'name="day_from" value="2026-02-25"' in html and 'name="day_to" value="2026-03-04"' in html
+    assert '<a href="/staff/analytics/forecasts/" aria-current="page">' in html  # the sections row
+
+
 def test_staff_page_rejects_a_bad_range_with_a_message(client, world):
     client.force_login(make_staff(role=roles.SYSTEM_ADMINISTRATOR))
 

@@ -181,9 +181,11 @@ def test_analyst_sees_the_dashboard_with_the_hand_sums(client, books):
     assert 'id="chart-sales"' in html and "vendor/chartjs/chart.umd.min.js" in html
     assert 'href="/staff/analytics/export/collection.csv?' in html
     assert 'href="/staff/analytics/export/arrears-areas.xlsx?' in html
-    # the navigation lists the sections whose URLs exist (only the overview on this branch)
-    assert [s["url"] for s in response.context["sections"]] == ["/staff/analytics/"]
-    assert 'class="analytics-sections"' in html
+    # the navigation links every analytics page the analyst may open, this one marked current
+    nav = html[html.index('class="analytics-sections"') : html.index("</nav>", html.index('class="analytics-sections"'))]
+    assert '<a href="/staff/analytics/" aria-current="page">' in nav
+    for url in ("/staff/analytics/forecasts/", "/staff/analytics/segments/", "/staff/analytics/line-loss/"):
+        assert f'<a href="{url}">' in nav
 
 
 def test_billing_clerk_and_administrator_see_it_too(client, books):
@@ -193,17 +195,31 @@ def test_billing_clerk_and_administrator_see_it_too(client, books):
         assert response.status_code == 200 and 'id="panel-sales"' in response.content.decode()
 
 
+def test_sections_row_offers_only_the_pages_a_role_may_open(client, books):
+    client.force_login(make_staff(role=roles.BILLING_CLERK))
+    html = client.get(URL, QUERY).content.decode()
+    assert 'href="/staff/analytics/"' in html
+    assert 'href="/staff/analytics/forecasts/"' not in html  # forecasts are the analysts' and dispatchers'
+    assert client.get("/staff/analytics/forecasts/").status_code == 403
+
+
 def test_default_period_is_the_twelve_months_to_last_month(client, books, monkeypatch):
     from django.utils import timezone
 
     monkeypatch.setattr(timezone, "localdate", lambda *a, **k: dt.date(2026, 12, 1))
     client.force_login(make_staff(role=roles.MARKETING_ANALYST))
-    scope = client.get(URL).context["filters"]
+    response = client.get(URL, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    scope = response.context["filters"]
     assert (scope.month_from, scope.month_to, scope.as_of) == (
         dt.date(2025, 12, 1),
         dt.date(2026, 11, 1),
         dt.date(2026, 12, 1),
     )
+    # The inputs show that period (ISO values: a Chinese-formatted 2026/12/01 would leave a date input blank).
+    html = response.content.decode()
+    assert 'name="month_from" value="2025-12"' in html
+    assert 'name="month_to" value="2026-11"' in html
+    assert 'name="as_of" value="2026-12-01"' in html
 
 
 def test_bad_filters_are_explained(client, books, monkeypatch):
