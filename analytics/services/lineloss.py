@@ -26,7 +26,7 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 
 from analytics.models import AreaLossDay, AreaLossMonth
-from billing.models import Meter
+from billing.models import Meter, MeterDayCompleteness
 from marketing_portal.timezones import SHANGHAI
 
 JUMP_HISTORY_DAYS = 30  # complete days the jump baseline looks back over
@@ -74,8 +74,18 @@ def compute_line_loss(
     areas = sorted(set(summaries.values_list("area_id", flat=True)))
     if not areas:
         return LineLossResult(areas=0, days=0, months=0, flagged_days=0, incomplete_days=0)
-    energy = _energy_by_area_day(areas=areas, start=window_start, end=window_end)
-    coverage = _coverage_by_area_day(areas=areas, start=start, end=end, as_of=as_of)
+    # Only areas with interval data in the window can have an area-day row (every ingest refreshes the
+    # meter-day completeness it touched): a big grid's areas read monthly would cost a scan of every
+    # meter × day for nothing (15 s of a 10,000-customer seed).
+    measured = sorted(
+        set(
+            MeterDayCompleteness.objects.filter(day__gte=start, day__lt=end, meter__area_id__in=areas)
+            .values_list("meter__area_id", flat=True)
+            .distinct()
+        )
+    )
+    energy = _energy_by_area_day(areas=measured, start=window_start, end=window_end) if measured else {}
+    coverage = _coverage_by_area_day(areas=measured, start=start, end=end, as_of=as_of) if measured else {}
     min_share = Decimal(str(settings.LINE_LOSS_MIN_COMPLETENESS))
     rows: dict[tuple[int, dt.date], AreaLossDay] = {}
     for key in sorted(set(energy) | {k for k, v in coverage.items() if v["measured"]}):
