@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from analytics.services.forecasting import seed_forecasting_demo
 from analytics.services.lineloss import seed_line_loss_demo
@@ -10,9 +11,13 @@ from analytics.services.segments import seed_segments_demo
 
 
 def seed_analytics_demo(*, seed: int, as_of: dt.date, customers: int, curves: int | None, progress: bool) -> str:
-    results = [
-        seed_line_loss_demo(as_of=as_of),
-        seed_segments_demo(seed=seed, as_of=as_of, customers=customers, curves=curves, progress=progress),
-        seed_forecasting_demo(seed=seed, as_of=as_of, customers=customers, curves=curves, progress=progress),
+    steps = [
+        lambda: seed_line_loss_demo(as_of=as_of),
+        lambda: seed_segments_demo(seed=seed, as_of=as_of, customers=customers, curves=curves, progress=progress),
+        lambda: seed_forecasting_demo(seed=seed, as_of=as_of, customers=customers, curves=curves, progress=progress),
     ]
-    return "\n".join(str(result) for result in results)
+    results = []
+    for step in steps:
+        started = time.perf_counter()
+        results.append(f"{step()} ({time.perf_counter() - started:.1f} s)")
+    return "\n".join(results)

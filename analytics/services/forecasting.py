@@ -25,6 +25,8 @@ from threadpoolctl import threadpool_limits
 from analytics.forecasting.model import QuantileForecaster, SeriesData, backtest
 from analytics.models import Forecast, ForecastModel, ForecastScope, ForecastSlot, WeatherObservation
 from analytics.selectors.forecasting import SHANGHAI, scope_load_series, scope_temperature_series
+from billing.models import MeterDayCompleteness
+from billing.services.demo import demo_hourly_temperature
 from customers.models import Account, Feeder, TransformerArea
 
 logger = logging.getLogger(__name__)
@@ -469,6 +471,7 @@ def seed_forecasting_demo(*, seed: int, as_of: dt.date, customers: int, **_ignor
         kind=ForecastScope.Kind.SYSTEM, resolution_minutes=settings.FORECAST_RESOLUTION_MINUTES
     )
     first_day = as_of - dt.timedelta(days=DEMO_FORECAST_DAYS)
+    weather = _seed_demo_weather(seed=seed, as_of=as_of)
     try:
         train_scope(
             scope_id=system.pk,
@@ -486,6 +489,24 @@ def seed_forecasting_demo(*, seed: int, as_of: dt.date, customers: int, **_ignor
     except ForecastError as exc:  # e.g. seed_demo --curves 0: no load to learn from
         return f"Forecasting: {scopes.created} scopes; no demo forecast ({exc})."
     return (
-        f"Forecasting: {scopes.created} scopes; system scope trained and {len(issued)} day-ahead forecasts issued "
-        f"({issued[0].day} to {issued[-1].day})."
+        f"Forecasting: {scopes.created} scopes; {weather:,} hourly temperatures; system scope trained and "
+        f"{len(issued)} day-ahead forecasts issued ({issued[0].day} to {issued[-1].day})."
     )
+
+
+def _seed_demo_weather(*, seed: int, as_of: dt.date) -> int:
+    """The observed temperature of the areas with load curves (the only ones a forecast can learn from;
+    a 10,000-customer seed has hundreds of areas without): the hourly weather the curves were drawn with."""
+    hourly = demo_hourly_temperature(as_of=as_of, seed=seed)
+    with_curves = (
+        MeterDayCompleteness.objects.filter(day=as_of - dt.timedelta(days=1))
+        .values_list("meter__area_id", flat=True)
+        .distinct()
+    )
+    rows = [
+        WeatherObservation(area_id=area_id, at=at, temperature_c=Decimal(f"{celsius:.2f}"))
+        for area_id in sorted(set(with_curves) - {None})
+        for at, celsius in hourly
+    ]
+    WeatherObservation.objects.bulk_create(rows, batch_size=5000)
+    return len(rows)

@@ -155,6 +155,18 @@ class _Calendar:
         return min(max(day, 0), len(self.days))
 
 
+def demo_hourly_temperature(*, as_of: dt.date, seed: int) -> list[tuple[dt.datetime, float]]:
+    """The temperature the demo curves were drawn with, on the hour over the year before ``as_of`` (same
+    seed and day, same weather): analytics stores it as the areas' observed weather, so the demo's
+    forecasts can learn from it as they would from a real weather feed."""
+    cal = _calendar(as_of=as_of, seed=seed)
+    hourly = slice(None, None, SLOTS // 24)
+    return [
+        (dt.datetime.fromtimestamp(int(epoch), tz=SHANGHAI), float(celsius))
+        for epoch, celsius in zip(cal.epoch[hourly], cal.celsius[hourly], strict=True)
+    ]
+
+
 def _spring_festival_days(days: list[dt.date]) -> np.ndarray:
     import chinese_calendar
 
@@ -340,6 +352,16 @@ class _MeterPlan:
     area: dict | None = None
     meter_id: int = 0
     extra: dict = field(default_factory=dict)
+    # Set for tariffs with a power-factor adjustment (力调): the reactive register follows the active one.
+    power_factor: float | None = None
+
+
+def _power_factor(*, seed: int, account: dict) -> float | None:
+    """Industrial accounts (the two-part tariff judges them against a 0.90 standard): most near or above
+    it, some below, so bills show both the adjustment's rebate and its surcharge."""
+    if account["category"] != Account.Category.INDUSTRIAL:
+        return None
+    return round(random.Random(f"{seed}:{account['number']}:pf").uniform(0.84, 0.97), 3)  # noqa: S311 - demo data
 
 
 def _ct_primary(amps: float) -> int:
@@ -404,7 +426,7 @@ def _create_meters(
             removed = max(_local_midnight(account["closed_on"]), installed + dt.timedelta(days=1))
         plan = _MeterPlan(
             meter_no=number(account["number"]), multiplier=multiplier, has_tou=has_tou, residential_tou=residential,
-            installed=installed, removed=removed, account=account,
+            installed=installed, removed=removed, account=account, power_factor=_power_factor(seed=seed, account=account),
         )  # fmt: skip
         plans[account["id"]] = plan
         objects.append(
@@ -503,16 +525,17 @@ def _register_rows(
     initial_kwh: float,
     shares: tuple[float, ...],
 ) -> list[tuple]:
-    """(meter_id, read_at, total, sharp, peak, flat, valley) in hundredths of kWh (None: no register)."""
+    """(meter_id, read_at, total, sharp, peak, flat, valley, reactive) in hundredths of kWh or kvarh
+    (None: no register)."""
     start = np.floor(np.array(shares) / max(sum(shares), 1e-9) * initial_kwh * 100).astype(np.int64)
     registers = start + cumulative
+    reactive_per_active = math.tan(math.acos(plan.power_factor)) if plan.power_factor else None
     rows = []
     for moment, values in zip(reads_at, registers.tolist(), strict=True):
         total = sum(values)
-        if plan.has_tou:
-            rows.append((plan.meter_id, moment, total, *values))
-        else:
-            rows.append((plan.meter_id, moment, total, None, None, None, None))
+        reactive = round(total * reactive_per_active) if reactive_per_active else None
+        tou = values if plan.has_tou else [None] * 4
+        rows.append((plan.meter_id, moment, total, *tou, reactive))
     return rows
 
 
@@ -538,7 +561,8 @@ def _write_register_reads(rows: list[tuple]) -> None:
         buffer.seek(0)
         with connection.cursor() as cursor:
             cursor.cursor.copy_expert(
-                "COPY billing_registerread (meter_id, read_at, total, sharp, peak, flat, valley, quality) FROM STDIN",
+                "COPY billing_registerread (meter_id, read_at, total, sharp, peak, flat, valley, reactive, quality) "
+                "FROM STDIN",
                 buffer,
             )
         return
@@ -549,7 +573,7 @@ def _write_register_reads(rows: list[tuple]) -> None:
                 read_at=moment,
                 **{
                     name: None if value is None else Decimal(value).scaleb(-2)
-                    for name, value in zip(("total", *TOU_NAMES), registers, strict=True)
+                    for name, value in zip(("total", *TOU_NAMES, "reactive"), registers, strict=True)
                 },
             )
             for meter_id, moment, *registers in rows

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -302,7 +303,8 @@ def gb11714_check_char(first8: str) -> str:
     return {10: "X", 11: "0"}.get(check, str(check))
 
 
-def _weighted(rng: random.Random, choices: Sequence[tuple[object, int]]):
+def weighted_choice(rng: random.Random, choices: Sequence[tuple[object, int]]):
+    """One value of (value, weight) pairs, drawn with ``rng`` (demo data, reproducible)."""
     values, weights = zip(*choices, strict=True)
     return rng.choices(values, weights=weights, k=1)[0]
 
@@ -424,7 +426,7 @@ class _Generator:
         if roll < 0.4:
             return f"{self.rng.randrange(10**7, 3 * 10**9)}@qq.com"
         suffix = str(self.rng.randrange(1, 2000)) if self.rng.random() < 0.5 else ""
-        return f"{self.fake.user_name()}{suffix}@{_weighted(self.rng, PERSONAL_MAIL_DOMAINS)}"
+        return f"{self.fake.user_name()}{suffix}@{weighted_choice(self.rng, PERSONAL_MAIL_DOMAINS)}"
 
     def company_email(self) -> str:
         mailbox = self.rng.choice(("service", "contact", "info", "office", "finance"))
@@ -497,7 +499,7 @@ class _Generator:
             premise_address=premise_address,
             category=category,
             voltage_level=voltage,
-            contracted_kva=Decimal(_weighted(self.rng, kva_choices)).quantize(Decimal("0.01")),
+            contracted_kva=Decimal(weighted_choice(self.rng, kva_choices)).quantize(Decimal("0.01")),
             status=status,
             opened_on=opened,
             closed_on=closed,
@@ -619,7 +621,7 @@ class _Generator:
             for site in range(1 + (self.rng.random() < 0.2)):
                 if site:
                     feeder_index = self.rng.randrange(len(self.feeders))
-                kva = Decimal(_weighted(self.rng, INDUSTRIAL_KVA)).quantize(Decimal("0.01"))
+                kva = Decimal(weighted_choice(self.rng, INDUSTRIAL_KVA)).quantize(Decimal("0.01"))
                 plant_district = self.feeder_locations[feeder_index].district
                 area = self.dedicated_area(
                     company=name, district=plant_district, kva=kva, feeder=self.feeders[feeder_index]
@@ -677,7 +679,7 @@ class _Generator:
         return InteractionData(
             customer_index=index,
             account_number=account,
-            channel=_weighted(self.rng, INTERACTION_CHANNELS),
+            channel=weighted_choice(self.rng, INTERACTION_CHANNELS),
             topic=topic,
             notes=notes,
             staff_username=staff_username_for(
@@ -926,6 +928,7 @@ def run_app_demo_seeders(
         path = getattr(config, "demo_seeder", None)
         if path:
             seeder = import_string(path)
+            started = time.perf_counter()
             result = seeder(seed=seed, as_of=as_of, customers=customers, curves=curves, progress=progress)
-            summaries.append(str(result))
+            summaries.append(f"{result} [{config.label}: {time.perf_counter() - started:.1f} s]")
     return summaries

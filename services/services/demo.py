@@ -13,8 +13,10 @@ from django.utils import timezone
 from customers.models import TransformerArea
 from customers.services.demo import DEMO_CUSTOMER_USERNAME, staff_username_for
 from security import roles
+from services import catalogue
 from services.models import StaffCoverage
 from services.services.attachments import add_attachment
+from services.services.demo_history import seed_request_history
 from services.services.demo_notices import seed_notices_demo
 from services.services.requests import rate_request, submit_request, transition_request
 
@@ -39,17 +41,26 @@ def _upload(*, user, service_request, codes, at) -> None:
 
 
 def seed_services_demo(*, seed: int, as_of: dt.date, customers: int, curves=None, progress: bool = False) -> str:
-    """Outage notices for the demo customer's area, then demo service requests."""
+    """Outage notices for the demo customer's area, demo service requests, then a year of history."""
     notices = seed_notices_demo(as_of=as_of)
-    return f"{notices}\n{_seed_requests(as_of=as_of)}"
+    staff = _demo_staff()
+    requests = _seed_requests(as_of=as_of, staff=staff)
+    front_line = {role: staff[role] for role in (catalogue.CSA, catalogue.ENGINEER, catalogue.CLERK)}
+    if all(front_line.values()):
+        history = seed_request_history(seed=seed, as_of=as_of, staff=front_line)
+    else:
+        history = "Service-request history: no demo staff; skipped."
+    return f"{notices}\n{requests}\n{history}"
 
 
-def _seed_requests(*, as_of: dt.date) -> str:
+def _demo_staff() -> dict:
+    """The demo user of each staff role (None where seed_demo made none)."""
     user_model = get_user_model()
-    customer = user_model.objects.filter(username=DEMO_CUSTOMER_USERNAME).first()
-    staff = {
-        role: user_model.objects.filter(username=staff_username_for(role=role)).first() for role in roles.ALL_ROLES
-    }
+    return {role: user_model.objects.filter(username=staff_username_for(role=role)).first() for role in roles.ALL_ROLES}
+
+
+def _seed_requests(*, as_of: dt.date, staff: dict) -> str:
+    customer = get_user_model().objects.filter(username=DEMO_CUSTOMER_USERNAME).first()
     front_line = [
         staff[r] for r in (roles.CUSTOMER_SERVICE_AGENT, roles.FIELD_ENGINEER, roles.BILLING_CLERK) if staff[r]
     ]

@@ -105,13 +105,17 @@ def test_curves_for_the_demo_customer_and_whole_instrumented_areas(seeded):
 
 
 def test_curve_shapes_are_realistic(seeded):
-    home = Meter.objects.get(account__in=Account.objects.filter(bindings__isnull=False, category="residential"))
+    home = Meter.objects.get(
+        account__in=Account.objects.filter(bindings__user__username="c_demo", category="residential")
+    )
     curve = _curve(home)
     by_hour = curve.groupby(curve.index.hour).mean()
     assert by_hour.loc[19:21].mean() > 2 * by_hour.loc[2:4].mean()  # evening peak, low night
     summer, spring = curve[curve.index.month.isin([7, 8])], curve[curve.index.month.isin([4, 5])]
     assert summer.mean() > 1.2 * spring.mean()  # air conditioning
-    shop = Meter.objects.get(account__in=Account.objects.filter(bindings__isnull=False, category="commercial"))
+    shop = Meter.objects.get(
+        account__in=Account.objects.filter(bindings__user__username="c_demo", category="commercial")
+    )
     curve = _curve(shop)
     by_hour = curve.groupby(curve.index.hour).mean()
     assert by_hour.loc[11:16].mean() > 3 * by_hour.loc[1:5].mean()  # open in the daytime
@@ -147,7 +151,7 @@ def test_register_reads_follow_the_curve_and_add_up(seeded):
 
 
 def test_summary_meter_is_the_area_sum_plus_technical_loss_and_anomalies_are_planted(seeded):
-    home = Account.objects.get(bindings__isnull=False, category="residential")
+    home = Account.objects.get(bindings__user__username="c_demo", category="residential")
     summary = Meter.objects.get(area=home.area, role=Meter.Role.AREA_SUMMARY)
     customers = Meter.objects.filter(area=home.area, role=Meter.Role.CUSTOMER)
 
@@ -242,7 +246,58 @@ def test_demo_accounts_are_billed_and_the_demo_customer_has_something_to_pay(see
     assert TariffAssignment.objects.count() == Account.objects.count()
     demo_bills = Bill.objects.filter(account__bindings__user__username="c_demo").order_by("period_start")
     months = sorted({b.period_start for b in demo_bills})
-    assert len(months) == 3
+    assert len(months) == 10  # the last ten complete months (BILLED_MONTHS)
     latest = [b for b in demo_bills if b.period_start == months[-1]]
     assert latest and all(b.status == "issued" and b.amount > 0 for b in latest)
     assert all(b.status == "paid" for b in demo_bills if b.period_start != months[-1])
+
+
+def test_industrial_meters_read_reactive_energy_at_their_own_power_factor():
+    import numpy as np
+
+    from billing.services.demo import _MeterPlan, _power_factor, _register_rows
+
+    industrial = {"number": "3388461803", "category": Account.Category.INDUSTRIAL}
+    power_factor = _power_factor(seed=42, account=industrial)
+    assert 0.84 <= power_factor <= 0.97 and power_factor == _power_factor(seed=42, account=industrial)
+    assert _power_factor(seed=42, account={**industrial, "category": Account.Category.COMMERCIAL}) is None
+
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    plan = _MeterPlan(
+        meter_no="M1", multiplier=1, has_tou=True, residential_tou=False, installed=start, removed=None,
+        meter_id=7, power_factor=power_factor,
+    )  # fmt: skip
+    # Two reads a month apart: 0 then 1,000,000 hundredths (10,000 kWh) spread over the four TOU registers.
+    cumulative = np.array([[0, 0, 0, 0], [100_000, 300_000, 400_000, 200_000]])
+    first, second = _register_rows(
+        plan=plan, reads_at=[start, start + dt.timedelta(days=31)], cumulative=cumulative, initial_kwh=0.0,
+        shares=(1, 3, 4, 2),
+    )  # fmt: skip
+    active, reactive = second[2] - first[2], second[-1] - first[-1]
+    # The month's power factor from the two registers: P / sqrt(P² + Q²) = the meter's own.
+    assert abs(active / (active**2 + reactive**2) ** 0.5 - power_factor) < 1e-4
+    plain = _register_rows(
+        plan=_MeterPlan(meter_no="M2", multiplier=1, has_tou=False, residential_tou=True, installed=start, removed=None),
+        reads_at=[start], cumulative=cumulative[:1], initial_kwh=0.0, shares=(1, 1, 1, 1),
+    )  # fmt: skip
+    assert plain[0][3:] == (None, None, None, None, None)  # no TOU registers, no reactive register
+
+
+def test_demo_weather_is_what_the_curves_were_drawn_with_and_the_system_forecast_uses_it(seeded):
+    from analytics.models import ForecastModel, WeatherObservation
+    from billing.services.demo import demo_hourly_temperature
+
+    hourly = demo_hourly_temperature(as_of=AS_OF, seed=42)
+    assert len(hourly) == 365 * 24 and hourly[-1][0] < dt.datetime.combine(AS_OF, dt.time(), tzinfo=hourly[0][0].tzinfo)
+    # Only the areas with load curves get weather: the others have nothing a forecast could learn from.
+    curve_areas = set(
+        Meter.objects.filter(id__in=IntervalReading.objects.values("meter")).values_list("area_id", flat=True)
+    )
+    assert set(WeatherObservation.objects.values_list("area_id", flat=True).distinct()) == curve_areas
+    area = TransformerArea.objects.filter(pk__in=curve_areas).order_by("pk").first()
+    stored = dict(WeatherObservation.objects.filter(area=area).values_list("at", "temperature_c"))
+    assert len(stored) == len(hourly)
+    at, celsius = hourly[5000]
+    assert stored[at] == Decimal(f"{celsius:.2f}")
+    system_model = ForecastModel.objects.get(scope__kind="system")
+    assert system_model.uses_temperature and "temp" in system_model.features
