@@ -182,7 +182,9 @@ def test_analyst_sees_the_dashboard_with_the_hand_sums(client, books):
     assert 'href="/staff/analytics/export/collection.csv?' in html
     assert 'href="/staff/analytics/export/arrears-areas.xlsx?' in html
     # the navigation links every analytics page the analyst may open, this one marked current
-    nav = html[html.index('class="analytics-sections"') : html.index("</nav>", html.index('class="analytics-sections"'))]
+    nav = html[
+        html.index('class="analytics-sections"') : html.index("</nav>", html.index('class="analytics-sections"'))
+    ]
     assert '<a href="/staff/analytics/" aria-current="page">' in nav
     for url in ("/staff/analytics/forecasts/", "/staff/analytics/segments/", "/staff/analytics/line-loss/"):
         assert f'<a href="{url}">' in nav

@@ -79,6 +79,7 @@ def test_catalogue_is_complete_and_compiled():
     assert mo_path.exists(), "run manage.py compilemessages and commit django.mo"
     with mo_path.open("rb") as mo:
         compiled = gettext.GNUTranslations(mo)
+
     def compiled_text(block: str) -> str:
         msgid = _field(block, "msgid")
         has_context = any(line.startswith("msgctxt ") for line in block.splitlines())
