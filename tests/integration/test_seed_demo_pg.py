@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -10,12 +11,17 @@ from django.core.management import call_command
 from django.db import connection
 
 from customers.models import Account, Customer
+from tests.module_data import kept_for_module
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 
-@pytest.fixture
-def seeded_plaintexts() -> dict[str, set[str]]:
+@pytest.fixture(scope="module")
+def seeded_plaintexts(django_db_setup, django_db_blocker) -> Iterator[dict[str, set[str]]]:
+    yield from kept_for_module(django_db_blocker, _seed_and_collect_plaintexts)
+
+
+def _seed_and_collect_plaintexts() -> dict[str, set[str]]:
     """Seed, then collect every personal value through the ORM descriptors (i.e. decrypted)."""
     # --curves 0: load curves are numbers only; scanning two million of them would prove nothing more.
     call_command(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections import Counter
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from django.core.management import call_command
 from billing.models import IngestBatch, IntervalReading, MeterDayCompleteness, Quality, RegisterRead
 from billing.services.ingest import create_batch, layouts, process_batch
 from marketing_portal.timezones import SHANGHAI
+from tests.module_data import kept_for_module
 
 pytestmark = pytest.mark.django_db
 
@@ -68,11 +70,15 @@ EVERY_REASON = {
 }  # fmt: skip
 
 
-@pytest.fixture
-def seeded():
+def _seed() -> None:
     # --curves 0 for speed: the samples' meters and dates lie outside every curve, so the counts
-    # are those of a plain ``seed_demo`` (tests/integration/test_seed_metering_pg.py checks that).
+    # are those of a plain ``seed_demo`` (tests/integration/test_seed_default_pg.py checks that).
     call_command("seed_demo", "--as-of", SEED_AS_OF, "--curves", "0", stdout=io.StringIO())
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker) -> Iterator[None]:
+    yield from kept_for_module(django_db_blocker, _seed)  # each test's ingest is rolled back after it
 
 
 def ingest(name: str) -> IngestBatch:

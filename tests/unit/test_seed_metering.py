@@ -7,19 +7,20 @@ import datetime as dt
 import io
 import re
 from collections import Counter
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pandas as pd
 import pytest
 from django.core.management import call_command
-from django.db import transaction
-from django.db.models import Max, Sum
+from django.db.models import Max
 
 from billing.models import IntervalReading, Meter, MeterDayCompleteness, RegisterRead
 from billing.services import demo as metering_demo
 from customers.models import Account, PortalBinding, TransformerArea
 from customers.services import demo as customer_demo
 from marketing_portal.timezones import SHANGHAI
+from tests.module_data import kept_for_module
 
 pytestmark = pytest.mark.django_db
 
@@ -42,9 +43,10 @@ def _curve(meter: Meter) -> pd.Series:
     return series
 
 
-@pytest.fixture
-def seeded() -> str:
-    return _seed()
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker) -> Iterator[str]:
+    # One seed for the module (tests/module_data.py); tests that seed themselves are in test_seed_options.
+    yield from kept_for_module(django_db_blocker, _seed)
 
 
 def test_every_account_has_a_meter_and_every_area_one_summary_meter(seeded):
@@ -193,42 +195,6 @@ def test_every_reading_passes_the_ingestion_rules(seeded):
     tops = IntervalReading.objects.values("meter_id").annotate(top=Max("kwh")).values_list("meter_id", "top")
     for meter_id, biggest in tops:
         assert 0 <= biggest * multipliers[meter_id] <= Decimal(str(limits[meter_id]))
-
-
-def test_same_seed_same_data_and_curves_option():
-    def snapshot() -> tuple:
-        meters = sorted(Meter.objects.values_list("meter_no", "multiplier", "installed_at", "model_name"))
-        readings = IntervalReading.objects.count(), IntervalReading.objects.aggregate(total=Sum("kwh"))["total"]
-        reads = sorted(RegisterRead.objects.values_list("meter__meter_no", "read_at", "total"))[:2000]
-        return meters, readings, reads
-
-    with transaction.atomic():
-        _seed()
-        first = snapshot()
-        transaction.set_rollback(True)
-    with transaction.atomic():
-        _seed()
-        assert snapshot() == first
-        transaction.set_rollback(True)
-    output = _seed("--curves", "0")
-    assert IntervalReading.objects.count() == 0
-    assert "0 with a year of 15-minute curves" in output
-    assert RegisterRead.objects.count() > 0  # monthly reads for every meter all the same
-
-
-def test_curves_option_caps_whole_areas():
-    _seed("--curves", "5")
-    with_curves = set(IntervalReading.objects.values_list("meter_id", flat=True).distinct())
-    customer_meters = Meter.objects.filter(id__in=with_curves, role=Meter.Role.CUSTOMER)
-    assert 2 <= customer_meters.count() <= 5
-    demo_accounts = PortalBinding.objects.filter(user__username=customer_demo.DEMO_CUSTOMER_USERNAME)
-    assert set(demo_accounts.values_list("account_id", flat=True)) <= set(
-        customer_meters.values_list("account_id", flat=True)
-    )
-    # An area with curves has them for all its meters, summary meter included.
-    summaries = Meter.objects.filter(id__in=with_curves, role=Meter.Role.AREA_SUMMARY)
-    for summary in summaries:
-        assert set(Meter.objects.filter(area=summary.area).values_list("id", flat=True)) <= with_curves
 
 
 def test_the_seeder_is_reached_by_dotted_path_only():

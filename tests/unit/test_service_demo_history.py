@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Iterator
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -15,14 +16,19 @@ from services import catalogue
 from services.dashboard import compliance_table, satisfaction_table, volume_table
 from services.models import NotificationDelivery, ServiceRequest
 from services.services.demo_history import HISTORY_USERNAME_PREFIX
+from tests.module_data import kept_for_module
 
 pytestmark = pytest.mark.django_db
 AS_OF = dt.date(2026, 11, 24)
 
 
-@pytest.fixture
-def seeded():
+def _seed() -> None:
     call_command("seed_demo", "--customers", "30", "--curves", "0", "--as-of", AS_OF.isoformat(), stdout=io.StringIO())
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker) -> Iterator[None]:
+    yield from kept_for_module(django_db_blocker, _seed)
 
 
 def test_history_fills_the_default_dashboard_period(seeded):
