@@ -14,6 +14,13 @@ def loss_months() -> list[dt.date]:
     return list(AreaLossMonth.objects.order_by("-month").values_list("month", flat=True).distinct())
 
 
+def default_loss_month(*, months: list[dt.date], today: dt.date) -> dt.date | None:
+    """The month the ranking opens on: the newest that has ended. The current month is still filling in
+    (every area short of days, rates of a partial month), which is not what a clerk comes to read."""
+    this_month = today.replace(day=1)
+    return next((month for month in months if month < this_month), months[0] if months else None)
+
+
 def area_month_ranking(
     *, month: dt.date, feeder_code: str | None = None, area_code: str | None = None, flagged_only: bool = False
 ) -> QuerySet[AreaLossMonth]:

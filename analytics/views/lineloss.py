@@ -24,7 +24,13 @@ from django.utils.translation import gettext_lazy
 
 from analytics.exports import rows_response
 from analytics.models import AreaLossDay
-from analytics.selectors.lineloss import area_loss_days, area_loss_months, area_month_ranking, loss_months
+from analytics.selectors.lineloss import (
+    area_loss_days,
+    area_loss_months,
+    area_month_ranking,
+    default_loss_month,
+    loss_months,
+)
 from analytics.services.lineloss_suspects import loss_suspects
 from customers.models import Feeder, TransformerArea
 
@@ -95,7 +101,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
     form = RankingFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     months = loss_months()
-    month = filters.get("month") or (months[0] if months else None)
+    month = filters.get("month") or default_loss_month(months=months, today=timezone.localdate())
     rows = []
     if month is not None:
         rows = list(

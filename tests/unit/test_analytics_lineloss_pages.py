@@ -75,6 +75,23 @@ def test_ranking_shows_areas_by_monthly_rate_for_the_analyst(world):
     assert "admin/" in html  # the staff console frame (admin base_site)
 
 
+def test_ranking_opens_on_the_newest_month_that_has_ended(world, monkeypatch):
+    from django.utils import timezone
+
+    april = dt.date(2026, 4, 1)
+    world.day(april, summary="0.0500", a="2.0000", b="1.1875")  # a first day of April: a month still filling in
+    compute_line_loss(start=april, end=april + dt.timedelta(days=1), as_of=AS_OF)
+    client = _staff_client(roles.MARKETING_ANALYST)
+
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: dt.date(2026, 4, 2))
+    assert client.get("/staff/analytics/line-loss/").context["month"] == dt.date(2026, 3, 1)
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: dt.date(2026, 5, 1))  # April has ended
+    assert client.get("/staff/analytics/line-loss/").context["month"] == april
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: dt.date(2026, 3, 5))  # nothing has ended yet
+    response = client.get("/staff/analytics/line-loss/")
+    assert response.context["month"] == april and "A-LOSS" in response.content.decode()
+
+
 def test_ranking_filters_flagged_only(world):
     response = _staff_client(roles.MARKETING_ANALYST).get(
         "/staff/analytics/line-loss/", {"month": "2026-03", "flagged": "on"}
