@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections import Counter
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -13,10 +14,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from customers.models import Account, Customer, Feeder, Interaction, PortalBinding, TransformerArea
+from customers.models import Account, Customer, PortalBinding
 from customers.services import demo
 from customers.validators import validate_account_number, validate_credit_code, validate_id_number, validate_mobile
 from security import roles
+from tests.module_data import kept_for_module
 
 AS_OF = dt.date(2025, 6, 1)
 VOLTAGE_AND_KVA = {
@@ -116,28 +118,20 @@ def test_demo_holder_is_first_with_two_active_accounts():
 
 
 # --- the command (database) ------------------------------------------------------------------------
+# One seed for these tests (tests/module_data.py); the ones that need an empty database of their own
+# are in test_seed_options.
 
 
-@pytest.mark.django_db
-def test_seed_writes_the_generated_dataset_deterministically():
-    output = _seed("--customers", "30", "--seed", "5", "--as-of", AS_OF.isoformat())
-    expected = demo.generate_demo_dataset(customers=30, seed=5, as_of=AS_OF)
-    customers = list(Customer.objects.order_by("id"))
-    assert [c.name for c in customers] == [c.name for c in expected.customers]
-    assert [c.id_number for c in customers] == [c.id_number for c in expected.customers]
-    assert [c.phone for c in customers] == [c.phone for c in expected.customers]
-    assert sorted(Account.objects.values_list("number", flat=True)) == sorted(
-        a.number for c in expected.customers for a in c.accounts
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker) -> Iterator[str]:
+    # --curves 0: these tests read people, accounts and logins, not load curves
+    yield from kept_for_module(
+        django_db_blocker, lambda: _seed("--customers", "30", "--as-of", AS_OF.isoformat(), "--curves", "0")
     )
-    assert Feeder.objects.count() == len(expected.feeders)
-    assert TransformerArea.objects.count() == len(expected.areas)
-    assert Interaction.objects.count() == len(expected.interactions)
-    assert "Seeded 30 customers" in output
 
 
 @pytest.mark.django_db
-def test_seeded_identifiers_pass_the_validators_and_are_stored_encrypted():
-    _seed("--customers", "30", "--as-of", AS_OF.isoformat())
+def test_seeded_identifiers_pass_the_validators_and_are_stored_encrypted(seeded):
     for customer in Customer.objects.all():
         customer.full_clean()  # runs the ID number / credit code and mobile validators
         validate_mobile(customer.phone)
@@ -154,8 +148,7 @@ def test_seeded_identifiers_pass_the_validators_and_are_stored_encrypted():
 
 
 @pytest.mark.django_db
-def test_demo_customer_user_has_exactly_two_owner_bindings():
-    _seed("--customers", "30", "--as-of", AS_OF.isoformat())
+def test_demo_customer_user_has_exactly_two_owner_bindings(seeded):
     user = get_user_model().objects.get(username=demo.DEMO_CUSTOMER_USERNAME)
     assert user.kind == "customer" and not user.is_staff
     assert user.phone == demo.DEMO_CUSTOMER_PHONE
@@ -169,8 +162,8 @@ def test_demo_customer_user_has_exactly_two_owner_bindings():
 
 
 @pytest.mark.django_db
-def test_one_staff_user_per_role_in_its_group_and_a_superuser():
-    output = _seed("--customers", "30", "--as-of", AS_OF.isoformat())
+def test_one_staff_user_per_role_in_its_group_and_a_superuser(seeded):
+    output = seeded
     user_model = get_user_model()
     for role in roles.ALL_ROLES:
         user = user_model.objects.get(username=demo.staff_username_for(role=role))
@@ -187,8 +180,7 @@ def test_one_staff_user_per_role_in_its_group_and_a_superuser():
 
 
 @pytest.mark.django_db
-def test_if_empty_does_not_duplicate_and_prints_the_logins():
-    _seed("--customers", "30", "--as-of", AS_OF.isoformat())
+def test_if_empty_does_not_duplicate_and_prints_the_logins(seeded):
     counts = (Customer.objects.count(), Account.objects.count(), get_user_model().objects.count())
     output = _seed("--if-empty")
     assert (Customer.objects.count(), Account.objects.count(), get_user_model().objects.count()) == counts
@@ -199,15 +191,8 @@ def test_if_empty_does_not_duplicate_and_prints_the_logins():
 
 
 @pytest.mark.django_db
-def test_if_empty_seeds_an_empty_database():
-    output = _seed("--if-empty", "--customers", "10", "--as-of", AS_OF.isoformat())
-    assert Customer.objects.count() == 10
-    assert "Seeded 10 customers" in output
-
-
-@pytest.mark.django_db
-def test_binding_example_is_a_real_unbound_account_with_the_right_proof():
-    output = _seed("--customers", "30", "--as-of", AS_OF.isoformat())
+def test_binding_example_is_a_real_unbound_account_with_the_right_proof(seeded):
+    output = seeded
     example = demo.binding_example()
     account = Account.objects.select_related("customer").get(number=example.account_number)
     assert not account.bindings.exists()

@@ -1,19 +1,32 @@
-"""seed_demo run with its options on an empty database: the same seed gives the same data, and --curves
-caps the areas that get load curves (each test seeds for itself, so they are apart from test_seed_metering's
-one shared seed)."""
+"""seed_demo on an empty database, each test seeding for itself (apart from the modules that share one
+seed): the same seed gives the same data, --seed and --curves do what they say, --if-empty seeds an
+empty database."""
 
 from __future__ import annotations
 
+import datetime as dt
+import io
+
 import pytest
+from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Sum
 
 from billing.models import IntervalReading, Meter, RegisterRead
-from customers.models import PortalBinding
+from customers.models import Account, Customer, Feeder, Interaction, PortalBinding, TransformerArea
 from customers.services import demo as customer_demo
-from tests.unit.test_seed_metering import _seed
 
 pytestmark = pytest.mark.django_db
+
+
+def _run(*args: str) -> str:
+    out = io.StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def _seed(*args: str) -> str:
+    return _run("--customers", "30", "--as-of", "2026-11-20", *args)
 
 
 def test_same_seed_same_data_and_curves_option():
@@ -50,3 +63,25 @@ def test_curves_option_caps_whole_areas():
     summaries = Meter.objects.filter(id__in=with_curves, role=Meter.Role.AREA_SUMMARY)
     for summary in summaries:
         assert set(Meter.objects.filter(area=summary.area).values_list("id", flat=True)) <= with_curves
+
+
+def test_seed_writes_the_generated_dataset_deterministically():
+    output = _run("--customers", "30", "--seed", "5", "--as-of", "2025-06-01")
+    expected = customer_demo.generate_demo_dataset(customers=30, seed=5, as_of=dt.date(2025, 6, 1))
+    customers = list(Customer.objects.order_by("id"))
+    assert [c.name for c in customers] == [c.name for c in expected.customers]
+    assert [c.id_number for c in customers] == [c.id_number for c in expected.customers]
+    assert [c.phone for c in customers] == [c.phone for c in expected.customers]
+    assert sorted(Account.objects.values_list("number", flat=True)) == sorted(
+        a.number for c in expected.customers for a in c.accounts
+    )
+    assert Feeder.objects.count() == len(expected.feeders)
+    assert TransformerArea.objects.count() == len(expected.areas)
+    assert Interaction.objects.count() == len(expected.interactions)
+    assert "Seeded 30 customers" in output
+
+
+def test_if_empty_seeds_an_empty_database():
+    output = _run("--if-empty", "--customers", "10", "--as-of", "2025-06-01")
+    assert Customer.objects.count() == 10
+    assert "Seeded 10 customers" in output
