@@ -264,7 +264,9 @@ def test_seed_demo_gives_the_demo_customer_an_upcoming_notice_and_messages():
     from customers.services.demo import DEMO_CUSTOMER_USERNAME
 
     out = io.StringIO()
-    call_command("seed_demo", "--customers", "20", "--as-of", "2026-11-24", stdout=out)
+    call_command(
+        "seed_demo", "--customers", "20", "--curves", "0", "--as-of", "2026-11-24", stdout=out
+    )  # no curves needed
 
     demo_user = get_user_model().objects.get(username=DEMO_CUSTOMER_USERNAME)
     as_of = dt.datetime(2026, 11, 24, 9, tzinfo=dt.timezone(dt.timedelta(hours=8)))

@@ -66,7 +66,7 @@ def test_curves_option_caps_whole_areas():
 
 
 def test_seed_writes_the_generated_dataset_deterministically():
-    output = _run("--customers", "30", "--seed", "5", "--as-of", "2025-06-01")
+    output = _run("--customers", "30", "--seed", "5", "--as-of", "2025-06-01", "--curves", "0")
     expected = customer_demo.generate_demo_dataset(customers=30, seed=5, as_of=dt.date(2025, 6, 1))
     customers = list(Customer.objects.order_by("id"))
     assert [c.name for c in customers] == [c.name for c in expected.customers]
@@ -82,6 +82,6 @@ def test_seed_writes_the_generated_dataset_deterministically():
 
 
 def test_if_empty_seeds_an_empty_database():
-    output = _run("--if-empty", "--customers", "10", "--as-of", "2025-06-01")
+    output = _run("--if-empty", "--customers", "10", "--as-of", "2025-06-01", "--curves", "0")
     assert Customer.objects.count() == 10
     assert "Seeded 10 customers" in output
