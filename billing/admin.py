@@ -294,7 +294,7 @@ class ReadingEditAdmin(ReadOnlyAdmin):
 
 @admin.register(MeterDayCompleteness)
 class MeterDayCompletenessAdmin(ReadOnlyAdmin):
-    list_display = ["meter", "day", "expected", "actual", "estimated", "edited", "percent"]
+    list_display = ["meter", "day", "expected", "actual", "estimated", "edited", "percent", "kwh"]
     list_filter = ["day"]
     search_fields = ["meter__meter_no"]
     list_select_related = ["meter"]

@@ -90,8 +90,9 @@ class ReadingEdit(models.Model):
 
 
 class MeterDayCompleteness(models.Model):
-    """How much of one meter-day (Asia/Shanghai calendar day) the interval data covers; refreshed
-    by every ingest batch for the days it touched, so billing can refuse silently poor data."""
+    """How much of one meter-day (Asia/Shanghai calendar day) the interval data covers, and the day's
+    energy; refreshed by every ingest batch for the days it touched, so billing can refuse silently
+    poor data and daily totals (line loss) need not scan the day's 96 readings again."""
 
     meter = models.ForeignKey("billing.Meter", on_delete=models.CASCADE, related_name="+")
     day = models.DateField(_("day"))
@@ -99,6 +100,13 @@ class MeterDayCompleteness(models.Model):
     actual = models.PositiveSmallIntegerField(_("actual intervals"))
     estimated = models.PositiveSmallIntegerField(_("estimated intervals"))
     edited = models.PositiveSmallIntegerField(_("edited intervals"), default=0)
+    kwh = models.DecimalField(
+        _("kWh (meter side)"),
+        max_digits=14,
+        decimal_places=4,
+        default=0,
+        help_text=_("Sum of the day's interval readings of every quality, before the meter's multiplier."),
+    )
 
     class Meta:
         ordering = ["meter", "day"]

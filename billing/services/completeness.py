@@ -1,10 +1,12 @@
-"""Daily data completeness per meter (MeterDayCompleteness), refreshed for the meter-days a batch
-touched with one aggregate query, so billing and staff can read it without scanning readings."""
+"""Daily data completeness and energy per meter (MeterDayCompleteness), refreshed for the meter-days a
+batch touched with one aggregate query, so billing, line loss and staff can read them without scanning
+readings."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.db import connection
 
@@ -24,9 +26,13 @@ def expected_intervals(*, meter: Meter, day: dt.date, as_of: dt.datetime) -> int
     return int((end - start) / dt.timedelta(minutes=meter.interval_minutes))
 
 
+KWH_STEP = Decimal("0.0001")
+
+
 def _day_counts(
     *, meter_ids: list[int], start: dt.datetime, end: dt.datetime
-) -> dict[tuple[int, dt.date], dict[int, int]]:
+) -> dict[tuple[int, dt.date], dict[int | str, int | Decimal]]:
+    """SQLite: per (meter, day) the count of each quality and, under "kwh", the day's meter-side kWh."""
     if connection.vendor == "postgresql":
         day_sql = "(interval_start AT TIME ZONE 'Asia/Shanghai')::date"
         ids_sql, params = "SELECT unnest(%s::bigint[])", [meter_ids]
@@ -34,28 +40,30 @@ def _day_counts(
         day_sql = "date(interval_start, '+8 hours')"
         ids_sql, params = ",".join("%s" for _ in meter_ids), list(meter_ids)
     sql = (
-        f"SELECT meter_id, {day_sql} AS day, quality, count(*) FROM billing_intervalreading "
+        f"SELECT meter_id, {day_sql} AS day, quality, count(*), sum(kwh) FROM billing_intervalreading "
         f"WHERE meter_id IN ({ids_sql}) AND interval_start >= %s AND interval_start < %s GROUP BY 1, 2, 3"
     )
-    counts: dict[tuple[int, dt.date], dict[int, int]] = {}
+    counts: dict[tuple[int, dt.date], dict[int | str, int | Decimal]] = {}
     with connection.cursor() as cursor:
         adapt = connection.ops.adapt_datetimefield_value  # SQLite stores naive UTC text
         cursor.execute(sql, [*params, adapt(start), adapt(end)])
-        for meter_id, day, quality, count in cursor.fetchall():
+        for meter_id, day, quality, count, kwh in cursor.fetchall():
             day = dt.date.fromisoformat(day) if isinstance(day, str) else day
-            counts.setdefault((meter_id, day), {})[quality] = count
+            entry = counts.setdefault((meter_id, day), {"kwh": Decimal(0)})
+            entry[quality] = count
+            entry["kwh"] += Decimal(str(kwh)).quantize(KWH_STEP)  # SQLite sums decimals as floats
     return counts
 
 
 # PostgreSQL: expected and counted intervals of each (meter, day) pair in one upsert; every pair
 # costs one index range scan of its day. The expected count is expected_intervals() in SQL.
 PG_REFRESH = f"""
-INSERT INTO billing_meterdaycompleteness (meter_id, day, expected, actual, estimated, edited)
+INSERT INTO billing_meterdaycompleteness (meter_id, day, expected, actual, estimated, edited, kwh)
 SELECT p.meter_id, p.day,
     GREATEST(0, floor(extract(epoch FROM
         LEAST(b.day_end, m.removed_at, %(as_of)s) - GREATEST(b.day_start, m.installed_at)
     ) / (m.interval_minutes * 60)))::int,
-    c.actual, c.estimated, c.edited
+    c.actual, c.estimated, c.edited, c.kwh
 FROM unnest(%(meter_ids)s::bigint[], %(days)s::date[]) AS p(meter_id, day)
 JOIN billing_meter m ON m.id = p.meter_id
 CROSS JOIN LATERAL (
@@ -65,12 +73,14 @@ CROSS JOIN LATERAL (
 CROSS JOIN LATERAL (
     SELECT count(*) FILTER (WHERE r.quality = {Quality.ACTUAL}) AS actual,
            count(*) FILTER (WHERE r.quality = {Quality.ESTIMATED}) AS estimated,
-           count(*) FILTER (WHERE r.quality = {Quality.EDITED}) AS edited
+           count(*) FILTER (WHERE r.quality = {Quality.EDITED}) AS edited,
+           COALESCE(sum(r.kwh), 0) AS kwh
     FROM billing_intervalreading r
     WHERE r.meter_id = p.meter_id AND r.interval_start >= b.day_start AND r.interval_start < b.day_end
 ) c
 ON CONFLICT (meter_id, day) DO UPDATE SET
-    expected = EXCLUDED.expected, actual = EXCLUDED.actual, estimated = EXCLUDED.estimated, edited = EXCLUDED.edited
+    expected = EXCLUDED.expected, actual = EXCLUDED.actual, estimated = EXCLUDED.estimated, edited = EXCLUDED.edited,
+    kwh = EXCLUDED.kwh
 """
 PG_BATCH = 5000
 
@@ -107,6 +117,7 @@ def refresh_completeness(*, meter_days: Iterable[tuple[int, dt.date]], as_of: dt
                 actual=by_quality.get(Quality.ACTUAL, 0),
                 estimated=by_quality.get(Quality.ESTIMATED, 0),
                 edited=by_quality.get(Quality.EDITED, 0),
+                kwh=by_quality.get("kwh", Decimal(0)),
             )
         )
     MeterDayCompleteness.objects.bulk_create(
@@ -114,6 +125,6 @@ def refresh_completeness(*, meter_days: Iterable[tuple[int, dt.date]], as_of: dt
         batch_size=5000,
         update_conflicts=True,
         unique_fields=["meter", "day"],
-        update_fields=["expected", "actual", "estimated", "edited"],
+        update_fields=["expected", "actual", "estimated", "edited", "kwh"],
     )
     return len(rows)

@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from billing.models import IngestBatch, IntervalReading, Quality, ReadingEdit
+from billing.models import IngestBatch, IntervalReading, MeterDayCompleteness, Quality, ReadingEdit
 from security import roles
 from security.models import AuditEvent
 from tests.factories import SHANGHAI, make_account, make_meter, make_staff
@@ -69,6 +69,9 @@ def test_readings_by_day_and_an_audited_edit(clerk_client, meter):
     assert response.status_code == 302
     reading = IntervalReading.objects.get(meter=meter, interval_start=start)
     assert (reading.kwh, reading.quality) == (Decimal("0.4200"), Quality.EDITED)
+    # The day's row follows the edit: one edited interval, and 0.42 kWh where the day had 0.5.
+    day = MeterDayCompleteness.objects.get(meter=meter, day=dt.date(2026, 11, 1))
+    assert (day.actual, day.edited, day.kwh) == (0, 1, Decimal("0.4200"))
     edit = ReadingEdit.objects.get()
     assert (edit.old_kwh, edit.new_kwh, edit.reason, edit.edited_by) == (
         Decimal("0.5000"),

@@ -281,6 +281,38 @@ def test_completeness_per_meter_day(ingest, meter):
     # 48 of 96 quarter-hours present, no gaps between them to estimate.
     assert (day.expected, day.actual, day.estimated) == (96, 48, 0)
     assert day.percent_present == 50.0
+    assert day.kwh == Decimal("4.8000")  # the day's energy: 48 × 0.1 kWh
+
+    # A corrected reading (00:00 0.1 → 0.35) and one more (12:00, 0.25) change the day's energy with it:
+    # 4.8 − 0.1 + 0.35 + 0.25 = 5.3 kWh over 49 intervals.
+    ingest("meter_no,timestamp,kwh\nM001,2026-11-03T00:00:00+08:00,0.35\nM001,2026-11-03T12:00:00+08:00,0.25\n")
+    day.refresh_from_db()
+    assert (day.actual, day.kwh) == (49, Decimal("5.3000"))
+
+
+def test_migration_fills_the_day_energy_of_existing_rows(ingest, meter):
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps as django_apps
+    from django.db import connection
+
+    migration = importlib.import_module("billing.migrations.0014_meterday_kwh")
+    # One unbroken run (nothing to estimate) across local midnight: 23:00–23:45 on the 3rd at 0.3 kWh,
+    # 00:00–01:15 on the 4th at 0.4 kWh; all of it falls on 3 November in UTC.
+    start = dt.datetime(2026, 11, 3, 23, 0, tzinfo=SHANGHAI)
+    slots = [start + dt.timedelta(minutes=15 * i) for i in range(10)]
+    rows = "".join(f"M001,{t.isoformat()},{'0.3' if t.day == 3 else '0.4'}\n" for t in slots)
+    ingest("meter_no,timestamp,kwh\n" + rows)
+    MeterDayCompleteness.objects.update(kwh=0)  # as rows written before the column existed
+
+    # backfill() uses only the editor's connection; a real SQLite schema editor cannot open inside the
+    # test's transaction.
+    migration.backfill(django_apps, SimpleNamespace(connection=connection))
+
+    # 4 × 0.3 = 1.2 kWh on the 3rd, 6 × 0.4 = 2.4 kWh on the 4th (local days, not UTC ones)
+    stored = dict(MeterDayCompleteness.objects.filter(meter=meter).values_list("day", "kwh"))
+    assert stored == {dt.date(2026, 11, 3): Decimal("1.2000"), dt.date(2026, 11, 4): Decimal("2.4000")}
 
 
 def test_staff_edited_readings_are_not_overwritten_by_ingestion(ingest, meter):
