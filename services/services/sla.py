@@ -39,6 +39,22 @@ def due_at(*, started_at: dt.datetime, working_days: int) -> dt.datetime:
     return end_of_day(nth_working_day_after(day=local_day(started_at), days=working_days))
 
 
+def working_days_between(*, start: dt.datetime, end: dt.datetime) -> int:
+    """Working days after the day of ``start`` up to and including the day of ``end`` (0 on the same day):
+    counted as a time limit counts them, the first, part-used day left out."""
+    first, last = local_day(start), local_day(end)
+    return sum(is_working_day(first + dt.timedelta(days=k)) for k in range(1, (last - first).days + 1))
+
+
+def paused_due_at(*, due: dt.datetime, paused_from: dt.datetime, paused_to: dt.datetime) -> dt.datetime:
+    """``due`` moved on by the working days the request waited on the applicant (returned for more
+    information): time the customer holds a request does not count against the utility's limit."""
+    waited = working_days_between(start=paused_from, end=paused_to)
+    if waited == 0:
+        return due
+    return end_of_day(nth_working_day_after(day=due_day(due), days=waited))
+
+
 def due_day(due: dt.datetime) -> dt.date:
     """The calendar day a ``due_at`` closes (for display: "due by 13 October")."""
     return local_day(due - dt.timedelta(microseconds=1))

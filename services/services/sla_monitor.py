@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from services import catalogue
 from services.models import RequestEvent, RequestStep, ServiceRequest
 from services.services import sla
 from services.services.notifications import notify
@@ -89,9 +90,13 @@ def check_deadlines(*, as_of: dt.datetime) -> DeadlineReport:
             continue
         step.save(update_fields=["warned_at", "breached_at", "escalated_to"])
         service_request.save(update_fields=["sla_state", "updated_at"])
-    # The end-to-end limit (e.g. residential connection within 5 working days) is overdue on its own.
+    # The end-to-end limit (e.g. residential connection within 5 working days) is overdue on its own;
+    # not while the request is returned to the applicant (its clock is paused, see sla.paused_due_at).
     overdue_total = (
-        ServiceRequest.objects.open().filter(due_at__lte=as_of).exclude(sla_state=ServiceRequest.SlaState.BREACHED)
+        ServiceRequest.objects.open()
+        .filter(due_at__lte=as_of)
+        .exclude(sla_state=ServiceRequest.SlaState.BREACHED)
+        .exclude(status=catalogue.RETURNED)
     )
     breached += overdue_total.update(sla_state=ServiceRequest.SlaState.BREACHED)
     return DeadlineReport(warned=warned, breached=breached, escalated=escalated)

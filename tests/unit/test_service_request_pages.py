@@ -352,6 +352,24 @@ def test_cancel_while_submitted_and_not_after_acceptance(logged_in, customer):
     assert 'class="alert alert-error"' in response.content.decode()
 
 
+def test_a_request_returned_after_acceptance_says_its_clock_is_paused(logged_in, customer):
+    service_request = file_new_connection(applicant=customer)
+    transition_request(
+        actor=make_staff(role=roles.CUSTOMER_SERVICE_AGENT), service_request_id=service_request.pk, action="accept",
+        as_of=MONDAY,
+    )  # fmt: skip
+    detail_url = reverse("service_hall:detail", args=[service_request.number])
+    assert 'data-field="due-paused"' not in logged_in.get(detail_url).content.decode()  # running while with us
+    transition_request(
+        actor=make_staff(role=roles.FIELD_ENGINEER), service_request_id=service_request.pk, action="return",
+        as_of=MONDAY + dt.timedelta(days=1), note="现场无人，请约定勘查时间",
+    )  # fmt: skip
+    html = logged_in.get(detail_url).content.decode()
+    paused = html.split('data-field="due-paused">', 1)[1].split("</span>", 1)[0]
+    assert paused == in_chinese("(paused while we wait for you: the working days you take are added when you resubmit)")
+    assert "暂停计时" in paused
+
+
 def test_a_returned_request_takes_the_missing_document_and_goes_back_for_acceptance(logged_in, customer):
     service_request = file_new_connection(applicant=customer, documents=("id_card",))
     transition_request(

@@ -136,3 +136,53 @@ def test_end_to_end_limit_breach_is_flagged_even_when_each_step_is_on_time():
     assert report.breached == 1
     service_request.refresh_from_db()
     assert service_request.sla_state == ServiceRequest.SlaState.BREACHED
+
+
+@pytest.mark.parametrize(
+    ("returned", "resubmitted", "waited", "due"),
+    [
+        # Same day: nothing waited, the due day stays Mon 12 Oct.
+        ("2026-09-29", "2026-09-29", 0, "2026-10-12"),
+        # Tue 29 Sep → Fri 2 Oct: Wed 30 Sep is a working day, 1–2 Oct are National Day → 1 waited.
+        # Mon 12 Oct + 1 → Tue 13 Oct.
+        ("2026-09-29", "2026-10-02", 1, "2026-10-13"),
+        # Wed 30 Sep → Mon 12 Oct: Thu 8, Fri 9, Sat 10 (adjusted), Mon 12 → 4 waited.
+        # Mon 12 Oct + 4 → Tue 13, Wed 14, Thu 15, Fri 16 Oct.
+        ("2026-09-30", "2026-10-12", 4, "2026-10-16"),
+    ],
+)
+def test_time_returned_to_the_applicant_moves_the_due_day_by_the_working_days_waited(
+    returned, resubmitted, waited, due
+):
+    due_at = sla.due_at(started_at=at("2026-09-29"), working_days=5)  # Mon 12 Oct, as above
+    assert sla.working_days_between(start=at(returned), end=at(resubmitted, 15)) == waited
+    moved = sla.paused_due_at(due=due_at, paused_from=at(returned), paused_to=at(resubmitted, 15))
+    assert sla.due_day(moved) == dt.date.fromisoformat(due)
+
+
+@pytest.mark.django_db
+def test_returned_request_does_not_breach_and_resubmission_extends_the_end_to_end_limit():
+    agent, engineer = make_staff(role=catalogue.CSA), make_staff(role=catalogue.ENGINEER)
+    service_request = new_request(code="res_new_connection", as_of=at("2026-11-16", 9))
+    attach_required(service_request)
+    accepted = transition_request(
+        actor=agent, service_request_id=service_request.pk, action="accept", as_of=at("2026-11-16")
+    )
+    assert sla.due_day(accepted.due_at) == dt.date(2026, 11, 23)  # Mon 16 Nov + 5 working days
+    # The engineer finds the premises locked on Tue 17 Nov and returns it; the customer answers on Tue 24.
+    transition_request(
+        actor=engineer, service_request_id=service_request.pk, action="return", as_of=at("2026-11-17"),
+        note="现场无人，请约定勘查时间",
+    )  # fmt: skip
+    # Tue 24 Nov, past the original due day: the request is with the customer, so it is not breached.
+    assert check_deadlines(as_of=at("2026-11-24", 9)).breached == 0
+    service_request.refresh_from_db()
+    assert service_request.sla_state != ServiceRequest.SlaState.BREACHED
+
+    resubmitted = transition_request(
+        actor=service_request.applicant, service_request_id=service_request.pk, action="resubmit",
+        as_of=at("2026-11-24", 11),
+    )  # fmt: skip
+    # Waited: Wed 18, Thu 19, Fri 20, Mon 23, Tue 24 = 5 working days → Mon 23 + 5 = Mon 30 Nov.
+    assert sla.due_day(resubmitted.due_at) == dt.date(2026, 11, 30)
+    assert resubmitted.status == catalogue.SUBMITTED  # back in the queue, the clock running again
