@@ -284,3 +284,24 @@ def test_long_fine_series_are_thinned_to_every_other_slot_covering_every_slot():
     day = dt.date(2026, 8, 7)
     ratio = thinned.predict_day(data=data, day=day)["p50"] / full.predict_day(data=data, day=day)["p50"]
     assert ratio.between(0.9, 1.1).all()
+
+
+def test_leaves_shrink_while_training_data_is_scarce():
+    from analytics.forecasting.model import DEFAULT_PARAMS, scarce_data_leaf
+
+    # P50 members: configured 100, reached at 20 × 100 = 2,000 rows (about six weeks of half-hours).
+    assert scarce_data_leaf(configured=100, rows=672, floor=20, share=20) == 33  # two weeks: 672 // 20
+    assert scarce_data_leaf(configured=100, rows=300, floor=20, share=20) == 20  # never below the floor
+    assert scarce_data_leaf(configured=100, rows=2_000, floor=20, share=20) == 100
+    assert scarce_data_leaf(configured=100, rows=17_520, floor=20, share=20) == 100  # a year: as configured
+
+    # A model trained on two weeks of hourly load (14 × 24 = 336 rows, too few to hold out calibration
+    # days) gets leaves of max(20, 336 // 20 = 16) = 20 for P50 and max(40, 336 // 7 = 48) = 48 for the tails.
+    load, temperature = hourly_series(start=dt.date(2026, 3, 2), days=22, seed=5)
+    model = QuantileForecaster.fit(
+        data=SeriesData(load=load, temperature=temperature), until=dt.date(2026, 3, 23), params={"max_iter": 20}
+    )
+    assert model.train_rows == 336
+    assert model.models["p50_median"].min_samples_leaf == 20 and model.models["p50_mean"].min_samples_leaf == 20
+    assert model.models["p10"].min_samples_leaf == 48 and model.models["p90"].min_samples_leaf == 48
+    assert DEFAULT_PARAMS["min_samples_leaf"] == 100  # the configured value itself is untouched
