@@ -393,6 +393,10 @@ class QuantileForecaster:
             # In units of the target (load ÷ the last seven days' mean load): how far P10 was moved down
             # and P90 up by the calibration on held-out days (negative: moved in).
             "p10_p90_calibration_shift": list(self.models.get("tail_shift", (0.0, 0.0))),
+            # What was trained with, when scarce data shrank the configured leaves (scarce_data_leaf).
+            "min_samples_leaf_used": {
+                name: int(self.models[name].min_samples_leaf) for name in ("p50_median", "p10") if name in self.models
+            },
         }
 
 

@@ -305,3 +305,7 @@ def test_leaves_shrink_while_training_data_is_scarce():
     assert model.models["p50_median"].min_samples_leaf == 20 and model.models["p50_mean"].min_samples_leaf == 20
     assert model.models["p10"].min_samples_leaf == 48 and model.models["p90"].min_samples_leaf == 48
     assert DEFAULT_PARAMS["min_samples_leaf"] == 100  # the configured value itself is untouched
+    # The registry's description says what was used, next to what was configured.
+    described = model.describe()
+    assert described["min_samples_leaf_used"] == {"p50_median": 20, "p10": 48}
+    assert described["params"]["min_samples_leaf"] == 100
