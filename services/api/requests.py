@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 
 import django_filters
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404
@@ -38,6 +39,7 @@ from customers.access import is_portal_customer
 from security.models import AuditEvent
 from security.services.audit import record_event
 from services.api.serializers_requests import (
+    AssignmentInputSerializer,
     AttachmentSerializer,
     AttachmentUploadSerializer,
     RatingInputSerializer,
@@ -53,6 +55,7 @@ from services.services.attachments import add_attachment, attachment_path
 from services.services.requests import (
     TransitionRefused,
     actor_roles,
+    assign_request,
     attachment_visible_to,
     private_answers,
     rate_request,
@@ -279,6 +282,33 @@ class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
                 note=payload.validated_data["note"],
                 recorded=dict(payload.validated_data["recorded"]),
                 as_of=timezone.now(),
+            )
+        except TransitionRefused as refusal:
+            raise Refused(refusal) from None
+        return Response(self._detail(service_request.pk))
+
+    @extend_schema(
+        summary="Put the request in a staff member's queue (staff with services.change_servicerequest)",
+        request=AssignmentInputSerializer,
+        responses={200: ServiceRequestDetailSerializer, **REFUSALS},
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def assignment(self, request, number: str):
+        service_request = self.get_object()
+        if not request.user.has_perm("services.change_servicerequest"):
+            raise exceptions.PermissionDenied(_("Assigning requests needs the permission to change them."))
+        payload = AssignmentInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        assignee = (
+            get_user_model()
+            .objects.filter(username=payload.validated_data["assignee"], is_staff=True, is_active=True)
+            .first()
+        )
+        if assignee is None:
+            raise exceptions.ValidationError({"assignee": [_("No active staff member has this username.")]})
+        try:
+            assign_request(
+                actor=request.user, service_request_id=service_request.pk, assignee=assignee, as_of=timezone.now()
             )
         except TransitionRefused as refusal:
             raise Refused(refusal) from None

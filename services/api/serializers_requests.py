@@ -394,6 +394,13 @@ class TransitionInputSerializer(serializers.Serializer):
     )
 
 
+class AssignmentInputSerializer(serializers.Serializer):
+    assignee = serializers.CharField(
+        max_length=150,
+        help_text="Username of the staff member whose queue takes the request (they must hold the step's role).",
+    )
+
+
 class RatingInputSerializer(serializers.Serializer):
     rating = serializers.IntegerField(min_value=1, max_value=5)
     comment = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")

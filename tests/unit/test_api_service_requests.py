@@ -397,6 +397,36 @@ def complete_consultation(people: People) -> str:
     return number
 
 
+def test_staff_put_a_request_in_a_colleagues_queue_who_holds_the_steps_role(people):
+    number = file_new_connection(people)["number"]  # submitted: the acceptance step, an agent's
+    colleague = make_staff(role=roles.CUSTOMER_SERVICE_AGENT, username="agent-queue-2")
+    colleague.first_name = "小红"
+    colleague.save(update_fields=["first_name"])
+    url = f"/api/v1/service-requests/{number}/assignment"
+
+    assigned = client_for(people.agent).post(url, {"assignee": "agent-queue-2"}, format="json")
+
+    assert assigned.status_code == 200 and assigned.json()["assigned_to"] == "小红"
+    stored = ServiceRequest.objects.get(number=number)
+    assert stored.assigned_to == colleague
+    assert list(stored.events.filter(action="assign").values_list("actor", "note")) == [
+        (people.agent.pk, "agent-queue-2")
+    ]
+    # The engineer does not hold the acceptance step's role; an unknown name is a field error; a
+    # customer may not assign at all. None of them changes the queue.
+    wrong_role = client_for(people.agent).post(url, {"assignee": people.engineer.username}, format="json")
+    unknown = client_for(people.agent).post(url, {"assignee": "nobody-here"}, format="json")
+    by_customer = client_for(people.customer_a).post(url, {"assignee": "agent-queue-2"}, format="json")
+    empty = client_for(people.agent).post(url, {}, format="json")
+    assert (wrong_role.status_code, error(wrong_role)["code"]) == (403, "role")
+    assert people.engineer.username in error(wrong_role)["message"]
+    assert unknown.status_code == 400 and "assignee" in error(unknown)["fields"]
+    assert by_customer.status_code == 403
+    assert empty.status_code == 400 and "assignee" in error(empty)["fields"]
+    stored.refresh_from_db()
+    assert stored.assigned_to == colleague and stored.events.filter(action="assign").count() == 1
+
+
 def test_applicant_rates_a_completed_request_once(people):
     number = complete_consultation(people)
     customer = client_for(people.customer_a)
@@ -600,6 +630,7 @@ def test_schema_lists_the_service_request_operations(db):
         "/api/v1/service-requests/{number}": {"get"},
         "/api/v1/service-requests/{number}/transitions": {"post"},
         "/api/v1/service-requests/{number}/rating": {"post"},
+        "/api/v1/service-requests/{number}/assignment": {"post"},
         "/api/v1/service-requests/{number}/reveal": {"post"},
         "/api/v1/service-requests/{number}/attachments": {"get", "post"},
         "/api/v1/service-requests/{number}/attachments/{public_id}": {"get"},
