@@ -140,6 +140,17 @@ def test_default_scopes_cover_system_feeders_areas_categories_and_large_accounts
         Decimal("400.00")
     ]
     assert first.created == len(kinds) and again.created == 0 and again.existing == len(kinds)
+    area_scope = ForecastScope.objects.filter(kind="area").order_by("area__code").first()
+    assert area_scope.name == f"台区 {area_scope.area.code} {area_scope.area.name}"
+    assert ForecastScope.objects.get(kind="system").name == "全系统 / System"
+    # A scope switched off stays off and is not created a second time.
+    ForecastScope.objects.filter(pk=area_scope.pk).update(active=False)
+    third = ensure_default_scopes()
+    assert (third.created, third.existing) == (0, len(kinds))
+    assert (
+        ForecastScope.objects.filter(area=area_scope.area).count() == 1
+        and not ForecastScope.objects.get(pk=area_scope.pk).active
+    )
 
 
 # --- weather ----------------------------------------------------------------------------------------
