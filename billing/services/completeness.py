@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
@@ -27,31 +28,35 @@ def expected_intervals(*, meter: Meter, day: dt.date, as_of: dt.datetime) -> int
 
 
 KWH_STEP = Decimal("0.0001")
+SQLITE_DAY_COUNTS = """
+SELECT meter_id, date(interval_start, '+8 hours') AS day, quality, count(*), sum(kwh) FROM billing_intervalreading
+WHERE meter_id IN ({ids}) AND interval_start >= %s AND interval_start < %s GROUP BY 1, 2, 3
+"""
 
 
-def _day_counts(
+@dataclass
+class _DayCounts:
+    actual: int = 0
+    estimated: int = 0
+    edited: int = 0
+    kwh: Decimal = Decimal(0)
+
+
+def _sqlite_day_counts(
     *, meter_ids: list[int], start: dt.datetime, end: dt.datetime
-) -> dict[tuple[int, dt.date], dict[int | str, int | Decimal]]:
-    """SQLite: per (meter, day) the count of each quality and, under "kwh", the day's meter-side kWh."""
-    if connection.vendor == "postgresql":
-        day_sql = "(interval_start AT TIME ZONE 'Asia/Shanghai')::date"
-        ids_sql, params = "SELECT unnest(%s::bigint[])", [meter_ids]
-    else:
-        day_sql = "date(interval_start, '+8 hours')"
-        ids_sql, params = ",".join("%s" for _ in meter_ids), list(meter_ids)
-    sql = (
-        f"SELECT meter_id, {day_sql} AS day, quality, count(*), sum(kwh) FROM billing_intervalreading "
-        f"WHERE meter_id IN ({ids_sql}) AND interval_start >= %s AND interval_start < %s GROUP BY 1, 2, 3"
-    )
-    counts: dict[tuple[int, dt.date], dict[int | str, int | Decimal]] = {}
+) -> dict[tuple[int, dt.date], _DayCounts]:
+    """SQLite (PostgreSQL does all of it in PG_REFRESH): per (meter, local day) the intervals of each
+    quality and the day's meter-side kWh."""
+    names = {Quality.ACTUAL: "actual", Quality.ESTIMATED: "estimated", Quality.EDITED: "edited"}
+    counts: dict[tuple[int, dt.date], _DayCounts] = {}
     with connection.cursor() as cursor:
         adapt = connection.ops.adapt_datetimefield_value  # SQLite stores naive UTC text
-        cursor.execute(sql, [*params, adapt(start), adapt(end)])
+        sql = SQLITE_DAY_COUNTS.format(ids=",".join("%s" for _ in meter_ids))
+        cursor.execute(sql, [*meter_ids, adapt(start), adapt(end)])
         for meter_id, day, quality, count, kwh in cursor.fetchall():
-            day = dt.date.fromisoformat(day) if isinstance(day, str) else day
-            entry = counts.setdefault((meter_id, day), {"kwh": Decimal(0)})
-            entry[quality] = count
-            entry["kwh"] += Decimal(str(kwh)).quantize(KWH_STEP)  # SQLite sums decimals as floats
+            entry = counts.setdefault((meter_id, dt.date.fromisoformat(day)), _DayCounts())
+            setattr(entry, names[quality], count)
+            entry.kwh += Decimal(str(kwh)).quantize(KWH_STEP)  # SQLite sums decimals as floats
     return counts
 
 
@@ -132,21 +137,21 @@ def refresh_completeness(*, meter_days: Iterable[tuple[int, dt.date]], as_of: dt
     start = dt.datetime.combine(min(days), dt.time(), tzinfo=SHANGHAI)
     end = dt.datetime.combine(max(days) + dt.timedelta(days=1), dt.time(), tzinfo=SHANGHAI)
     ids = sorted(meters)
-    counts: dict[tuple[int, dt.date], dict[int, int]] = {}
+    counts: dict[tuple[int, dt.date], _DayCounts] = {}
     for offset in range(0, len(ids), 2000):
-        counts.update(_day_counts(meter_ids=ids[offset : offset + 2000], start=start, end=end))
+        counts.update(_sqlite_day_counts(meter_ids=ids[offset : offset + 2000], start=start, end=end))
     rows = []
     for meter_id, day in pairs:
-        by_quality = counts.get((meter_id, day), {})
+        found = counts.get((meter_id, day), _DayCounts())
         rows.append(
             MeterDayCompleteness(
                 meter_id=meter_id,
                 day=day,
                 expected=expected_intervals(meter=meters[meter_id], day=day, as_of=as_of),
-                actual=by_quality.get(Quality.ACTUAL, 0),
-                estimated=by_quality.get(Quality.ESTIMATED, 0),
-                edited=by_quality.get(Quality.EDITED, 0),
-                kwh=by_quality.get("kwh", Decimal(0)),
+                actual=found.actual,
+                estimated=found.estimated,
+                edited=found.edited,
+                kwh=found.kwh,
             )
         )
     MeterDayCompleteness.objects.bulk_create(

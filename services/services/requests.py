@@ -397,15 +397,14 @@ def transition_request(
         service_request.recorded = {**service_request.recorded, **recorded_now}
         if recorded_now.get("area_code"):
             service_request.area = TransformerArea.objects.filter(code=recorded_now["area_code"]).first()
+    open_steps = RequestStep.objects.filter(request=service_request, finished_at__isnull=True)
     if service_request.status == catalogue.RETURNED and service_request.due_at is not None:
-        returned = RequestStep.objects.filter(request=service_request, finished_at__isnull=True).first()
+        returned = open_steps.first()
         if returned is not None:  # the end-to-end clock stood still while the applicant held the request
             service_request.due_at = sla.paused_due_at(
                 due=service_request.due_at, paused_from=returned.started_at, paused_to=as_of
             )
-    RequestStep.objects.filter(request=service_request, finished_at__isnull=True).update(
-        finished_at=as_of, handled_by=actor
-    )
+    open_steps.update(finished_at=as_of, handled_by=actor)
     from_status = service_request.status
     service_request.status = transition.target
     _enter_step(service_request=service_request, code=transition.target, at=as_of)
