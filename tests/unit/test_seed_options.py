@@ -5,28 +5,18 @@ empty database."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 import pytest
-from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Sum
 
 from billing.models import IntervalReading, Meter, RegisterRead
 from customers.models import Account, Customer, Feeder, Interaction, PortalBinding, TransformerArea
 from customers.services import demo as customer_demo
+from tests.unit.test_seed_demo import _seed as _run  # seed_demo with exactly these arguments
+from tests.unit.test_seed_metering import _seed  # 30 customers, as of 2026-11-20, curves by default
 
 pytestmark = pytest.mark.django_db
-
-
-def _run(*args: str) -> str:
-    out = io.StringIO()
-    call_command("seed_demo", *args, stdout=out)
-    return out.getvalue()
-
-
-def _seed(*args: str) -> str:
-    return _run("--customers", "30", "--as-of", "2026-11-20", *args)
 
 
 def test_same_seed_same_data_and_curves_option():
