@@ -543,8 +543,8 @@ class BillAdmin(ReadOnlyAdmin):
 
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(ReadOnlyAdmin):
-    list_display = ["occurred_on", "account", "kind", "amount", "description", "bill", "payment"]
-    list_filter = ["kind", "occurred_on"]
+    list_display = ["occurred_on", "account", "kind", "amount", "description", "bill", "payment", "is_sandbox"]
+    list_filter = ["kind", "is_sandbox", "occurred_on"]
     search_fields = ["account__number", "posting_key"]
     list_select_related = ["account", "bill", "payment"]
     date_hierarchy = "occurred_on"
@@ -563,8 +563,10 @@ class PaymentAllocationInline(admin.TabularInline):
 
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
-    list_display = ["order_no", "account", "amount", "channel", "status", "gateway_txn_id", "created_at", "settled_at"]
-    list_filter = ["status", "channel", "created_at"]
+    list_display = [
+        "order_no", "account", "amount", "channel", "status", "is_sandbox", "gateway_txn_id", "created_at", "settled_at",
+    ]
+    list_filter = ["status", "channel", "is_sandbox", "created_at"]
     search_fields = ["order_no", "gateway_txn_id", "account__number", "reference"]
     list_select_related = ["account"]
     inlines = [PaymentAllocationInline]

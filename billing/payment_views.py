@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import json
 
-from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from billing.models import SandboxTransaction
-from billing.services.payments import handle_gateway_callback, sandbox_finish_checkout
+from billing.services.gateways import get_gateway
+from billing.services.payments import handle_gateway_callback, sandbox_finish_checkout, sandbox_transaction_for
 
 
 @csrf_exempt  # the gateway cannot send our CSRF token; the signature authenticates it instead
@@ -35,12 +35,13 @@ def gateway_notify(request, gateway: str):
     )
 
 
+@login_required
 def sandbox_checkout(request, order_no: str):
-    """The sandbox gateway's page: shows the order and lets the tester pay or fail it."""
-    if not settings.PAYMENT_GATEWAY.endswith("SandboxGateway"):
+    """The sandbox gateway's page: only the owner of the bill's account, logged in, may pay or fail it."""
+    if not get_gateway().is_test:
         raise Http404
-    txn = get_object_or_404(SandboxTransaction, order_no=order_no)
     if request.method == "POST":
-        sandbox_finish_checkout(order_no=order_no, succeed=request.POST.get("outcome") == "pay")
+        txn = sandbox_finish_checkout(user=request.user, order_no=order_no, succeed=request.POST.get("outcome") == "pay")
         return redirect(f"{txn.return_url}?order_no={order_no}")
+    txn = sandbox_transaction_for(user=request.user, order_no=order_no)
     return render(request, "billing/sandbox_checkout.html", {"txn": txn})

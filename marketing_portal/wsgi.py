@@ -5,3 +5,7 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketing_portal.settings.production")
 
 application = get_wsgi_application()
+
+from marketing_portal.startup import refuse_to_start_on_fatal_checks  # noqa: E402 - needs the apps loaded
+
+refuse_to_start_on_fatal_checks()

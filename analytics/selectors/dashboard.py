@@ -6,7 +6,8 @@ Definitions (billing/models/ledger.py, billing/services/ledger.py):
   void bills or bills a newer revision replaces. A bill belongs to the month its period starts in.
 * **Collected** — payment allocations (``PaymentAllocation``: the part of a settled payment applied to
   a bill) of succeeded payments settled before the end of ``as_of``. Credit a payment leaves
-  unallocated is not "collected" for any month: it has paid no bill yet.
+  unallocated is not "collected" for any month: it has paid no bill yet. Payments through a test
+  (sandbox) gateway are never collected and their bills still count as owed.
 * **Collection rate** — collected ÷ billed, per bill month.
 * **Arrears** — what a live bill still owes at the end of ``as_of`` (amount − its allocations settled
   by then), for bills whose due date is before ``as_of``; aged by days past the due date:
@@ -90,8 +91,9 @@ def sales_by_month_and_category(*, filters: DashboardFilters) -> list[dict]:
 
 
 def _collected(filters: DashboardFilters) -> QuerySet[PaymentAllocation]:
+    # Sandbox payments moved no money: never collected, and the bills they "paid" still owe.
     return PaymentAllocation.objects.filter(
-        payment__status=Payment.Status.SUCCEEDED, payment__settled_at__lt=filters.cutoff
+        payment__status=Payment.Status.SUCCEEDED, payment__is_sandbox=False, payment__settled_at__lt=filters.cutoff
     )
 
 
@@ -132,6 +134,7 @@ def _owed_per_bill(filters: DashboardFilters) -> QuerySet:
     bill), and the account's ``account_id``, ``category``, ``area_code``, ``area_name``, ``feeder_code``."""
     settled = Q(
         allocations__payment__status=Payment.Status.SUCCEEDED,
+        allocations__payment__is_sandbox=False,
         allocations__payment__settled_at__lt=filters.cutoff,
     )
     return (

@@ -38,6 +38,9 @@ class LedgerEntry(models.Model):
     )
     posting_key = models.CharField(_("posting key"), max_length=100, unique=True)
     occurred_on = models.DateField(_("date"))
+    is_sandbox = models.BooleanField(
+        _("sandbox"), default=False, help_text=_("Posted by a test payment gateway: no real money moved.")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -69,6 +72,9 @@ class Payment(models.Model):
     order_no = models.CharField(_("our order number"), max_length=40, unique=True)
     gateway_txn_id = models.CharField(_("gateway transaction"), max_length=64, null=True, blank=True, unique=True)
     reference = models.CharField(_("external reference"), max_length=100, blank=True)
+    is_sandbox = models.BooleanField(
+        _("sandbox"), default=False, help_text=_("Taken through a test payment gateway: no real money moved.")
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -27,13 +27,21 @@ def post_entry(
     bill: Bill | None = None,
     payment: Payment | None = None,
 ) -> tuple[LedgerEntry, bool]:
-    """Post once: returns (entry, created); a second call with the same key returns the first entry."""
+    """Post once: returns (entry, created); a second call with the same key returns the first entry.
+    A payment's entry inherits its ``is_sandbox`` mark, so test money never looks collected."""
     try:
         with transaction.atomic():
             entry = LedgerEntry.objects.create(
-                account=account, kind=kind, amount=amount, description=description[:200], posting_key=posting_key,
-                occurred_on=occurred_on, bill=bill, payment=payment,
-            )  # fmt: skip
+                account=account,
+                kind=kind,
+                amount=amount,
+                description=description[:200],
+                posting_key=posting_key,
+                occurred_on=occurred_on,
+                bill=bill,
+                payment=payment,
+                is_sandbox=payment is not None and payment.is_sandbox,
+            )
             return entry, True
     except IntegrityError:
         return LedgerEntry.objects.get(posting_key=posting_key), False

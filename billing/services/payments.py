@@ -11,10 +11,12 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.http import Http404
 
 from billing.models import Payment, SandboxTransaction
 from billing.services.gateways import InvalidNotification, get_gateway
 from billing.services.ledger import settle_payment
+from customers.access import accounts_visible_to
 from customers.models import Account
 
 
@@ -36,14 +38,16 @@ def start_online_payment(
     """A PENDING payment and the gateway page to send the customer to."""
     if amount <= 0:
         raise ValueError("amount must be positive")
+    gateway = get_gateway()
     payment = Payment.objects.create(
         account=account,
         amount=amount,
         channel=Payment.Channel.ONLINE,
         order_no=new_order_no(as_of=as_of),
+        is_sandbox=gateway.is_test,
         created_by=user,
     )
-    redirect_url = get_gateway().create_checkout(order_no=payment.order_no, amount=amount, return_url=return_url)
+    redirect_url = gateway.create_checkout(order_no=payment.order_no, amount=amount, return_url=return_url)
     return payment, redirect_url
 
 
@@ -110,11 +114,23 @@ def reconcile_payments(*, as_of: dt.datetime, older_than: dt.timedelta) -> list[
     return [reconcile_payment(payment=p, as_of=as_of).pk for p in stale]
 
 
-def sandbox_finish_checkout(*, order_no: str, succeed: bool) -> SandboxTransaction:
+def sandbox_transaction_for(*, user, order_no: str) -> SandboxTransaction:
+    """The sandbox order behind ``order_no`` if ``user`` may pay it: the payment's account must be one
+    the user reaches (their own bound account). Anyone else gets 404, whatever the order number."""
+    payment = Payment.objects.filter(
+        order_no=order_no, is_sandbox=True, account__in=accounts_visible_to(user=user)
+    ).first()
+    txn = SandboxTransaction.objects.filter(order_no=order_no).first() if payment is not None else None
+    if txn is None:
+        raise Http404("No such order")
+    return txn
+
+
+def sandbox_finish_checkout(*, user, order_no: str, succeed: bool) -> SandboxTransaction:
     """The sandbox's pay page: the customer pays (or fails); the gateway then notifies us, repeatedly."""
     from billing.tasks import deliver_sandbox_notification_task
 
-    txn = SandboxTransaction.objects.get(order_no=order_no)
+    txn = sandbox_transaction_for(user=user, order_no=order_no)
     if txn.status == SandboxTransaction.Status.CREATED:
         txn.status = SandboxTransaction.Status.PAID if succeed else SandboxTransaction.Status.FAILED
         txn.save(update_fields=["status"])

@@ -171,10 +171,14 @@ LINE_LOSS_MIN_COMPLETENESS = env.float("LINE_LOSS_MIN_COMPLETENESS", default=0.9
 LINE_LOSS_SUSPECT_DROP = env.float("LINE_LOSS_SUSPECT_DROP", default=0.4)
 BILL_DUE_DAYS = env.int("BILL_DUE_DAYS", default=15)
 # Payments: the gateway behind the business hall's "pay now" (the sandbox behaves like a real one:
-# signed asynchronous notifications, repeated, before or after the customer returns).
+# signed asynchronous notifications, repeated, before or after the customer returns). The sandbox is
+# the embedded default only: production settings refuse every test gateway (billing.E001).
 PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="billing.services.gateways.SandboxGateway")
+PAYMENT_REFUSE_TEST_GATEWAY = False
 PAYMENT_MERCHANT_ID = env.str("PAYMENT_MERCHANT_ID", default="MP-SANDBOX-0001")
 PAYMENT_GATEWAY_SECRET = env.str("PAYMENT_GATEWAY_SECRET", default="")
+PAYMENT_GATEWAY_CHECKOUT_URL = env.str("PAYMENT_GATEWAY_CHECKOUT_URL", default="")
+PAYMENT_GATEWAY_QUERY_URL = env.str("PAYMENT_GATEWAY_QUERY_URL", default="")
 PAYMENT_SANDBOX_NOTIFY_TIMES = env.int("PAYMENT_SANDBOX_NOTIFY_TIMES", default=3)
 # 100,000: measured fastest and lowest-memory on 2 cores (docs/benchmarks.md).
 INGEST_CHUNK_ROWS = env.int("INGEST_CHUNK_ROWS", default=100_000)

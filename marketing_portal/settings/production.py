@@ -7,9 +7,13 @@ from .base import env
 
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY")
-for _required in ("DATABASE_URL", "REDIS_URL", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY", "PAYMENT_GATEWAY_SECRET"):
+_REQUIRED = ("DATABASE_URL", "REDIS_URL", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY")
+for _required in (*_REQUIRED, "PAYMENT_GATEWAY", "PAYMENT_GATEWAY_SECRET"):
     if not env.str(_required, default=""):
         raise ImproperlyConfigured(f"{_required} must be set in production")
+# No money may be taken for free: a sandbox/test gateway is an error here (billing.E001), and the web
+# and worker processes refuse to start on it (marketing_portal.startup).
+PAYMENT_REFUSE_TEST_GATEWAY = True
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

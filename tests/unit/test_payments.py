@@ -51,6 +51,7 @@ def test_online_payment_through_the_sandbox_posts_once_despite_repeated_notifica
         user=customer, account=account, amount=D("161.40"), return_url="/bills/", as_of=AS_OF
     )
     assert redirect_url == f"/payments/sandbox/checkout/{payment.order_no}"
+    client.force_login(customer)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = client.post(redirect_url, {"outcome": "pay"})
     assert len(callbacks) == 3  # the sandbox notifies three times (PAYMENT_SANDBOX_NOTIFY_TIMES)
