@@ -1,14 +1,43 @@
-"""Staff console for users and the (read-only) audit log."""
+"""Staff console for users, privilege requests and the (read-only) audit log."""
 
-from django.contrib import admin
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UserChangeForm
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from security.models import AuditEvent, User
+from security.masking import mask_phone
+from security.models import AuditEvent, PrivilegeRequest, User
+from security.services.privileges import (
+    AccessState,
+    PrivilegeError,
+    approve_privilege_request,
+    change_user_access,
+    may_manage_user,
+    raises_privileges,
+    reject_privilege_request,
+)
+
+
+class UserAccessForm(UserChangeForm):
+    privilege_reason = forms.CharField(
+        label=_("Reason for a privileged grant"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Superuser, the system/security roles and security permissions are granted only after a second "
+            "security administrator approves; say why they are needed."
+        ),
+    )
 
 
 @admin.register(User)
 class PortalUserAdmin(UserAdmin):
+    form = UserAccessForm
     list_display = ["username", "kind", "phone_masked", "is_staff", "is_active", "last_login"]
     list_filter = ["kind", "is_staff", "is_active", "groups"]
     search_fields = ["username", "first_name", "last_name"]
@@ -16,15 +45,135 @@ class PortalUserAdmin(UserAdmin):
     fieldsets = [
         (None, {"fields": ["username", "password", "kind", "public_id", "phone_masked"]}),
         (_("Personal info"), {"fields": ["first_name", "last_name", "email"]}),
-        (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        (
+            _("Permissions"),
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions", "privilege_reason"]},
+        ),
         (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
     ]
 
     @admin.display(description=_("mobile"))
     def phone_masked(self, obj: User) -> str:
-        from security.masking import mask_phone
-
         return mask_phone(obj.phone)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # Also guards the password-change page: no taking over an account more privileged than one's own.
+        if obj is not None and not may_manage_user(actor=request.user, target=obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form_class = super().get_form(request, obj, **kwargs)
+        if obj is None:
+            return form_class
+        actor = request.user
+
+        class CheckedAccessForm(form_class):
+            def clean(self):
+                cleaned = super().clean()
+                if "groups" in cleaned and "user_permissions" in cleaned:
+                    self.desired_access = AccessState(
+                        is_superuser=cleaned.get("is_superuser", obj.is_superuser),
+                        is_staff=cleaned.get("is_staff", obj.is_staff),
+                        is_active=cleaned.get("is_active", obj.is_active),
+                        group_ids=frozenset(group.pk for group in cleaned["groups"]),
+                        permission_ids=frozenset(permission.pk for permission in cleaned["user_permissions"]),
+                    )
+                    if obj.pk == actor.pk and raises_privileges(before=AccessState.of(obj), after=self.desired_access):
+                        raise forms.ValidationError(
+                            _("You cannot raise your own privileges: another administrator must make this change.")
+                        )
+                return cleaned
+
+        CheckedAccessForm.__name__ = form_class.__name__
+        return CheckedAccessForm
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            # Flags, roles and permissions go through change_user_access (save_related), never the form.
+            stored = User.objects.get(pk=obj.pk)
+            obj.is_superuser, obj.is_staff, obj.is_active = stored.is_superuser, stored.is_staff, stored.is_active
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        desired = getattr(form, "desired_access", None)
+        if change and desired is not None:
+            for name in ("groups", "user_permissions"):
+                form.cleaned_data.pop(name, None)
+        super().save_related(request, form, formsets, change)
+        if not change or desired is None:
+            return
+        try:
+            outcome = change_user_access(
+                actor=request.user,
+                target=form.instance,
+                desired=desired,
+                reason=form.cleaned_data.get("privilege_reason", ""),
+                now=timezone.now(),
+            )
+        except PrivilegeError as exc:
+            messages.error(request, str(exc))
+            return
+        if outcome.privilege_request is not None:
+            messages.warning(
+                request,
+                _("The privileged part of this change waits for a second security administrator (request %(id)s).")
+                % {"id": outcome.privilege_request.pk},
+            )
+
+
+@admin.register(PrivilegeRequest)
+class PrivilegeRequestAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "target",
+        "grant_superuser",
+        "requested_by",
+        "requested_at",
+        "status",
+        "decided_by",
+        "decided_at",
+    ]
+    list_filter = ["status", "grant_superuser", "requested_at"]
+    search_fields = ["target__username", "requested_by__username"]
+    list_select_related = ["target", "requested_by", "decided_by"]
+    actions = ["approve_selected", "reject_selected"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields] + ["groups", "permissions"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # requests are made from the user's change form
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def _decide(self, request, queryset, decide, done: str) -> None:
+        if not request.user.has_perm("security.approve_privilegerequest"):
+            raise PermissionDenied
+        count = 0
+        for privilege_request in queryset:
+            try:
+                decide(approver=request.user, privilege_request=privilege_request, note="", now=timezone.now())
+                count += 1
+            except PrivilegeError as exc:
+                messages.error(request, f"{privilege_request}: {exc}")
+        if count:
+            messages.success(request, done % {"count": count})
+
+    @admin.action(description=_("Approve and apply selected requests"), permissions=["approve"])
+    def approve_selected(self, request, queryset):
+        self._decide(request, queryset, approve_privilege_request, _("%(count)d request(s) approved and applied."))
+
+    @admin.action(description=_("Reject selected requests"), permissions=["approve"])
+    def reject_selected(self, request, queryset):
+        self._decide(request, queryset, reject_privilege_request, _("%(count)d request(s) rejected."))
+
+    def has_approve_permission(self, request) -> bool:
+        return request.user.has_perm("security.approve_privilegerequest")
 
 
 @admin.register(AuditEvent)

@@ -8,8 +8,10 @@ CUSTOMER_SERVICE_AGENT = "customer_service_agent"  # 营业厅坐席
 BILLING_CLERK = "billing_clerk"  # 抄核收
 FIELD_ENGINEER = "field_engineer"  # 装表接电
 MARKETING_ANALYST = "marketing_analyst"
-SECURITY_AUDITOR = "security_auditor"
-SYSTEM_ADMINISTRATOR = "system_administrator"
+SECURITY_AUDITOR = "security_auditor"  # 安全审计员
+SYSTEM_ADMINISTRATOR = "system_administrator"  # 系统管理员
+# 安全管理员: approves privileged grants (三员分立 of 等保 2.0: system, security and audit administrators).
+SECURITY_ADMINISTRATOR = "security_administrator"
 
 ROLE_LABELS = {
     CUSTOMER_SERVICE_AGENT: "营业厅坐席 / Customer service agent",
@@ -18,7 +20,10 @@ ROLE_LABELS = {
     MARKETING_ANALYST: "市场分析 / Marketing analyst",
     SECURITY_AUDITOR: "安全审计 / Security auditor",
     SYSTEM_ADMINISTRATOR: "系统管理员 / System administrator",
+    SECURITY_ADMINISTRATOR: "安全管理员 / Security administrator",
 }
+# Granting one of these roles (or superuser) needs a second, different security administrator's approval.
+PRIVILEGED_ROLES = (SYSTEM_ADMINISTRATOR, SECURITY_ADMINISTRATOR, SECURITY_AUDITOR)
 ALL_ROLES = tuple(ROLE_LABELS)
 
 # security's own permissions per role.
@@ -31,6 +36,7 @@ SECURITY_PERMISSIONS = {
         "security.change_user",
     ],
 }
+# Later grants live in the migration that added them (security 0003: privilege requests).
 
 
 def grant(*, apps, schema_editor, grants: dict[str, list[str]]) -> None:

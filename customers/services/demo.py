@@ -50,6 +50,7 @@ ROLE_USERNAMES = {
     roles.MARKETING_ANALYST: "analyst",
     roles.SECURITY_AUDITOR: "auditor",
     roles.SYSTEM_ADMINISTRATOR: "sysadmin",
+    roles.SECURITY_ADMINISTRATOR: "secadmin",
 }
 
 

@@ -31,6 +31,10 @@ class AuditEvent(models.Model):
         BIND = "bind", _("Account bound")
         UNBIND = "unbind", _("Account unbound")
         BIND_FAILED = "bind_failed", _("Account binding refused")
+        PRIVILEGE_CHANGE = "privilege_change", _("Roles, permissions or status changed")
+        PRIVILEGE_REQUEST = "privilege_request", _("Privileged grant requested")
+        PRIVILEGE_APPROVE = "privilege_approve", _("Privileged grant approved")
+        PRIVILEGE_REJECT = "privilege_reject", _("Privileged grant rejected")
 
     class Outcome(models.TextChoices):
         SUCCESS = "success", _("Success")

@@ -7,6 +7,7 @@ from typing import Any
 from django.db import models
 from django.http import HttpRequest
 
+from security.context import current_actor
 from security.models import AuditEvent
 
 
@@ -35,6 +36,9 @@ def record_event(
     if target is not None:
         object_type = target._meta.label_lower
         object_id = str(target.pk)
+    source_ip = client_ip(request)
+    if source_ip is None and (acting := current_actor()) is not None:
+        source_ip = acting.source_ip  # written by a signal or service while serving a request
     return AuditEvent.objects.create(
         action=action,
         actor=actor,
@@ -42,6 +46,6 @@ def record_event(
         object_type=object_type,
         object_id=object_id,
         outcome=outcome,
-        source_ip=client_ip(request),
+        source_ip=source_ip,
         details=details or {},
     )
