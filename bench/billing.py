@@ -175,9 +175,16 @@ def naive_bill(account) -> None:
         ),
     )
     bill = Bill.objects.create(
-        account=account, period_start=PERIOD[0], period_end=PERIOD[1], tariff=assignment.tariff, consumption_source="registers",
-        total_kwh=sum(consumption.values()), annual_kwh_before=before, amount=quote.total, status="issued",
-    )  # fmt: skip
+        account=account,
+        period_start=PERIOD[0],
+        period_end=PERIOD[1],
+        tariff=assignment.tariff,
+        consumption_source="registers",
+        total_kwh=sum(consumption.values()),
+        annual_kwh_before=before,
+        amount=quote.total,
+        status="issued",
+    )
     for i, line in enumerate(quote.lines, start=1):
         BillLine.objects.create(
             bill=bill,

@@ -238,13 +238,18 @@ def child_setup(*, rows: int) -> dict:
         accounts = Account.objects.bulk_create(
             [
                 Account(
-                    number=f"34{i:08d}", customer=customer, premise_address="基准地址", category="residential",
-                    voltage_level="220V", contracted_kva=Decimal("8"), opened_on=DAY.replace(year=2020),
+                    number=f"34{i:08d}",
+                    customer=customer,
+                    premise_address="基准地址",
+                    category="residential",
+                    voltage_level="220V",
+                    contracted_kva=Decimal("8"),
+                    opened_on=DAY.replace(year=2020),
                     area=areas[i // 200],
                 )
                 for i in part
             ]
-        )  # fmt: skip
+        )
         created = Meter.objects.bulk_create(
             [
                 Meter(meter_no=meter_no(i), account=a, area=a.area, manufacturer="基准", installed_at=installed)

@@ -564,7 +564,15 @@ class PaymentAllocationInline(admin.TabularInline):
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
     list_display = [
-        "order_no", "account", "amount", "channel", "status", "is_sandbox", "gateway_txn_id", "created_at", "settled_at",
+        "order_no",
+        "account",
+        "amount",
+        "channel",
+        "status",
+        "is_sandbox",
+        "gateway_txn_id",
+        "created_at",
+        "settled_at",
     ]
     list_filter = ["status", "channel", "is_sandbox", "created_at"]
     search_fields = ["order_no", "gateway_txn_id", "account__number", "reference"]

@@ -41,7 +41,9 @@ def sandbox_checkout(request, order_no: str):
     if not get_gateway().is_test:
         raise Http404
     if request.method == "POST":
-        txn = sandbox_finish_checkout(user=request.user, order_no=order_no, succeed=request.POST.get("outcome") == "pay")
+        txn = sandbox_finish_checkout(
+            user=request.user, order_no=order_no, succeed=request.POST.get("outcome") == "pay"
+        )
         return redirect(f"{txn.return_url}?order_no={order_no}")
     txn = sandbox_transaction_for(user=request.user, order_no=order_no)
     return render(request, "billing/sandbox_checkout.html", {"txn": txn})

@@ -125,8 +125,18 @@ class ServiceTypeAdmin(ReadOnlyAdmin):
 
     list_display = ["name", "code", "group", "needs_account", "effect", "total_sla_days", "document_list"]
     list_filter = ["group", "needs_account"]
-    fields = ["code", "name", "group", "description", "form_fields", "required_documents", "optional_documents",
-              "needs_account", "effect", "total_sla_days"]  # fmt: skip
+    fields = [
+        "code",
+        "name",
+        "group",
+        "description",
+        "form_fields",
+        "required_documents",
+        "optional_documents",
+        "needs_account",
+        "effect",
+        "total_sla_days",
+    ]
     inlines = [StepInline, TransitionInline]
 
     @admin.display(description=_("required documents"))
@@ -221,17 +231,55 @@ class ServiceRequestAdmin(admin.ModelAdmin):
     records) or in bulk from the list for the steps that need neither."""
 
     change_form_template = "admin/services/servicerequest/change_form.html"
-    list_display = ["number", "service_type", "status_name", "account", "area", "assigned_to", "assigned_role",
-                    "step_due_day", "sla_state", "submitted_at", "rating"]  # fmt: skip
-    list_filter = [QueueFilter, "sla_state", "service_type", "status", "assigned_role", "area__feeder", "area",
-                   "rating", "submitted_at"]  # fmt: skip
+    list_display = [
+        "number",
+        "service_type",
+        "status_name",
+        "account",
+        "area",
+        "assigned_to",
+        "assigned_role",
+        "step_due_day",
+        "sla_state",
+        "submitted_at",
+        "rating",
+    ]
+    list_filter = [
+        QueueFilter,
+        "sla_state",
+        "service_type",
+        "status",
+        "assigned_role",
+        "area__feeder",
+        "area",
+        "rating",
+        "submitted_at",
+    ]
     search_fields = ["number", "account__number"]
     list_select_related = ["service_type", "account", "area", "assigned_to"]
     date_hierarchy = "submitted_at"
     ordering = ["step_due_at"]
-    fields = ["number", "service_type", "status", "applicant", "account", "area", "form_data", "recorded",
-              "assigned_to", "assigned_role", "step_due_at", "due_at", "sla_state", "submitted_at", "accepted_at",
-              "closed_at", "effect_result", "rating", "rating_comment"]  # fmt: skip
+    fields = [
+        "number",
+        "service_type",
+        "status",
+        "applicant",
+        "account",
+        "area",
+        "form_data",
+        "recorded",
+        "assigned_to",
+        "assigned_role",
+        "step_due_at",
+        "due_at",
+        "sla_state",
+        "submitted_at",
+        "accepted_at",
+        "closed_at",
+        "effect_result",
+        "rating",
+        "rating_comment",
+    ]
     readonly_fields = fields
     inlines = [StepTimelineInline, EventInline, AttachmentInline]
     actions = ["assign_to_me", "accept_selected", "finish_step_selected"]
@@ -280,9 +328,13 @@ class ServiceRequestAdmin(admin.ModelAdmin):
         recorded = {key[len("record_") :]: value for key, value in request.POST.items() if key.startswith("record_")}
         try:
             done = transition_request(
-                actor=request.user, service_request_id=pk, action=request.POST.get("action", ""),
-                as_of=timezone.now(), note=request.POST.get("note", ""), recorded=recorded,
-            )  # fmt: skip
+                actor=request.user,
+                service_request_id=pk,
+                action=request.POST.get("action", ""),
+                as_of=timezone.now(),
+                note=request.POST.get("note", ""),
+                recorded=recorded,
+            )
             messages.success(
                 request, gettext("%(number)s is now: %(status)s") % {"number": done.number, "status": done.status}
             )

@@ -48,10 +48,22 @@ class ForecastModelAdmin(ReadOnlyAdmin):
     list_filter = ["status", "scope__kind", "uses_temperature"]
     search_fields = ["scope__name"]
     readonly_fields = [
-        "scope", "version", "status", "trained_at", "window_start", "window_end", "resolution_minutes",
-        "features", "params", "metrics", "uses_temperature", "sklearn_version",
-        "artefact_path", "artefact_sha256", "artefact_bytes",
-    ]  # fmt: skip
+        "scope",
+        "version",
+        "status",
+        "trained_at",
+        "window_start",
+        "window_end",
+        "resolution_minutes",
+        "features",
+        "params",
+        "metrics",
+        "uses_temperature",
+        "sklearn_version",
+        "artefact_path",
+        "artefact_sha256",
+        "artefact_bytes",
+    ]
 
     @admin.display(description="MAPE %")
     def mape(self, obj: ForecastModel):

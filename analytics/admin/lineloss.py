@@ -46,7 +46,15 @@ class AreaLossDayAdmin(_AreaLossAdmin):
 @admin.register(AreaLossMonth)
 class AreaLossMonthAdmin(_AreaLossAdmin):
     list_display = [
-        "area", "month", "supplied_kwh", "consumed_kwh", "loss_kwh", "rate_percent", "completeness", "days", "flags",
-    ]  # fmt: skip
+        "area",
+        "month",
+        "supplied_kwh",
+        "consumed_kwh",
+        "loss_kwh",
+        "rate_percent",
+        "completeness",
+        "days",
+        "flags",
+    ]
     date_hierarchy = "month"
     ordering = ["-month", "-loss_rate"]

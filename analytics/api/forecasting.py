@@ -42,10 +42,22 @@ class ForecastModelSerializer(serializers.ModelSerializer):
     class Meta:
         model = ForecastModel
         fields = [
-            "id", "scope", "version", "status", "trained_at", "window_start", "window_end", "resolution_minutes",
-            "features", "params", "metrics", "uses_temperature", "sklearn_version", "artefact_sha256",
+            "id",
+            "scope",
+            "version",
+            "status",
+            "trained_at",
+            "window_start",
+            "window_end",
+            "resolution_minutes",
+            "features",
+            "params",
+            "metrics",
+            "uses_temperature",
+            "sklearn_version",
+            "artefact_sha256",
             "artefact_bytes",
-        ]  # fmt: skip
+        ]
         read_only_fields = fields
 
 

@@ -61,10 +61,23 @@ class AreaLossMonthSerializer(serializers.ModelSerializer):
     class Meta:
         model = AreaLossMonth
         fields = [
-            "area", "area_name", "feeder", "month", "supplied_kwh", "consumed_kwh", "loss_kwh", "loss_rate",
-            "baseline_rate", "summary_completeness", "customer_completeness", "days", "complete_days",
-            "incomplete", "flagged", "flags",
-        ]  # fmt: skip
+            "area",
+            "area_name",
+            "feeder",
+            "month",
+            "supplied_kwh",
+            "consumed_kwh",
+            "loss_kwh",
+            "loss_rate",
+            "baseline_rate",
+            "summary_completeness",
+            "customer_completeness",
+            "days",
+            "complete_days",
+            "incomplete",
+            "flagged",
+            "flags",
+        ]
 
 
 class SuspectsQuerySerializer(serializers.Serializer):

@@ -34,9 +34,21 @@ class SegmentationRunSerializer(serializers.ModelSerializer):
     class Meta:
         model = SegmentationRun
         fields = [
-            "id", "day_type", "window_start", "window_end", "slots", "k", "k_fixed", "criterion", "scores",
-            "accounts_clustered", "accounts_skipped", "skipped_reasons", "as_of", "segments",
-        ]  # fmt: skip
+            "id",
+            "day_type",
+            "window_start",
+            "window_end",
+            "slots",
+            "k",
+            "k_fixed",
+            "criterion",
+            "scores",
+            "accounts_clustered",
+            "accounts_skipped",
+            "skipped_reasons",
+            "as_of",
+            "segments",
+        ]
 
 
 @extend_schema(

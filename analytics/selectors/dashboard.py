@@ -180,12 +180,14 @@ def _arrears_grouped(filters: DashboardFilters, *, group_by: tuple[str, ...], to
     """  # noqa: S608 — only our own column names and Django's compiled SQL; values are parameters
     params = [
         as_of - 30 * day,
-        as_of - 30 * day, as_of - 60 * day,
-        as_of - 60 * day, as_of - 90 * day,
+        as_of - 30 * day,
+        as_of - 60 * day,
+        as_of - 60 * day,
+        as_of - 90 * day,
         as_of - 90 * day,
         *inner_params,
         *([top] if top else []),
-    ]  # fmt: skip
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         names = [c[0] for c in cursor.description]

@@ -91,8 +91,17 @@ def compute_line_loss(
     for key in sorted(set(energy) | {k for k, v in coverage.items() if v["measured"]}):
         area_id, day = key
         kwh = energy.get(key, {})
-        cov = coverage.get(key, {"summary_expected": 0, "summary_measured": 0, "customer_expected": 0,
-                                 "customer_measured": 0, "meters": 0, "measured": 0})  # fmt: skip
+        cov = coverage.get(
+            key,
+            {
+                "summary_expected": 0,
+                "summary_measured": 0,
+                "customer_expected": 0,
+                "customer_measured": 0,
+                "meters": 0,
+                "measured": 0,
+            },
+        )
         rows[key] = _figures(
             AreaLossDay(area_id=area_id, day=day, computed_at=as_of),
             supplied=kwh.get(SUMMARY, Decimal(0)),
@@ -217,9 +226,15 @@ def _energy_by_area_day(*, areas: list[int], start: dt.date, end: dt.date) -> di
 
 def _coverage_by_area_day(*, areas: list[int], start: dt.date, end: dt.date, as_of: dt.datetime) -> dict:
     found: dict[tuple[int, dt.date], dict[str, int]] = defaultdict(
-        lambda: {"summary_expected": 0, "summary_measured": 0, "customer_expected": 0, "customer_measured": 0,
-                 "meters": 0, "measured": 0}
-    )  # fmt: skip
+        lambda: {
+            "summary_expected": 0,
+            "summary_measured": 0,
+            "customer_expected": 0,
+            "customer_measured": 0,
+            "meters": 0,
+            "measured": 0,
+        }
+    )
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             params = {"areas": areas, "start": start, "days": (end - start).days, "as_of": as_of}
@@ -270,12 +285,14 @@ def _flag_days(*, rows: dict[tuple[int, dt.date], AreaLossDay], areas: list[int]
     then the days computed here as they pass."""
     earlier = (
         AreaLossDay.objects.filter(
-            area_id__in=areas, day__lt=start, day__gte=start - dt.timedelta(days=3 * JUMP_HISTORY_DAYS),
+            area_id__in=areas,
+            day__lt=start,
+            day__gte=start - dt.timedelta(days=3 * JUMP_HISTORY_DAYS),
             incomplete=False,
         )
         .order_by("area_id", "day")
         .values_list("area_id", "loss_rate")
-    )  # fmt: skip
+    )
     history: dict[int, deque] = defaultdict(lambda: deque(maxlen=JUMP_HISTORY_DAYS))
     for area_id, rate in earlier:
         history[area_id].append(rate)
@@ -304,30 +321,42 @@ def _roll_up_months(*, areas: list[int], start: dt.date, end: dt.date, as_of: dt
         .annotate(month=TruncMonth("day"))
         .values("area_id", "month")
         .annotate(
-            supplied=Sum("supplied_kwh"), consumed=Sum("consumed_kwh"),
-            summary_expected=Sum("summary_expected"), summary_measured=Sum("summary_measured"),
-            customer_expected=Sum("customer_expected"), customer_measured=Sum("customer_measured"),
-            days=Count("id"), complete_days=Count("id", filter=Q(incomplete=False)),
+            supplied=Sum("supplied_kwh"),
+            consumed=Sum("consumed_kwh"),
+            summary_expected=Sum("summary_expected"),
+            summary_measured=Sum("summary_measured"),
+            customer_expected=Sum("customer_expected"),
+            customer_measured=Sum("customer_measured"),
+            days=Count("id"),
+            complete_days=Count("id", filter=Q(incomplete=False)),
         )
         .order_by("area_id", "month")
-    )  # fmt: skip
+    )
     months = []
     meters = dict(
         Meter.objects.filter(role=CUSTOMER, area_id__in=areas)
         .filter(Q(removed_at__isnull=True) | Q(removed_at__gt=_local_midnight(first)))
-        .values("area_id").annotate(n=Count("id")).values_list("area_id", "n")
-    )  # fmt: skip
+        .values("area_id")
+        .annotate(n=Count("id"))
+        .values_list("area_id", "n")
+    )
     for s in sums:
         month = _as_date(s["month"]) if not isinstance(s["month"], dt.datetime) else s["month"].date()
         row = _figures(
-            AreaLossMonth(area_id=s["area_id"], month=month, days=s["days"], complete_days=s["complete_days"],
-                          computed_at=as_of),
-            supplied=_decimal(s["supplied"]), consumed=_decimal(s["consumed"]),
-            coverage={"summary_expected": s["summary_expected"], "summary_measured": s["summary_measured"],
-                      "customer_expected": s["customer_expected"], "customer_measured": s["customer_measured"],
-                      "meters": meters.get(s["area_id"], 0)},
+            AreaLossMonth(
+                area_id=s["area_id"], month=month, days=s["days"], complete_days=s["complete_days"], computed_at=as_of
+            ),
+            supplied=_decimal(s["supplied"]),
+            consumed=_decimal(s["consumed"]),
+            coverage={
+                "summary_expected": s["summary_expected"],
+                "summary_measured": s["summary_measured"],
+                "customer_expected": s["customer_expected"],
+                "customer_measured": s["customer_measured"],
+                "meters": meters.get(s["area_id"], 0),
+            },
             min_share=min_share,
-        )  # fmt: skip
+        )
         months.append(row)
     history: dict[int, deque] = defaultdict(lambda: deque(maxlen=MONTH_HISTORY))
     for area_id, rate in (

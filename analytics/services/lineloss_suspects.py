@@ -143,18 +143,27 @@ def loss_suspects(
         supplied, rate, complete_area = area_days[meta["area_id"]]
         usable = complete_area & (measured[account_id] >= MIN_DAY_COMPLETENESS) & (supplied > 0)
         suspect = _assess(
-            series=series, supplied=supplied, rate=rate, usable=usable, window=window, drop_threshold=drop_threshold,
+            series=series,
+            supplied=supplied,
+            rate=rate,
+            usable=usable,
+            window=window,
+            drop_threshold=drop_threshold,
             measured=measured[account_id],
-        )  # fmt: skip
+        )
         if suspect is None:
             continue
         found.append(
             LossSuspect(
-                account_id=account_id, account_number=meta["number"], area_id=meta["area_id"],
-                area_code=meta["area_code"], meter_numbers=tuple(sorted(meta["meters"])),
-                drop_started=days[suspect.pop("change")], **suspect,
+                account_id=account_id,
+                account_number=meta["number"],
+                area_id=meta["area_id"],
+                area_code=meta["area_code"],
+                meter_numbers=tuple(sorted(meta["meters"])),
+                drop_started=days[suspect.pop("change")],
+                **suspect,
             )
-        )  # fmt: skip
+        )
     return sorted(found, key=lambda s: (-s.missing_kwh_per_day, s.account_number))
 
 

@@ -117,12 +117,40 @@ def ranking(request: HttpRequest) -> HttpResponse:
         return _export(
             fmt=fmt,
             filename=f"line-loss-{month:%Y-%m}",
-            headers=["area", "name", "feeder", "month", "supplied_kwh", "consumed_kwh", "loss_kwh", "loss_rate_pct",
-                     "summary_completeness_pct", "customer_completeness_pct", "days", "complete_days", "flags"],
-            rows=([r.area.code, r.area.name, r.area.feeder.code, f"{r.month:%Y-%m}", r.supplied_kwh, r.consumed_kwh,
-                   r.loss_kwh, _percent(r.loss_rate), _percent(r.summary_completeness),
-                   _percent(r.customer_completeness), r.days, r.complete_days, _flags(r)] for r in rows),
-        )  # fmt: skip
+            headers=[
+                "area",
+                "name",
+                "feeder",
+                "month",
+                "supplied_kwh",
+                "consumed_kwh",
+                "loss_kwh",
+                "loss_rate_pct",
+                "summary_completeness_pct",
+                "customer_completeness_pct",
+                "days",
+                "complete_days",
+                "flags",
+            ],
+            rows=(
+                [
+                    r.area.code,
+                    r.area.name,
+                    r.area.feeder.code,
+                    f"{r.month:%Y-%m}",
+                    r.supplied_kwh,
+                    r.consumed_kwh,
+                    r.loss_kwh,
+                    _percent(r.loss_rate),
+                    _percent(r.summary_completeness),
+                    _percent(r.customer_completeness),
+                    r.days,
+                    r.complete_days,
+                    _flags(r),
+                ]
+                for r in rows
+            ),
+        )
     return TemplateResponse(
         request,
         "analytics/lineloss/ranking.html",
@@ -147,12 +175,36 @@ def area_detail(request: HttpRequest, code: str) -> HttpResponse:
         return _export(
             fmt=fmt,
             filename=f"line-loss-{area.code}-{start:%Y%m%d}",
-            headers=["area", "day", "supplied_kwh", "consumed_kwh", "loss_kwh", "loss_rate_pct", "baseline_rate_pct",
-                     "summary_completeness_pct", "customer_completeness_pct", "customer_meters", "flags"],
-            rows=([area.code, d.day.isoformat(), d.supplied_kwh, d.consumed_kwh, d.loss_kwh, _percent(d.loss_rate),
-                   _percent(d.baseline_rate), _percent(d.summary_completeness), _percent(d.customer_completeness),
-                   d.customer_meters, _flags(d)] for d in days),
-        )  # fmt: skip
+            headers=[
+                "area",
+                "day",
+                "supplied_kwh",
+                "consumed_kwh",
+                "loss_kwh",
+                "loss_rate_pct",
+                "baseline_rate_pct",
+                "summary_completeness_pct",
+                "customer_completeness_pct",
+                "customer_meters",
+                "flags",
+            ],
+            rows=(
+                [
+                    area.code,
+                    d.day.isoformat(),
+                    d.supplied_kwh,
+                    d.consumed_kwh,
+                    d.loss_kwh,
+                    _percent(d.loss_rate),
+                    _percent(d.baseline_rate),
+                    _percent(d.summary_completeness),
+                    _percent(d.customer_completeness),
+                    d.customer_meters,
+                    _flags(d),
+                ]
+                for d in days
+            ),
+        )
     chart = {
         "labels": [d.day.isoformat() for d in days],
         "supplied": [str(d.supplied_kwh) for d in days],
@@ -192,30 +244,65 @@ def suspects(request: HttpRequest) -> HttpResponse:
     area = None
     if filters.get("area"):
         area = TransformerArea.objects.filter(code=filters["area"]).first()
-    found = [] if (filters.get("area") and area is None) else loss_suspects(
-        as_of=as_of, area_id=area.pk if area else None, window=filters.get("window") or 30
-    )  # fmt: skip
+    found = (
+        []
+        if (filters.get("area") and area is None)
+        else loss_suspects(as_of=as_of, area_id=area.pk if area else None, window=filters.get("window") or 30)
+    )
     fmt = request.GET.get("export")
     if fmt in EXPORT_FORMATS:
         return _export(
             fmt=fmt,
             filename=f"line-loss-suspects-{as_of:%Y%m%d}",
-            headers=["account", "area", "meters", "baseline_kwh_per_day", "recent_kwh_per_day", "drop_pct",
-                     "share_drop_pct", "step_drop_pct", "drop_started", "area_rate_before_pct", "area_rate_after_pct",
-                     "recent_completeness_pct", "missing_kwh_per_day", "area_loss_rise_kwh_per_day"],
-            rows=([s.account_number, s.area_code, " ".join(s.meter_numbers), s.baseline_kwh_per_day,
-                   s.recent_kwh_per_day, _percent(s.drop), _percent(s.share_drop), _percent(s.step_drop), s.drop_started.isoformat(),
-                   _percent(s.area_rate_before), _percent(s.area_rate_after), _percent(s.recent_completeness),
-                   s.missing_kwh_per_day, s.area_loss_rise_kwh_per_day] for s in found),
-        )  # fmt: skip
+            headers=[
+                "account",
+                "area",
+                "meters",
+                "baseline_kwh_per_day",
+                "recent_kwh_per_day",
+                "drop_pct",
+                "share_drop_pct",
+                "step_drop_pct",
+                "drop_started",
+                "area_rate_before_pct",
+                "area_rate_after_pct",
+                "recent_completeness_pct",
+                "missing_kwh_per_day",
+                "area_loss_rise_kwh_per_day",
+            ],
+            rows=(
+                [
+                    s.account_number,
+                    s.area_code,
+                    " ".join(s.meter_numbers),
+                    s.baseline_kwh_per_day,
+                    s.recent_kwh_per_day,
+                    _percent(s.drop),
+                    _percent(s.share_drop),
+                    _percent(s.step_drop),
+                    s.drop_started.isoformat(),
+                    _percent(s.area_rate_before),
+                    _percent(s.area_rate_after),
+                    _percent(s.recent_completeness),
+                    s.missing_kwh_per_day,
+                    s.area_loss_rise_kwh_per_day,
+                ]
+                for s in found
+            ),
+        )
     return TemplateResponse(
         request,
         "analytics/lineloss/suspects.html",
         _context(
-            request, title=_("Line-loss suspects"), form=form, suspects=found, as_of=as_of, area=area,
+            request,
+            title=_("Line-loss suspects"),
+            form=form,
+            suspects=found,
+            as_of=as_of,
+            area=area,
             inspection_url=_inspection_url(request),
         ),
-    )  # fmt: skip
+    )
 
 
 def _inspection_url(request: HttpRequest) -> str | None:

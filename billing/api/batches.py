@@ -34,11 +34,28 @@ class IngestBatchSerializer(serializers.ModelSerializer):
     class Meta:
         model = IngestBatch
         fields = [
-            "id", "status", "source", "filename", "layout", "content_sha256", "size_bytes", "as_of",
-            "created_at", "started_at", "finished_at", "duration_seconds", "error",
-            "received", "inserted", "updated", "unchanged", "duplicates", "rejected", "estimated",
+            "id",
+            "status",
+            "source",
+            "filename",
+            "layout",
+            "content_sha256",
+            "size_bytes",
+            "as_of",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "duration_seconds",
+            "error",
+            "received",
+            "inserted",
+            "updated",
+            "unchanged",
+            "duplicates",
+            "rejected",
+            "estimated",
             "rejected_rows",
-        ]  # fmt: skip
+        ]
         read_only_fields = fields
 
     def get_rejected_rows(self, batch: IngestBatch) -> list[dict]:

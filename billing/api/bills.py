@@ -43,10 +43,27 @@ class BillSerializer(serializers.ModelSerializer):
     class Meta:
         model = Bill
         fields = [
-            "id", "account_number", "period_start", "period_end", "revision", "status", "hold_reasons", "tariff",
-            "split_method", "consumption_source", "total_kwh", "annual_kwh_before", "power_factor", "max_demand_kw",
-            "amount", "outstanding", "due_date", "issued_at", "lines", "reads",
-        ]  # fmt: skip
+            "id",
+            "account_number",
+            "period_start",
+            "period_end",
+            "revision",
+            "status",
+            "hold_reasons",
+            "tariff",
+            "split_method",
+            "consumption_source",
+            "total_kwh",
+            "annual_kwh_before",
+            "power_factor",
+            "max_demand_kw",
+            "amount",
+            "outstanding",
+            "due_date",
+            "issued_at",
+            "lines",
+            "reads",
+        ]
 
     def get_outstanding(self, bill: Bill) -> str:
         return f"{outstanding(bill=bill):.2f}" if bill.status not in (Bill.Status.HELD, Bill.Status.VOID) else "0.00"

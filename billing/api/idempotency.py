@@ -57,8 +57,14 @@ def idempotent_create(*, request, key: str, create: Callable[[], tuple[int, dict
             complete_key(record=claimed, status=status_code, body=body)
     except ValidationError as exc:
         # Stored in the shape the error handler answers with, so the replay reads the same.
-        stored = {"error": {"status": 400, "code": "invalid", "message": "The request has invalid fields.",
-                            "fields": exc.detail}}  # fmt: skip
+        stored = {
+            "error": {
+                "status": 400,
+                "code": "invalid",
+                "message": "The request has invalid fields.",
+                "fields": exc.detail,
+            }
+        }
         complete_key(record=claimed, status=400, body=stored)
         raise
     except Exception:

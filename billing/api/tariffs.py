@@ -28,10 +28,23 @@ class TariffVersionSerializer(serializers.ModelSerializer):
     class Meta:
         model = TariffVersion
         fields = [
-            "valid_from", "valid_to", "tou_calendar", "rate_total", "rate_sharp", "rate_peak", "rate_flat", "rate_valley",
-            "tier1_max_kwh", "tier2_max_kwh", "tier2_surcharge", "tier3_surcharge", "capacity_rate", "demand_rate",
-            "power_factor_standard", "fixed_monthly",
-        ]  # fmt: skip
+            "valid_from",
+            "valid_to",
+            "tou_calendar",
+            "rate_total",
+            "rate_sharp",
+            "rate_peak",
+            "rate_flat",
+            "rate_valley",
+            "tier1_max_kwh",
+            "tier2_max_kwh",
+            "tier2_surcharge",
+            "tier3_surcharge",
+            "capacity_rate",
+            "demand_rate",
+            "power_factor_standard",
+            "fixed_monthly",
+        ]
 
 
 class TariffSerializer(serializers.ModelSerializer):

@@ -52,15 +52,27 @@ def seed(apps, schema_editor):
     )
     commercial = Tariff.objects.create(code="EX-COM-TOU", name="一般工商业分时电价", category="commercial")
     TariffVersion.objects.create(
-        tariff=commercial, valid_from=VALID_FROM, tou_calendar=general,
-        rate_sharp=D("1.20"), rate_peak=D("1.00"), rate_flat=D("0.65"), rate_valley=D("0.30"),
-    )  # fmt: skip
+        tariff=commercial,
+        valid_from=VALID_FROM,
+        tou_calendar=general,
+        rate_sharp=D("1.20"),
+        rate_peak=D("1.00"),
+        rate_flat=D("0.65"),
+        rate_valley=D("0.30"),
+    )
     industrial = Tariff.objects.create(code="EX-IND-2P", name="大工业两部制电价", category="industrial")
     TariffVersion.objects.create(
-        tariff=industrial, valid_from=VALID_FROM, tou_calendar=general,
-        rate_sharp=D("1.05"), rate_peak=D("0.85"), rate_flat=D("0.60"), rate_valley=D("0.35"),
-        capacity_rate=D("30"), demand_rate=D("40"), power_factor_standard=D("0.90"),
-    )  # fmt: skip
+        tariff=industrial,
+        valid_from=VALID_FROM,
+        tou_calendar=general,
+        rate_sharp=D("1.05"),
+        rate_peak=D("0.85"),
+        rate_flat=D("0.60"),
+        rate_valley=D("0.35"),
+        capacity_rate=D("30"),
+        demand_rate=D("40"),
+        power_factor_standard=D("0.90"),
+    )
 
 
 class Migration(migrations.Migration):

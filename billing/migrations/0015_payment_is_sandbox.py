@@ -14,21 +14,28 @@ def mark_existing_sandbox_payments(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('billing', '0014_meterday_kwh'),
+        ("billing", "0014_meterday_kwh"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='ledgerentry',
-            name='is_sandbox',
-            field=models.BooleanField(default=False, help_text='Posted by a test payment gateway: no real money moved.', verbose_name='sandbox'),
+            model_name="ledgerentry",
+            name="is_sandbox",
+            field=models.BooleanField(
+                default=False,
+                help_text="Posted by a test payment gateway: no real money moved.",
+                verbose_name="sandbox",
+            ),
         ),
         migrations.AddField(
-            model_name='payment',
-            name='is_sandbox',
-            field=models.BooleanField(default=False, help_text='Taken through a test payment gateway: no real money moved.', verbose_name='sandbox'),
+            model_name="payment",
+            name="is_sandbox",
+            field=models.BooleanField(
+                default=False,
+                help_text="Taken through a test payment gateway: no real money moved.",
+                verbose_name="sandbox",
+            ),
         ),
         migrations.RunPython(mark_existing_sandbox_payments, migrations.RunPython.noop),
     ]

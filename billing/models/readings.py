@@ -20,9 +20,13 @@ class RegisterRead(models.Model):
     flat = models.DecimalField(_("flat"), max_digits=14, decimal_places=2, null=True, blank=True)
     valley = models.DecimalField(_("valley"), max_digits=14, decimal_places=2, null=True, blank=True)
     reactive = models.DecimalField(
-        _("reactive (kvarh)"), max_digits=14, decimal_places=2, null=True, blank=True,
+        _("reactive (kvarh)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
         help_text=_("Cumulative reactive energy; with the active total it gives the month's power factor."),
-    )  # fmt: skip
+    )
     quality = models.SmallIntegerField(_("quality"), choices=Quality.choices, default=Quality.ACTUAL)
     batch = models.ForeignKey("billing.IngestBatch", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 

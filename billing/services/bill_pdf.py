@@ -62,9 +62,15 @@ def render_bill_pdf(*, bill: Bill) -> bytes:
     account = bill.account
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
-        buffer, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm, bottomMargin=16 * mm,
-        title=f"Bill {account.number} {bill.period_start:%Y-%m}", author="Marketing Portal",
-    )  # fmt: skip
+        buffer,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=16 * mm,
+        bottomMargin=16 * mm,
+        title=f"Bill {account.number} {bill.period_start:%Y-%m}",
+        author="Marketing Portal",
+    )
     last_day = bill.period_end - dt.timedelta(days=1)
     story = [
         Paragraph("电费通知单 Electricity bill", TITLE),

@@ -225,9 +225,14 @@ def _register_diff(
             )
             return None
     return ReadDiff(
-        meter=meter, register=name, start_at=first.read_at, start_value=start_value, end_at=last.read_at,
-        end_value=end_value, kwh=(difference * meter.multiplier).quantize(KWH_STEP),
-    )  # fmt: skip
+        meter=meter,
+        register=name,
+        start_at=first.read_at,
+        start_value=start_value,
+        end_at=last.read_at,
+        end_value=end_value,
+        kwh=(difference * meter.multiplier).quantize(KWH_STEP),
+    )
 
 
 def _power_factor(active_kwh: Decimal, reactive_kvarh: Decimal) -> Decimal | None:

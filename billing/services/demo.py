@@ -92,16 +92,24 @@ SHARP, PEAK, FLAT, VALLEY = range(4)
 TOU_NAMES = ("sharp", "peak", "flat", "valley")
 
 SINGLE_PHASE_MODELS = (
-    ("威胜集团", "DDZY102-Z"), ("林洋能源", "DDZY71C-Z"), ("华立科技", "DDZY285-Z"),
-    ("三星医疗", "DDZY1710-Z"), ("炬华科技", "DDZY1193-Z"), ("海兴电力", "DDZY208-Z"),
-)  # fmt: skip
+    ("威胜集团", "DDZY102-Z"),
+    ("林洋能源", "DDZY71C-Z"),
+    ("华立科技", "DDZY285-Z"),
+    ("三星医疗", "DDZY1710-Z"),
+    ("炬华科技", "DDZY1193-Z"),
+    ("海兴电力", "DDZY208-Z"),
+)
 OLD_SINGLE_PHASE_MODELS = (("华立科技", "DDS28"), ("正泰仪表", "DDS666"), ("威胜集团", "DDS102"))
 THREE_PHASE_DIRECT_MODELS = (
-    ("威胜集团", "DTZY341-Z 3×10(60)A"), ("林洋能源", "DTZY71-Z 3×10(60)A"), ("华立科技", "DTZY545-Z 3×10(60)A"),
-)  # fmt: skip
+    ("威胜集团", "DTZY341-Z 3×10(60)A"),
+    ("林洋能源", "DTZY71-Z 3×10(60)A"),
+    ("华立科技", "DTZY545-Z 3×10(60)A"),
+)
 THREE_PHASE_CT_MODELS = (
-    ("威胜集团", "DTZY341-Z 3×1.5(6)A"), ("林洋能源", "DTZY71-Z 3×1.5(6)A"), ("三星医疗", "DTZY1710-Z 3×1.5(6)A"),
-)  # fmt: skip
+    ("威胜集团", "DTZY341-Z 3×1.5(6)A"),
+    ("林洋能源", "DTZY71-Z 3×1.5(6)A"),
+    ("三星医疗", "DTZY1710-Z 3×1.5(6)A"),
+)
 HIGH_VOLTAGE_MODELS = (("威胜集团", "DSZY331 3×100V 3×1.5(6)A"), ("许继电气", "DSZY566 3×100V 3×1.5(6)A"))
 
 
@@ -425,19 +433,33 @@ def _create_meters(
         if account["closed_on"] is not None:
             removed = max(_local_midnight(account["closed_on"]), installed + dt.timedelta(days=1))
         plan = _MeterPlan(
-            meter_no=number(account["number"]), multiplier=multiplier, has_tou=has_tou, residential_tou=residential,
-            installed=installed, removed=removed, account=account, power_factor=_power_factor(seed=seed, account=account),
-        )  # fmt: skip
+            meter_no=number(account["number"]),
+            multiplier=multiplier,
+            has_tou=has_tou,
+            residential_tou=residential,
+            installed=installed,
+            removed=removed,
+            account=account,
+            power_factor=_power_factor(seed=seed, account=account),
+        )
         plans[account["id"]] = plan
         objects.append(
             Meter(
-                meter_no=plan.meter_no, role=Meter.Role.CUSTOMER, account_id=account["id"], area_id=account["area_id"],
-                manufacturer=manufacturer, model_name=model,
+                meter_no=plan.meter_no,
+                role=Meter.Role.CUSTOMER,
+                account_id=account["id"],
+                area_id=account["area_id"],
+                manufacturer=manufacturer,
+                model_name=model,
                 accuracy_class={"direct": "2.0" if residential else "1.0", "ct": "0.5S", "hv": "0.2S"}[how],
-                phase=phase, multiplier=Decimal(multiplier), has_tou_registers=has_tou, interval_minutes=15,
-                installed_at=installed, removed_at=removed,
+                phase=phase,
+                multiplier=Decimal(multiplier),
+                has_tou_registers=has_tou,
+                interval_minutes=15,
+                installed_at=installed,
+                removed_at=removed,
             )
-        )  # fmt: skip
+        )
     by_area: dict[int, list[dict]] = defaultdict(list)
     for account in accounts:
         by_area[account["area_id"]].append(account)
@@ -453,17 +475,30 @@ def _create_meters(
         rng = random.Random(f"{seed}:{area['code']}")  # noqa: S311 - reproducible demo data
         manufacturer, model = rng.choice(HIGH_VOLTAGE_MODELS if how == "hv" else THREE_PHASE_CT_MODELS)
         plan = _MeterPlan(
-            meter_no=number(area["code"]), multiplier=multiplier, has_tou=True, residential_tou=False, installed=installed,
-            removed=None, area=area,
-        )  # fmt: skip
+            meter_no=number(area["code"]),
+            multiplier=multiplier,
+            has_tou=True,
+            residential_tou=False,
+            installed=installed,
+            removed=None,
+            area=area,
+        )
         summaries[area["id"]] = plan
         objects.append(
             Meter(
-                meter_no=plan.meter_no, role=Meter.Role.AREA_SUMMARY, area_id=area["id"], manufacturer=manufacturer,
-                model_name=model, accuracy_class="0.5S", phase=Meter.Phase.THREE, multiplier=Decimal(multiplier),
-                has_tou_registers=True, interval_minutes=15, installed_at=installed,
+                meter_no=plan.meter_no,
+                role=Meter.Role.AREA_SUMMARY,
+                area_id=area["id"],
+                manufacturer=manufacturer,
+                model_name=model,
+                accuracy_class="0.5S",
+                phase=Meter.Phase.THREE,
+                multiplier=Decimal(multiplier),
+                has_tou_registers=True,
+                interval_minutes=15,
+                installed_at=installed,
             )
-        )  # fmt: skip
+        )
     created = Meter.objects.bulk_create(objects, batch_size=2000)
     ids = {meter.meter_no: meter.pk for meter in created}
     if any(pk is None for pk in ids.values()):  # backends that do not return ids from bulk inserts
@@ -698,9 +733,15 @@ def seed_metering_demo(
     home = next((by_id[i] for i in demo_account_ids if by_id[i]["category"] == Account.Category.RESIDENTIAL), None)
     plans, summaries = _create_meters(seed=seed, accounts=accounts, areas=areas, window_start=window_start)
     curve_area_ids = _curve_areas(
-        rng=rng, accounts=accounts, areas=areas, home_area_id=home["area_id"] if home else None,
-        demo_account_ids=demo_account_ids, customers=customers, curves=curves, window_start=window_start_date,
-    )  # fmt: skip
+        rng=rng,
+        accounts=accounts,
+        areas=areas,
+        home_area_id=home["area_id"] if home else None,
+        demo_account_ids=demo_account_ids,
+        customers=customers,
+        curves=curves,
+        window_start=window_start_date,
+    )
     demo_curves = demo_account_ids if curves is None else demo_account_ids[: max(curves, 0)]
     curve_accounts = [a for a in accounts if a["area_id"] in curve_area_ids or a["id"] in demo_curves]
 
@@ -711,8 +752,9 @@ def seed_metering_demo(
     area_true = {area_id: np.zeros(cal.slots) for area_id in curve_area_ids}
     planted = _plant(
         accounts=[a for a in curve_accounts if home and a["area_id"] == home["area_id"]],
-        demo_account_ids=demo_account_ids, window_start=window_start_date,
-    )  # fmt: skip
+        demo_account_ids=demo_account_ids,
+        window_start=window_start_date,
+    )
     descriptions = []
     curve_daily: dict[int, np.ndarray] = {}  # account id → true kWh per day of the window
 
@@ -787,9 +829,15 @@ def seed_metering_demo(
         record_curve(plan, supplied * SLOT_HOURS, 0, cal.slots, _key(plan.area["code"]))
 
     register_rows += _monthly_reads(
-        seed=seed, cal=cal, as_of=as_of, plans=plans, summaries=summaries, accounts=accounts,
-        curve_daily=curve_daily, skip_areas=set(curve_area_ids),
-    )  # fmt: skip
+        seed=seed,
+        cal=cal,
+        as_of=as_of,
+        plans=plans,
+        summaries=summaries,
+        accounts=accounts,
+        curve_daily=curve_daily,
+        skip_areas=set(curve_area_ids),
+    )
     writer.flush()
     _write_register_reads(register_rows)
     refresh_completeness(meter_days=meter_days, as_of=window_end)

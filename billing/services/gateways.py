@@ -121,7 +121,9 @@ class HostedCheckoutGateway(SignedGateway):
         status = answer.get("status", "")
         if status == "not_found":
             return None
-        return GatewayStatus(status=status if status in ("paid", "failed") else "created", txn_id=answer.get("txn_id", ""))
+        return GatewayStatus(
+            status=status if status in ("paid", "failed") else "created", txn_id=answer.get("txn_id", "")
+        )
 
 
 class SandboxGateway(SignedGateway):
@@ -137,9 +139,13 @@ class SandboxGateway(SignedGateway):
 
     def create_checkout(self, *, order_no: str, amount: Decimal, return_url: str) -> str:
         SandboxTransaction.objects.create(
-            order_no=order_no, merchant_id=settings.PAYMENT_MERCHANT_ID, amount=amount,
-            txn_id=f"SBX{secrets.token_hex(10).upper()}", notify_url=reverse("payments:notify", args=[self.name]), return_url=return_url,
-        )  # fmt: skip
+            order_no=order_no,
+            merchant_id=settings.PAYMENT_MERCHANT_ID,
+            amount=amount,
+            txn_id=f"SBX{secrets.token_hex(10).upper()}",
+            notify_url=reverse("payments:notify", args=[self.name]),
+            return_url=return_url,
+        )
         return reverse("payments:sandbox_checkout", args=[order_no])
 
     def signed_notification(self, *, transaction: SandboxTransaction) -> dict[str, str]:

@@ -40,9 +40,13 @@ def post_late_fees(*, day: dt.date) -> int:
         if fee <= 0:
             continue
         _, created = post_entry(
-            account=bill.account, kind=LedgerEntry.Kind.LATE_FEE, amount=fee,
+            account=bill.account,
+            kind=LedgerEntry.Kind.LATE_FEE,
+            amount=fee,
             description=f"违约金 late fee {day:%Y-%m-%d}: {due} × {rate * 100:.1f} % ({bill.period_start:%Y-%m} bill)",
-            posting_key=f"late_fee:{bill.pk}:{day.isoformat()}", occurred_on=day, bill=bill,
-        )  # fmt: skip
+            posting_key=f"late_fee:{bill.pk}:{day.isoformat()}",
+            occurred_on=day,
+            bill=bill,
+        )
         posted += created
     return posted

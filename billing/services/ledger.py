@@ -56,10 +56,14 @@ def bill_charge_entry(*, bill: Bill, on: dt.date) -> LedgerEntry | None:
     if not bill.amount:
         return None
     return LedgerEntry(
-        account=bill.account, kind=LedgerEntry.Kind.CHARGE, amount=bill.amount,
-        description=f"电费 {bill.period_start:%Y-%m} bill r{bill.revision}", posting_key=bill_charge_key(bill=bill),
-        occurred_on=on, bill=bill,
-    )  # fmt: skip
+        account=bill.account,
+        kind=LedgerEntry.Kind.CHARGE,
+        amount=bill.amount,
+        description=f"电费 {bill.period_start:%Y-%m} bill r{bill.revision}",
+        posting_key=bill_charge_key(bill=bill),
+        occurred_on=on,
+        bill=bill,
+    )
 
 
 def post_bill_charge(*, bill: Bill, on: dt.date) -> LedgerEntry | None:
@@ -67,9 +71,14 @@ def post_bill_charge(*, bill: Bill, on: dt.date) -> LedgerEntry | None:
     if entry is None:
         return None
     posted, _ = post_entry(
-        account=entry.account, kind=entry.kind, amount=entry.amount, description=entry.description,
-        posting_key=entry.posting_key, occurred_on=on, bill=bill,
-    )  # fmt: skip
+        account=entry.account,
+        kind=entry.kind,
+        amount=entry.amount,
+        description=entry.description,
+        posting_key=entry.posting_key,
+        occurred_on=on,
+        bill=bill,
+    )
     return posted
 
 
@@ -77,10 +86,14 @@ def reverse_bill_charge(*, bill: Bill, on: dt.date) -> LedgerEntry | None:
     if not LedgerEntry.objects.filter(posting_key=bill_charge_key(bill=bill)).exists():
         return None  # a held bill was never charged
     entry, _ = post_entry(
-        account=bill.account, kind=LedgerEntry.Kind.REVERSAL, amount=-bill.amount,
-        description=f"作废 void {bill.period_start:%Y-%m} r{bill.revision}", posting_key=f"bill:{bill.pk}:reversal",
-        occurred_on=on, bill=bill,
-    )  # fmt: skip
+        account=bill.account,
+        kind=LedgerEntry.Kind.REVERSAL,
+        amount=-bill.amount,
+        description=f"作废 void {bill.period_start:%Y-%m} r{bill.revision}",
+        posting_key=f"bill:{bill.pk}:reversal",
+        occurred_on=on,
+        bill=bill,
+    )
     return entry
 
 
@@ -128,10 +141,14 @@ def settle_payment(*, payment: Payment, gateway_txn_id: str | None, settled_at: 
     payment.settled_at = settled_at
     payment.save(update_fields=["status", "gateway_txn_id", "settled_at"])
     post_entry(
-        account=payment.account, kind=LedgerEntry.Kind.PAYMENT, amount=-payment.amount,
-        description=f"缴费 payment {payment.order_no} ({payment.get_channel_display()})", posting_key=f"payment:{payment.pk}",
-        occurred_on=settled_at.date(), payment=payment,
-    )  # fmt: skip
+        account=payment.account,
+        kind=LedgerEntry.Kind.PAYMENT,
+        amount=-payment.amount,
+        description=f"缴费 payment {payment.order_no} ({payment.get_channel_display()})",
+        posting_key=f"payment:{payment.pk}",
+        occurred_on=settled_at.date(),
+        payment=payment,
+    )
     allocate_payment(payment=payment)
     return True
 

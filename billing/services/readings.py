@@ -69,9 +69,14 @@ def edit_interval_reading(
                 meter=meter, interval_start=interval_start, kwh=new_kwh, quality=Quality.EDITED
             )
         edit = ReadingEdit.objects.create(
-            meter=meter, interval_start=interval_start, old_kwh=old_kwh, new_kwh=new_kwh,
-            old_quality=old_quality, reason=reason, edited_by=actor,
-        )  # fmt: skip
+            meter=meter,
+            interval_start=interval_start,
+            old_kwh=old_kwh,
+            new_kwh=new_kwh,
+            old_quality=old_quality,
+            reason=reason,
+            edited_by=actor,
+        )
         record_event(
             action=AuditEvent.Action.UPDATE,
             actor=actor,

@@ -21,9 +21,22 @@ class ArticleSerializer(serializers.ModelSerializer):
     class Meta:
         model = Article
         fields = [
-            "id", "slug", "kind", "category", "language", "title", "summary", "body", "body_html", "keywords",
-            "service_type_code", "order", "published_at", "updated_at", "url",
-        ]  # fmt: skip
+            "id",
+            "slug",
+            "kind",
+            "category",
+            "language",
+            "title",
+            "summary",
+            "body",
+            "body_html",
+            "keywords",
+            "service_type_code",
+            "order",
+            "published_at",
+            "updated_at",
+            "url",
+        ]
 
     def get_body_html(self, article: Article) -> str:
         return str(render_markdown(article.body))

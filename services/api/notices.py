@@ -30,9 +30,18 @@ class OutageNoticeSerializer(serializers.ModelSerializer):
     class Meta:
         model = OutageNotice
         fields = [
-            "id", "kind", "title", "reason", "starts_at", "expected_end", "status", "published_at", "restored_at",
-            "areas", "feeders",
-        ]  # fmt: skip
+            "id",
+            "kind",
+            "title",
+            "reason",
+            "starts_at",
+            "expected_end",
+            "status",
+            "published_at",
+            "restored_at",
+            "areas",
+            "feeders",
+        ]
         read_only_fields = ["status", "published_at", "restored_at"]
 
     def validate(self, attrs: dict) -> dict:

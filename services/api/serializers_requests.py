@@ -129,9 +129,20 @@ class ServiceTypeSerializer(serializers.ModelSerializer):
     class Meta:
         model = ServiceType
         fields = [
-            "code", "name", "group", "description", "needs_account", "staff_only", "effect", "total_sla_days",
-            "form_fields", "required_documents", "optional_documents", "steps", "transitions",
-        ]  # fmt: skip
+            "code",
+            "name",
+            "group",
+            "description",
+            "needs_account",
+            "staff_only",
+            "effect",
+            "total_sla_days",
+            "form_fields",
+            "required_documents",
+            "optional_documents",
+            "steps",
+            "transitions",
+        ]
 
     def get_name(self, service_type: ServiceType) -> str:
         return _translated(service_type.name)
@@ -183,10 +194,24 @@ class ServiceRequestListSerializer(serializers.ModelSerializer):
     class Meta:
         model = ServiceRequest
         fields = [
-            "number", "service_type", "service_type_name", "status", "status_name", "account_number", "area",
-            "assigned_role", "assigned_to", "step_due_at", "step_due_day", "due_at", "sla_state",
-            "submitted_at", "accepted_at", "closed_at", "rating",
-        ]  # fmt: skip
+            "number",
+            "service_type",
+            "service_type_name",
+            "status",
+            "status_name",
+            "account_number",
+            "area",
+            "assigned_role",
+            "assigned_to",
+            "step_due_at",
+            "step_due_day",
+            "due_at",
+            "sla_state",
+            "submitted_at",
+            "accepted_at",
+            "closed_at",
+            "rating",
+        ]
 
     def get_service_type_name(self, service_request: ServiceRequest) -> str:
         return _translated(service_request.service_type.name)
@@ -253,9 +278,16 @@ class AttachmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = RequestAttachment
         fields = [
-            "public_id", "document_type", "document_label", "original_name", "content_type", "size_bytes", "sha256",
-            "uploaded_at", "download_url",
-        ]  # fmt: skip
+            "public_id",
+            "document_type",
+            "document_label",
+            "original_name",
+            "content_type",
+            "size_bytes",
+            "sha256",
+            "uploaded_at",
+            "download_url",
+        ]
 
     def get_document_label(self, attachment: RequestAttachment) -> str:
         return document_label(attachment.document_type)
@@ -312,9 +344,19 @@ class ServiceRequestDetailSerializer(ServiceRequestListSerializer):
     class Meta(ServiceRequestListSerializer.Meta):
         fields = [
             *ServiceRequestListSerializer.Meta.fields,
-            "rating_comment", "rated_at", "form_answers", "private_answers", "private_answers_masked", "recorded",
-            "effect_result", "steps", "events", "attachments", "missing_documents", "allowed_transitions",
-        ]  # fmt: skip
+            "rating_comment",
+            "rated_at",
+            "form_answers",
+            "private_answers",
+            "private_answers_masked",
+            "recorded",
+            "effect_result",
+            "steps",
+            "events",
+            "attachments",
+            "missing_documents",
+            "allowed_transitions",
+        ]
 
     def _caller(self):
         return self.context["request"].user

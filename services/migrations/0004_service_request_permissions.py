@@ -7,8 +7,15 @@ from django.db import migrations
 from security import roles
 
 CATALOGUE = ["services.view_servicetype", "services.view_workflowstep", "services.view_workflowtransition"]
-READ = [*CATALOGUE, "services.view_servicerequest", "services.view_requeststep", "services.view_requestevent",
-        "services.view_requestattachment", "services.view_scheduledaccountchange", "services.view_staffcoverage"]  # fmt: skip
+READ = [
+    *CATALOGUE,
+    "services.view_servicerequest",
+    "services.view_requeststep",
+    "services.view_requestevent",
+    "services.view_requestattachment",
+    "services.view_scheduledaccountchange",
+    "services.view_staffcoverage",
+]
 WORK = [*READ, "services.change_servicerequest"]
 COVERAGE = ["services.add_staffcoverage", "services.change_staffcoverage", "services.delete_staffcoverage"]
 GRANTS = {

@@ -35,9 +35,13 @@ def tiny_png(*, rgb: tuple[int, int, int] = (200, 220, 255), size: int = 8) -> b
 def _upload(*, user, service_request, codes, at) -> None:
     for code in codes:
         add_attachment(
-            actor=user, service_request=service_request, document_type=code, filename=f"{code}.png",
-            content=io.BytesIO(tiny_png()), as_of=at,
-        )  # fmt: skip
+            actor=user,
+            service_request=service_request,
+            document_type=code,
+            filename=f"{code}.png",
+            content=io.BytesIO(tiny_png()),
+            as_of=at,
+        )
 
 
 def seed_services_demo(*, seed: int, as_of: dt.date, customers: int, curves=None, progress: bool = False) -> str:
@@ -85,38 +89,64 @@ def _seed_requests(*, as_of: dt.date, staff: dict) -> str:
 
     # 1. A consultation answered and rated.
     asked = submit_request(
-        applicant=customer, service_type_code="consultation", as_of=moment(20),
+        applicant=customer,
+        service_type_code="consultation",
+        as_of=moment(20),
         form={"question": "峰谷电价怎么申请？晚上洗衣服能省多少钱？"},
-    )  # fmt: skip
+    )
     transition_request(actor=agent, service_request_id=asked.pk, action="accept", as_of=moment(20, 14))
     transition_request(
-        actor=agent, service_request_id=asked.pk, action="advance", as_of=moment(19, 9),
-        recorded={"answer": "可在网上营业厅提交“改类”申请，选择居民峰谷分时电价；谷段（22:00–次日8:00）电价约低 0.28 元/千瓦时。"},
-    )  # fmt: skip
+        actor=agent,
+        service_request_id=asked.pk,
+        action="advance",
+        as_of=moment(19, 9),
+        recorded={
+            "answer": "可在网上营业厅提交“改类”申请，选择居民峰谷分时电价；谷段（22:00–次日8:00）电价约低 0.28 元/千瓦时。"
+        },
+    )
     rate_request(user=customer, service_request_id=asked.pk, rating=5, comment="回复很快，讲得清楚。", as_of=moment(18))
 
     # 2. A capacity increase being surveyed.
     increase = submit_request(
-        applicant=customer, service_type_code="capacity_increase", as_of=moment(6), account_number=account.number,
-        form={"new_kva": "12", "effective_on": (as_of + dt.timedelta(days=30)).isoformat(),
-              "reason": "家里新装了电动汽车充电桩", "contact_phone": "13800138000"},
-    )  # fmt: skip
+        applicant=customer,
+        service_type_code="capacity_increase",
+        as_of=moment(6),
+        account_number=account.number,
+        form={
+            "new_kva": "12",
+            "effective_on": (as_of + dt.timedelta(days=30)).isoformat(),
+            "reason": "家里新装了电动汽车充电桩",
+            "contact_phone": "13800138000",
+        },
+    )
     _upload(user=customer, service_request=increase, codes=["id_card", "load_list"], at=moment(6))
     transition_request(actor=agent, service_request_id=increase.pk, action="accept", as_of=moment(5))
 
     # 3. A meter check returned for more information.
     check = submit_request(
-        applicant=customer, service_type_code="meter_check", as_of=moment(3), account_number=account.number,
+        applicant=customer,
+        service_type_code="meter_check",
+        as_of=moment(3),
+        account_number=account.number,
         form={"reason": "上月电量比往年同期高出一倍", "contact_phone": "13800138000"},
-    )  # fmt: skip
+    )
     transition_request(
-        actor=agent, service_request_id=check.pk, action="return", as_of=moment(2),
+        actor=agent,
+        service_request_id=check.pk,
+        action="return",
+        as_of=moment(2),
         note="请补充最近一次抄表示数的照片，以便我们先核对读数。",
-    )  # fmt: skip
+    )
 
     # 4. A fault report waiting for dispatch (its one-day limit makes it "due soon" in the queues).
     submit_request(
-        applicant=customer, service_type_code="fault_repair", as_of=moment(0, 8),
-        form={"fault_address": "文三路90号3幢楼道", "description": "楼道电表箱有焦味，灯忽明忽暗", "contact_phone": "13800138000"},
-    )  # fmt: skip
+        applicant=customer,
+        service_type_code="fault_repair",
+        as_of=moment(0, 8),
+        form={
+            "fault_address": "文三路90号3幢楼道",
+            "description": "楼道电表箱有焦味，灯忽明忽暗",
+            "contact_phone": "13800138000",
+        },
+    )
     return "Service requests: 4 demo requests for the demo customer; demo staff cover every area."

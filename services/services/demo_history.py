@@ -133,16 +133,21 @@ def _run_one(
     draw = rng.random()
     if draw < CANCELLED_SHARE:
         transition_request(
-            actor=applicant, service_request_id=service_request.pk, action="cancel",
+            actor=applicant,
+            service_request_id=service_request.pk,
+            action="cancel",
             as_of=submitted + dt.timedelta(hours=1),
-        )  # fmt: skip
+        )
         return
     moment = _finish(rng=rng, started=submitted, working_days=catalogue.ACCEPTANCE.sla_days)
     if draw < CANCELLED_SHARE + REJECTED_SHARE:
         transition_request(
-            actor=agent, service_request_id=service_request.pk, action="reject", as_of=moment,
+            actor=agent,
+            service_request_id=service_request.pk,
+            action="reject",
+            as_of=moment,
             note="不属于供电企业受理范围，已告知客户向物业咨询。",
-        )  # fmt: skip
+        )
         return
     transition_request(actor=agent, service_request_id=service_request.pk, action="accept", as_of=moment)
     spec = next(spec for spec in catalogue.CATALOGUE if spec.code == code)
@@ -151,15 +156,21 @@ def _run_one(
             continue
         moment = _finish(rng=rng, started=moment, working_days=step.sla_days)
         transition_request(
-            actor=staff[step.role], service_request_id=service_request.pk, action="advance", as_of=moment,
+            actor=staff[step.role],
+            service_request_id=service_request.pk,
+            action="advance",
+            as_of=moment,
             recorded=_records(rng=rng, step_code=step.code),
-        )  # fmt: skip
+        )
     if rng.random() < RATED_SHARE:
         rating = weighted_choice(rng, RATINGS)
         rate_request(
-            user=applicant, service_request_id=service_request.pk, rating=rating,
-            comment=rng.choice(COMMENTS[rating]), as_of=moment + dt.timedelta(days=rng.randint(0, 3), hours=2),
-        )  # fmt: skip
+            user=applicant,
+            service_request_id=service_request.pk,
+            rating=rating,
+            comment=rng.choice(COMMENTS[rating]),
+            as_of=moment + dt.timedelta(days=rng.randint(0, 3), hours=2),
+        )
 
 
 def seed_request_history(*, seed: int, as_of: dt.date, staff: dict) -> str:
@@ -184,9 +195,13 @@ def seed_request_history(*, seed: int, as_of: dt.date, staff: dict) -> str:
             applicant, account = rng.choice(customers)
             submitted = _working_moment(day, rng.randint(8, 17)) + dt.timedelta(minutes=rng.randrange(60))
             _run_one(
-                rng=rng, code=weighted_choice(rng, kinds), applicant=applicant, account=account, submitted=submitted,
+                rng=rng,
+                code=weighted_choice(rng, kinds),
+                applicant=applicant,
+                account=account,
+                submitted=submitted,
                 staff=staff,
-            )  # fmt: skip
+            )
         month = add_months(month, 1)
     created = ServiceRequest.objects.count() - before
     return f"Service-request history: {created} requests over twelve months from {len(customers)} customers."

@@ -327,9 +327,15 @@ def submit_request(
     _enter_step(service_request=service_request, code=catalogue.SUBMITTED, at=as_of)
     service_request.save()
     event = _record(
-        service_request=service_request, action="submit", from_status="", to_status=catalogue.SUBMITTED,
-        actor=applicant, actor_role=catalogue.APPLICANT, note="", at=as_of,
-    )  # fmt: skip
+        service_request=service_request,
+        action="submit",
+        from_status="",
+        to_status=catalogue.SUBMITTED,
+        actor=applicant,
+        actor_role=catalogue.APPLICANT,
+        note="",
+        at=as_of,
+    )
     _tell_applicant(service_request=service_request, event=event)
     return service_request
 
@@ -418,9 +424,15 @@ def transition_request(
         service_request.closed_at = as_of
     service_request.save()
     event = _record(
-        service_request=service_request, action=transition.action, from_status=from_status,
-        to_status=transition.target, actor=actor, actor_role=acting_as, note=note, at=as_of,
-    )  # fmt: skip
+        service_request=service_request,
+        action=transition.action,
+        from_status=from_status,
+        to_status=transition.target,
+        actor=actor,
+        actor_role=acting_as,
+        note=note,
+        at=as_of,
+    )
     if transition.target == catalogue.COMPLETED and service_request.service_type.effect:
         from services.services.effects import EffectError, apply_completion_effect
 
@@ -450,9 +462,15 @@ def assign_request(*, actor, service_request_id: int, assignee, as_of: dt.dateti
     service_request.assigned_to = assignee
     service_request.save(update_fields=["assigned_to", "updated_at"])
     _record(
-        service_request=service_request, action="assign", from_status=service_request.status,
-        to_status=service_request.status, actor=actor, actor_role="", note=assignee.get_username(), at=as_of,
-    )  # fmt: skip
+        service_request=service_request,
+        action="assign",
+        from_status=service_request.status,
+        to_status=service_request.status,
+        actor=actor,
+        actor_role="",
+        note=assignee.get_username(),
+        at=as_of,
+    )
     return service_request
 
 

@@ -166,14 +166,22 @@ def test_apply_upload_follow_and_rate(live_server, browser_page, results_dir, st
     now = timezone.now()
     transition_request(actor=agent, service_request_id=service_request.pk, action="accept", as_of=now)
     transition_request(
-        actor=engineer, service_request_id=service_request.pk, action="advance",
-        as_of=now + dt.timedelta(seconds=1), recorded={"area_code": area.code},
-    )  # fmt: skip
+        actor=engineer,
+        service_request_id=service_request.pk,
+        action="advance",
+        as_of=now + dt.timedelta(seconds=1),
+        recorded={"area_code": area.code},
+    )
     transition_request(
-        actor=engineer, service_request_id=service_request.pk, action="advance",
+        actor=engineer,
+        service_request_id=service_request.pk,
+        action="advance",
         as_of=now + dt.timedelta(seconds=2),
-        recorded={"meter_no": "E2E-SR-0001", "meter_installed_at": (now + dt.timedelta(seconds=2)).strftime("%Y-%m-%d %H:%M")},
-    )  # fmt: skip
+        recorded={
+            "meter_no": "E2E-SR-0001",
+            "meter_installed_at": (now + dt.timedelta(seconds=2)).strftime("%Y-%m-%d %H:%M"),
+        },
+    )
     service_request.refresh_from_db()
     assert service_request.status == "completed"
 

@@ -40,13 +40,25 @@ def start_worker(*, name: str, env: dict[str, str] | None = None) -> subprocess.
     with log_path.open("a") as log:
         process = subprocess.Popen(
             [
-                sys.executable, "-m", "celery", "--app=marketing_portal", "worker",
+                sys.executable,
+                "-m",
+                "celery",
+                "--app=marketing_portal",
+                "worker",
                 f"--queues={','.join(settings.CELERY_TASK_QUEUES_NAMES)}",
-                "--pool=prefork", "--concurrency=1", "--loglevel=INFO", f"--hostname={hostname}",
-                "--without-gossip", "--without-mingle",
+                "--pool=prefork",
+                "--concurrency=1",
+                "--loglevel=INFO",
+                f"--hostname={hostname}",
+                "--without-gossip",
+                "--without-mingle",
             ],
-            cwd=ROOT, env=worker_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
+            cwd=ROOT,
+            env=worker_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     deadline = time.monotonic() + 60
     expected = hostname.replace("%h", "")
     while time.monotonic() < deadline:

@@ -38,11 +38,20 @@ def world():
     meter = make_meter(meter_no="FC-1", multiplier=Decimal("2"))
     scope = ForecastScope.objects.create(name="大户 FC-1", kind="account", account=meter.account, resolution_minutes=30)
     model = ForecastModel.objects.create(
-        scope=scope, version=1, trained_at=at(1), window_start=dt.date(2026, 1, 1), window_end=DAY,
-        resolution_minutes=30, features=["lag_d1", "slot"], params={"max_iter": 100},
+        scope=scope,
+        version=1,
+        trained_at=at(1),
+        window_start=dt.date(2026, 1, 1),
+        window_end=DAY,
+        resolution_minutes=30,
+        features=["lag_d1", "slot"],
+        params={"max_iter": 100},
         metrics={"mape": 2.5, "seasonal_naive_mape": 6.0, "coverage_p10_p90": 0.79, "days": 14},
-        sklearn_version="1.x", artefact_path="forecast-models/none.bin", artefact_sha256="0" * 64, artefact_bytes=1,
-    )  # fmt: skip
+        sklearn_version="1.x",
+        artefact_path="forecast-models/none.bin",
+        artefact_sha256="0" * 64,
+        artefact_bytes=1,
+    )
     forecast = Forecast.objects.create(scope=scope, model=model, day=DAY, issued_at=at(0))
     ForecastSlot.objects.bulk_create(
         ForecastSlot(forecast=forecast, slot_start=at(h, m), p10=1.0, p50=1.5, p90=2.0)
@@ -136,9 +145,18 @@ def test_models_list_shows_metrics_and_scope_filters(world):
     assert models[0]["metrics"]["mape"] == 2.5 and models[0]["version"] == 1
     assert "artefact_path" not in models[0]
     assert scopes == [
-        {"id": world["scope"].pk, "kind": "account", "name": "大户 FC-1", "feeder": None, "area": None,
-         "account": world["account"].number, "category": "", "resolution_minutes": 30, "active": True}
-    ]  # fmt: skip
+        {
+            "id": world["scope"].pk,
+            "kind": "account",
+            "name": "大户 FC-1",
+            "feeder": None,
+            "area": None,
+            "account": world["account"].number,
+            "category": "",
+            "resolution_minutes": 30,
+            "active": True,
+        }
+    ]
     assert bad.status_code == 400 and "day" in bad.json()["error"]["fields"]
 
 
@@ -146,8 +164,13 @@ def test_weather_upsert_is_all_or_nothing_and_idempotent(world):
     client = client_for(roles.MARKETING_ANALYST, world)
     code = world["area"].code
     good = {"area": code, "at": "2026-03-02T01:00:00+08:00", "temperature_c": "4.25"}
-    forecast = {"area": code, "at": "2026-03-03T01:00", "temperature_c": "5", "kind": "forecast",
-                "issued_at": "2026-03-02T17:00"}  # fmt: skip
+    forecast = {
+        "area": code,
+        "at": "2026-03-03T01:00",
+        "temperature_c": "5",
+        "kind": "forecast",
+        "issued_at": "2026-03-02T17:00",
+    }
 
     refused = client.post(
         "/api/v1/weather", {"observations": [good, {"area": "NOPE", "at": "x", "temperature_c": "1"}]}, format="json"

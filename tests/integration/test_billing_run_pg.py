@@ -81,9 +81,15 @@ def test_the_database_refuses_a_second_live_bill_for_the_same_period():
     account = make_account()
     tariff = Tariff.objects.get(code="ZJ-RES-FLAT")
     fields = {
-        "account": account, "period_start": dt.date(2026, 11, 1), "period_end": dt.date(2026, 12, 1), "tariff": tariff,
-        "consumption_source": "registers", "total_kwh": D("1"), "annual_kwh_before": D("0"), "amount": D("0.54"),
-    }  # fmt: skip
+        "account": account,
+        "period_start": dt.date(2026, 11, 1),
+        "period_end": dt.date(2026, 12, 1),
+        "tariff": tariff,
+        "consumption_source": "registers",
+        "total_kwh": D("1"),
+        "annual_kwh_before": D("0"),
+        "amount": D("0.54"),
+    }
     Bill.objects.create(revision=1, status="issued", **fields)
     with pytest.raises(IntegrityError), transaction.atomic():
         Bill.objects.create(revision=2, status="issued", **fields)

@@ -97,9 +97,13 @@ def place_at(service_request: ServiceRequest, step_code: str, *, at: dt.datetime
     RequestStep.objects.filter(request=service_request, finished_at__isnull=True).update(finished_at=at)
     step = service_request.service_type.steps.get(code=step_code)
     RequestStep.objects.create(
-        request=service_request, code=step_code, name=step.name, role=step.role, started_at=at,
+        request=service_request,
+        code=step_code,
+        name=step.name,
+        role=step.role,
+        started_at=at,
         due_at=sla.due_at(started_at=at, working_days=step.sla_days) if step.sla_days else None,
-    )  # fmt: skip
+    )
     service_request.status = step_code
     if service_request.area_id is None:
         service_request.area = make_area()

@@ -61,18 +61,28 @@ _orders = itertools.count(1)
 def bill(account, month: str, kwh: str, amount: str, status: str, due: str | None) -> Bill:
     start = dt.date.fromisoformat(month + "-01")
     return Bill.objects.create(
-        account=account, period_start=start, period_end=(start + dt.timedelta(days=32)).replace(day=1),
-        status=status, tariff=Tariff.objects.get(code="ZJ-RES-FLAT"), consumption_source="registers",
-        total_kwh=D(kwh), annual_kwh_before=D("0"), amount=D(amount),
+        account=account,
+        period_start=start,
+        period_end=(start + dt.timedelta(days=32)).replace(day=1),
+        status=status,
+        tariff=Tariff.objects.get(code="ZJ-RES-FLAT"),
+        consumption_source="registers",
+        total_kwh=D(kwh),
+        annual_kwh_before=D("0"),
+        amount=D(amount),
         due_date=dt.date.fromisoformat(due) if due else None,
-    )  # fmt: skip
+    )
 
 
 def pay(target: Bill, amount: str, settled: str) -> None:
     payment = Payment.objects.create(
-        account=target.account, amount=D(amount), channel=Payment.Channel.COUNTER, status=Payment.Status.SUCCEEDED,
-        order_no=f"T{next(_orders):08d}", settled_at=dt.datetime.fromisoformat(settled).replace(tzinfo=SHANGHAI),
-    )  # fmt: skip
+        account=target.account,
+        amount=D(amount),
+        channel=Payment.Channel.COUNTER,
+        status=Payment.Status.SUCCEEDED,
+        order_no=f"T{next(_orders):08d}",
+        settled_at=dt.datetime.fromisoformat(settled).replace(tzinfo=SHANGHAI),
+    )
     PaymentAllocation.objects.create(payment=payment, bill=target, amount=D(amount))
 
 
@@ -137,11 +147,23 @@ def test_arrears_by_age_bucket_and_category(books):
     rows = {r["category"]: r for r in arrears_by_category(filters=filters())}
     residential, commercial = rows["residential"], rows["commercial"]
     assert [residential[k] for k in ("0_30", "31_60", "61_90", "over_90", "total", "accounts", "bills")] == [
-        D("150.00"), D("50.00"), D("5.00"), D("20.00"), D("225.00"), 2, 4,
-    ]  # fmt: skip
+        D("150.00"),
+        D("50.00"),
+        D("5.00"),
+        D("20.00"),
+        D("225.00"),
+        2,
+        4,
+    ]
     assert [commercial[k] for k in ("0_30", "31_60", "61_90", "over_90", "total", "accounts", "bills")] == [
-        D("450.00"), D("500.00"), D("0.00"), D("0.00"), D("950.00"), 1, 2,
-    ]  # fmt: skip
+        D("450.00"),
+        D("500.00"),
+        D("0.00"),
+        D("0.00"),
+        D("950.00"),
+        1,
+        2,
+    ]
 
 
 def test_bucket_edges_and_as_of():
@@ -156,10 +178,12 @@ def test_bucket_edges_and_as_of():
 
 def test_top_arrears_areas(books):
     rows = arrears_by_area(filters=filters())
-    assert [(r["area_code"], r["0_30"], r["31_60"], r["61_90"], r["over_90"], r["total"], r["accounts"]) for r in rows] == [
+    assert [
+        (r["area_code"], r["0_30"], r["31_60"], r["61_90"], r["over_90"], r["total"], r["accounts"]) for r in rows
+    ] == [
         ("A1", D("450.00"), D("550.00"), D("5.00"), D("0.00"), D("1005.00"), 2),
         ("A2", D("150.00"), D("0.00"), D("0.00"), D("20.00"), D("170.00"), 1),
-    ]  # fmt: skip
+    ]
     assert [r["area_code"] for r in arrears_by_area(filters=filters(), limit=1)] == ["A1"]
 
 

@@ -42,10 +42,19 @@ def test_runs_on_a_generated_csv_and_prints_the_metrics_as_json_last(tmp_path):
     write_csv(path)
     lines = run(
         path,
-        "--test-from", "2026-08-03",
-        "--timestamp-col", "ts", "--value-col", "mw", "--temperature-col", "temp_c", "--workday-col", "working",
-        "--forecasts-out", tmp_path / "forecasts.csv",
-    )  # fmt: skip
+        "--test-from",
+        "2026-08-03",
+        "--timestamp-col",
+        "ts",
+        "--value-col",
+        "mw",
+        "--temperature-col",
+        "temp_c",
+        "--workday-col",
+        "working",
+        "--forecasts-out",
+        tmp_path / "forecasts.csv",
+    )
     assert "temperature: yes" in lines[0] and "column working" in lines[0]
     result = json.loads(lines[-1])
     assert KEYS <= set(result)

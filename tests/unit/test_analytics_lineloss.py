@@ -32,9 +32,12 @@ class Area:
     def __init__(self, code: str = "A-LOSS"):
         self.area = make_area(code=code)
         self.summary = Meter.objects.create(
-            meter_no=f"{code}-SUM", role=Meter.Role.AREA_SUMMARY, area=self.area, multiplier=Decimal("100"),
+            meter_no=f"{code}-SUM",
+            role=Meter.Role.AREA_SUMMARY,
+            area=self.area,
+            multiplier=Decimal("100"),
             installed_at=dt.datetime(2026, 1, 1, tzinfo=SHANGHAI),
-        )  # fmt: skip
+        )
         self.a = make_meter(account=make_account(area=self.area), meter_no=f"{code}-A")
         self.b = make_meter(account=make_account(area=self.area), meter_no=f"{code}-B", multiplier=Decimal("2"))
 

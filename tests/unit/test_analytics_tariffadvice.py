@@ -116,10 +116,16 @@ def test_tier_year_starts_from_the_years_bills_before_the_window(home):
     FLAT 667.12 + 685.60 = 1352.72; TOU 443.92 + 469.60 = 913.52. (Without the bill April would stay in
     tier 1: FLAT 645.60.)"""
     Bill.objects.create(
-        account=home, period_start=dt.date(2026, 2, 1), period_end=dt.date(2026, 3, 1), status=Bill.Status.ISSUED,
-        tariff=Tariff.objects.get(code="ZJ-RES-FLAT"), consumption_source="intervals", total_kwh=D("1120"),
-        annual_kwh_before=D("0"), amount=D("602.56"),
-    )  # fmt: skip
+        account=home,
+        period_start=dt.date(2026, 2, 1),
+        period_end=dt.date(2026, 3, 1),
+        status=Bill.Status.ISSUED,
+        tariff=Tariff.objects.get(code="ZJ-RES-FLAT"),
+        consumption_source="intervals",
+        total_kwh=D("1120"),
+        annual_kwh_before=D("0"),
+        amount=D("602.56"),
+    )
     advice = tariff_advice(account=home, as_of=dt.datetime(2027, 3, 10, tzinfo=SHANGHAI))
     assert advice.months_used == (dt.date(2026, 3, 1), dt.date(2026, 4, 1))
     by_code = {o.tariff.code: o for o in advice.options}

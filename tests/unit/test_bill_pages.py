@@ -220,8 +220,12 @@ def test_detail_shows_lines_reads_and_payments(client, customer, home, monkeypat
 
 def test_rates_read_without_trailing_zeros():
     assert [views.rate_text(D(v)) for v in ("0.53800", "30.00000", "0.05000", "1.20000", "0.12345")] == [
-        "0.538", "30.00", "0.05", "1.20", "0.12345",
-    ]  # fmt: skip
+        "0.538",
+        "30.00",
+        "0.05",
+        "1.20",
+        "0.12345",
+    ]
 
 
 def test_pdf_download(client, customer, home):

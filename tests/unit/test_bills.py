@@ -165,9 +165,12 @@ def test_first_bill_of_a_two_part_account_prorates_capacity_and_applies_power_fa
     # power factor 16,800.00 × 0.025 = 420.00 → total 17,220.00
     assert bill.power_factor == D("0.850")
     assert lines(bill) == {
-        "capacity": D("15000.00"), "energy_peak": D("850.00"), "energy_flat": D("600.00"),
-        "energy_valley": D("350.00"), "power_factor": D("420.00"),
-    }  # fmt: skip
+        "capacity": D("15000.00"),
+        "energy_peak": D("850.00"),
+        "energy_flat": D("600.00"),
+        "energy_valley": D("350.00"),
+        "power_factor": D("420.00"),
+    }
     assert bill.amount == D("17220.00")
 
 

@@ -22,9 +22,14 @@ def flat_rises_on_16_november():
     old = tariff.versions.get()
     TariffVersion.objects.filter(pk=old.pk).update(valid_to=dt.date(2026, 11, 16))
     TariffVersion.objects.create(
-        tariff=tariff, valid_from=dt.date(2026, 11, 16), rate_total=D("0.600"),
-        tier1_max_kwh=D("2760"), tier2_max_kwh=D("4800"), tier2_surcharge=D("0.05"), tier3_surcharge=D("0.30"),
-    )  # fmt: skip
+        tariff=tariff,
+        valid_from=dt.date(2026, 11, 16),
+        rate_total=D("0.600"),
+        tier1_max_kwh=D("2760"),
+        tier2_max_kwh=D("4800"),
+        tier2_surcharge=D("0.05"),
+        tier3_surcharge=D("0.30"),
+    )
 
 
 def test_tariff_change_mid_period_split_by_days(residential, flat_rises_on_16_november):
@@ -61,9 +66,12 @@ def test_tariff_change_mid_period_split_by_interval_data(flat_rises_on_16_novemb
 
 def test_final_bill_on_closure_prorates_capacity():
     account = make_account(
-        category=Account.Category.INDUSTRIAL, contracted_kva=D("500"), voltage_level="10kV",
-        status=Account.Status.CLOSED, closed_on=dt.date(2026, 11, 11),
-    )  # fmt: skip
+        category=Account.Category.INDUSTRIAL,
+        contracted_kva=D("500"),
+        voltage_level="10kV",
+        status=Account.Status.CLOSED,
+        closed_on=dt.date(2026, 11, 11),
+    )
     meter = make_meter(account=account, meter_no="GX")
     Meter.objects.filter(pk=meter.pk).update(removed_at=at("2026-11-11"))
     assign(account, "EX-IND-2P")

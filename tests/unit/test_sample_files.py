@@ -39,23 +39,42 @@ EXPECTED: dict[str, tuple[dict[str, int], dict[tuple[int, str], int]]] = {
     "01_interval_long.csv": (
         _counts(received=62, inserted=47, updated=0, unchanged=0, duplicates=3, rejected=12, estimated=2),
         {
-            (52, "unknown_meter"): 1, (53, "not_installed"): 1, (54, "off_grid"): 1, (55, "future"): 1,
-            (56, "negative"): 1, (57, "spike"): 1, (58, "spike"): 1, (60, "malformed"): 1,
-            (61, "malformed"): 1, (62, "malformed"): 1, (63, "malformed"): 1, (64, "malformed"): 1,
+            (52, "unknown_meter"): 1,
+            (53, "not_installed"): 1,
+            (54, "off_grid"): 1,
+            (55, "future"): 1,
+            (56, "negative"): 1,
+            (57, "spike"): 1,
+            (58, "spike"): 1,
+            (60, "malformed"): 1,
+            (61, "malformed"): 1,
+            (62, "malformed"): 1,
+            (63, "malformed"): 1,
+            (64, "malformed"): 1,
         },
     ),
     "02_interval_wide_96.csv": (
         _counts(received=1052, inserted=569, updated=0, unchanged=0, duplicates=96, rejected=387, estimated=7),
         {
-            (3, "malformed"): 1, (3, "negative"): 1, (5, "spike"): 1, (9, "unknown_meter"): 1,
-            (10, "not_installed"): 96, (11, "future"): 96, (12, "malformed"): 1,
+            (3, "malformed"): 1,
+            (3, "negative"): 1,
+            (5, "spike"): 1,
+            (9, "unknown_meter"): 1,
+            (10, "not_installed"): 96,
+            (11, "future"): 96,
+            (12, "malformed"): 1,
         },
     ),
     "03_register.csv": (
         _counts(received=23, inserted=14, updated=0, unchanged=0, duplicates=1, rejected=8, estimated=0),
         {
-            (16, "tou_sum_mismatch"): 1, (18, "register_backwards"): 1, (19, "negative"): 1,
-            (20, "not_installed"): 1, (21, "future"): 1, (22, "unknown_meter"): 1, (23, "malformed"): 1,
+            (16, "tou_sum_mismatch"): 1,
+            (18, "register_backwards"): 1,
+            (19, "negative"): 1,
+            (20, "not_installed"): 1,
+            (21, "future"): 1,
+            (22, "unknown_meter"): 1,
+            (23, "malformed"): 1,
             (24, "malformed"): 1,
         },
     ),
@@ -63,11 +82,18 @@ EXPECTED: dict[str, tuple[dict[str, int], dict[tuple[int, str], int]]] = {
         _counts(received=13, inserted=3, updated=4, unchanged=2, duplicates=1, rejected=3, estimated=1),
         {(11, "unknown_meter"): 1, (12, "malformed"): 1, (13, "spike"): 1},
     ),
-}  # fmt: skip
+}
 EVERY_REASON = {
-    "malformed", "unknown_meter", "not_installed", "off_grid", "future", "negative", "spike",
-    "register_backwards", "tou_sum_mismatch",
-}  # fmt: skip
+    "malformed",
+    "unknown_meter",
+    "not_installed",
+    "off_grid",
+    "future",
+    "negative",
+    "spike",
+    "register_backwards",
+    "tou_sum_mismatch",
+}
 
 
 def _seed() -> None:

@@ -230,22 +230,36 @@ def test_industrial_meters_read_reactive_energy_at_their_own_power_factor():
 
     start = dt.datetime(2026, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=8)))
     plan = _MeterPlan(
-        meter_no="M1", multiplier=1, has_tou=True, residential_tou=False, installed=start, removed=None,
-        meter_id=7, power_factor=power_factor,
-    )  # fmt: skip
+        meter_no="M1",
+        multiplier=1,
+        has_tou=True,
+        residential_tou=False,
+        installed=start,
+        removed=None,
+        meter_id=7,
+        power_factor=power_factor,
+    )
     # Two reads a month apart: 0 then 1,000,000 hundredths (10,000 kWh) spread over the four TOU registers.
     cumulative = np.array([[0, 0, 0, 0], [100_000, 300_000, 400_000, 200_000]])
     first, second = _register_rows(
-        plan=plan, reads_at=[start, start + dt.timedelta(days=31)], cumulative=cumulative, initial_kwh=0.0,
+        plan=plan,
+        reads_at=[start, start + dt.timedelta(days=31)],
+        cumulative=cumulative,
+        initial_kwh=0.0,
         shares=(1, 3, 4, 2),
-    )  # fmt: skip
+    )
     active, reactive = second[2] - first[2], second[-1] - first[-1]
     # The month's power factor from the two registers: P / sqrt(P² + Q²) = the meter's own.
     assert abs(active / (active**2 + reactive**2) ** 0.5 - power_factor) < 1e-4
     plain = _register_rows(
-        plan=_MeterPlan(meter_no="M2", multiplier=1, has_tou=False, residential_tou=True, installed=start, removed=None),
-        reads_at=[start], cumulative=cumulative[:1], initial_kwh=0.0, shares=(1, 1, 1, 1),
-    )  # fmt: skip
+        plan=_MeterPlan(
+            meter_no="M2", multiplier=1, has_tou=False, residential_tou=True, installed=start, removed=None
+        ),
+        reads_at=[start],
+        cumulative=cumulative[:1],
+        initial_kwh=0.0,
+        shares=(1, 1, 1, 1),
+    )
     assert plain[0][3:] == (None, None, None, None, None)  # no TOU registers, no reactive register
 
 

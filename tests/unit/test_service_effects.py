@@ -42,9 +42,12 @@ def _english(client):
 
 def finish(service_request, *, role: str, recorded: dict | None = None, as_of=AS_OF):
     return transition_request(
-        actor=make_staff(role=role), service_request_id=service_request.pk, action="advance", as_of=as_of,
+        actor=make_staff(role=role),
+        service_request_id=service_request.pk,
+        action="advance",
+        as_of=as_of,
         recorded=recorded or {},
-    )  # fmt: skip
+    )
 
 
 def test_residential_connection_creates_account_meter_tariff_and_binding():
@@ -206,13 +209,19 @@ def private_root(settings, tmp_path):
 def test_attachment_is_stored_privately_with_its_sha256(private_root):
     service_request = new_request(code="res_new_connection")
     attachment = add_attachment(
-        actor=service_request.applicant, service_request=service_request, document_type="id_card",
-        filename="../../身份证.pdf", content=file(PDF), as_of=AS_OF,
-    )  # fmt: skip
+        actor=service_request.applicant,
+        service_request=service_request,
+        document_type="id_card",
+        filename="../../身份证.pdf",
+        content=file(PDF),
+        as_of=AS_OF,
+    )
     assert attachment.sha256 == hashlib.sha256(PDF).hexdigest()
     assert (attachment.content_type, attachment.size_bytes, attachment.original_name) == (
-        "application/pdf", len(PDF), "身份证.pdf",
-    )  # fmt: skip
+        "application/pdf",
+        len(PDF),
+        "身份证.pdf",
+    )
     stored = attachment_path(attachment)
     assert stored.read_bytes() == PDF and stored.is_relative_to(private_root)
     assert oct(stored.stat().st_mode & 0o777) == "0o600"
@@ -231,9 +240,13 @@ def test_files_are_judged_by_their_bytes_not_their_name(private_root, content, n
     service_request = new_request(code="res_new_connection")
     with pytest.raises(ValidationError) as error:
         add_attachment(
-            actor=service_request.applicant, service_request=service_request, document_type="id_card",
-            filename=name, content=file(content, name), as_of=AS_OF,
-        )  # fmt: skip
+            actor=service_request.applicant,
+            service_request=service_request,
+            document_type="id_card",
+            filename=name,
+            content=file(content, name),
+            as_of=AS_OF,
+        )
     assert message in " ".join(error.value.messages)
     assert not RequestAttachment.objects.exists()
     assert not any(Path(private_root).rglob("*.*"))
@@ -244,24 +257,36 @@ def test_size_limit_and_document_type(private_root, settings):
     service_request = new_request(code="res_new_connection")
     with pytest.raises(ValidationError) as error:
         add_attachment(
-            actor=service_request.applicant, service_request=service_request, document_type="id_card",
-            filename="big.png", content=file(PNG + b"\x00" * 100), as_of=AS_OF,
-        )  # fmt: skip
+            actor=service_request.applicant,
+            service_request=service_request,
+            document_type="id_card",
+            filename="big.png",
+            content=file(PNG + b"\x00" * 100),
+            as_of=AS_OF,
+        )
     assert "larger than" in " ".join(error.value.messages)
     with pytest.raises(ValidationError) as error:
         add_attachment(
-            actor=service_request.applicant, service_request=service_request, document_type="business_licence",
-            filename="licence.png", content=file(PNG), as_of=AS_OF,
-        )  # fmt: skip
+            actor=service_request.applicant,
+            service_request=service_request,
+            document_type="business_licence",
+            filename="licence.png",
+            content=file(PNG),
+            as_of=AS_OF,
+        )
     assert "document_type" in error.value.message_dict
 
 
 def test_only_the_applicant_and_staff_reach_a_file(private_root):
     service_request = new_request(code="res_new_connection")
     attachment = add_attachment(
-        actor=service_request.applicant, service_request=service_request, document_type="id_card",
-        filename="id.png", content=file(PNG), as_of=AS_OF,
-    )  # fmt: skip
+        actor=service_request.applicant,
+        service_request=service_request,
+        document_type="id_card",
+        filename="id.png",
+        content=file(PNG),
+        as_of=AS_OF,
+    )
     assert (
         attachment_visible_to(user=service_request.applicant, attachment_public_id=attachment.public_id) == attachment
     )
@@ -270,9 +295,13 @@ def test_only_the_applicant_and_staff_reach_a_file(private_root):
         attachment_visible_to(user=make_portal_user(), attachment_public_id=attachment.public_id)
     with pytest.raises(ValidationError):  # nor may another customer add files to it
         add_attachment(
-            actor=make_portal_user(), service_request=service_request, document_type="id_card",
-            filename="id.png", content=file(PNG), as_of=AS_OF,
-        )  # fmt: skip
+            actor=make_portal_user(),
+            service_request=service_request,
+            document_type="id_card",
+            filename="id.png",
+            content=file(PNG),
+            as_of=AS_OF,
+        )
 
 
 def test_area_code_recorded_at_survey_must_exist():

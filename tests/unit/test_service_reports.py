@@ -87,8 +87,11 @@ def test_the_staff_dashboard_shows_and_exports_the_service_panels(client):
     page = client.get(reverse("analytics_dashboard:index"), filters)
     titles = [table.title for table in page.context["extra_tables"]]
     assert titles[:4] == [
-        "Service requests by type", "Time-limit compliance", "Satisfaction by type", "Satisfaction by transformer area",
-    ]  # fmt: skip
+        "Service requests by type",
+        "Time-limit compliance",
+        "Satisfaction by type",
+        "Satisfaction by transformer area",
+    ]
     volumes = page.context["extra_tables"][0].rows
     assert [(row["key"], row["submitted"], row["completed"]) for row in volumes] == [("consultation", 1, 1)]
     export = client.get(reverse("analytics_dashboard:export", args=["satisfaction_type", "csv"]), filters)

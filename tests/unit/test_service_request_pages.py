@@ -169,9 +169,13 @@ def test_an_account_bound_type_offers_only_my_accounts_and_my_categorys_tariffs(
 def test_a_tariff_of_another_category_is_refused_next_to_its_field(logged_in):
     response = logged_in.post(
         reverse("service_hall:apply", args=["tariff_change"]),
-        {"account_number": "3301990001", "new_tariff": "EX-COM-TOU", "effective_on": "2026-12-01",
-         "doc_id_card": upload("id.png", PNG)},
-    )  # fmt: skip
+        {
+            "account_number": "3301990001",
+            "new_tariff": "EX-COM-TOU",
+            "effective_on": "2026-12-01",
+            "doc_id_card": upload("id.png", PNG),
+        },
+    )
     html = response.content.decode()
     assert 'data-testid="form-has-errors"' in html
     assert 'class="field-errors"' in field_block(html, "new_tariff")
@@ -270,9 +274,12 @@ def test_the_timeline_shows_each_step_with_due_day_desk_and_notes(logged_in, cus
     service_request = file_new_connection(applicant=customer, documents=("id_card",))
     agent = make_staff(role=roles.CUSTOMER_SERVICE_AGENT, username="agent_zhang")
     transition_request(
-        actor=agent, service_request_id=service_request.pk, action="return", as_of=MONDAY + dt.timedelta(hours=2),
+        actor=agent,
+        service_request_id=service_request.pk,
+        action="return",
+        as_of=MONDAY + dt.timedelta(hours=2),
         note="请补充房产证明",
-    )  # fmt: skip
+    )
     html = logged_in.get(reverse("service_hall:detail", args=[service_request.number])).content.decode()
     steps = re.findall(r'<li class="sr-step[^"]*" data-step="([a-z_]+)"', html)
     assert steps == ["submitted", "returned"]
@@ -339,9 +346,11 @@ def test_cancel_while_submitted_and_not_after_acceptance(logged_in, customer):
 
     accepted = file_new_connection(applicant=customer)
     transition_request(
-        actor=make_staff(role=roles.CUSTOMER_SERVICE_AGENT), service_request_id=accepted.pk, action="accept",
+        actor=make_staff(role=roles.CUSTOMER_SERVICE_AGENT),
+        service_request_id=accepted.pk,
+        action="accept",
         as_of=MONDAY,
-    )  # fmt: skip
+    )
     assert (
         'data-action="cancel"'
         not in logged_in.get(reverse("service_hall:detail", args=[accepted.number])).content.decode()
@@ -355,15 +364,20 @@ def test_cancel_while_submitted_and_not_after_acceptance(logged_in, customer):
 def test_a_request_returned_after_acceptance_says_its_clock_is_paused(logged_in, customer):
     service_request = file_new_connection(applicant=customer)
     transition_request(
-        actor=make_staff(role=roles.CUSTOMER_SERVICE_AGENT), service_request_id=service_request.pk, action="accept",
+        actor=make_staff(role=roles.CUSTOMER_SERVICE_AGENT),
+        service_request_id=service_request.pk,
+        action="accept",
         as_of=MONDAY,
-    )  # fmt: skip
+    )
     detail_url = reverse("service_hall:detail", args=[service_request.number])
     assert 'data-field="due-paused"' not in logged_in.get(detail_url).content.decode()  # running while with us
     transition_request(
-        actor=make_staff(role=roles.FIELD_ENGINEER), service_request_id=service_request.pk, action="return",
-        as_of=MONDAY + dt.timedelta(days=1), note="现场无人，请约定勘查时间",
-    )  # fmt: skip
+        actor=make_staff(role=roles.FIELD_ENGINEER),
+        service_request_id=service_request.pk,
+        action="return",
+        as_of=MONDAY + dt.timedelta(days=1),
+        note="现场无人，请约定勘查时间",
+    )
     html = logged_in.get(detail_url).content.decode()
     paused = html.split('data-field="due-paused">', 1)[1].split("</span>", 1)[0]
     assert paused == in_chinese("(paused while we wait for you: the working days you take are added when you resubmit)")
@@ -373,9 +387,12 @@ def test_a_request_returned_after_acceptance_says_its_clock_is_paused(logged_in,
 def test_a_returned_request_takes_the_missing_document_and_goes_back_for_acceptance(logged_in, customer):
     service_request = file_new_connection(applicant=customer, documents=("id_card",))
     transition_request(
-        actor=make_staff(role=roles.CUSTOMER_SERVICE_AGENT), service_request_id=service_request.pk, action="return",
-        as_of=MONDAY, note="缺少房产证明",
-    )  # fmt: skip
+        actor=make_staff(role=roles.CUSTOMER_SERVICE_AGENT),
+        service_request_id=service_request.pk,
+        action="return",
+        as_of=MONDAY,
+        note="缺少房产证明",
+    )
     detail_url = reverse("service_hall:detail", args=[service_request.number])
     html = logged_in.get(detail_url).content.decode()
     assert 'data-action="resubmit"' in html and 'data-action="cancel"' in html
@@ -414,9 +431,12 @@ def test_rating_a_completed_request_once(logged_in, customer):
 
     transition_request(actor=agent, service_request_id=service_request.pk, action="accept", as_of=MONDAY)
     transition_request(
-        actor=agent, service_request_id=service_request.pk, action="advance", as_of=MONDAY + dt.timedelta(hours=3),
+        actor=agent,
+        service_request_id=service_request.pk,
+        action="advance",
+        as_of=MONDAY + dt.timedelta(hours=3),
         recorded={"answer": "在网上营业厅提交改类申请即可"},
-    )  # fmt: skip
+    )
     html = logged_in.get(detail_url).content.decode()
     assert 'data-action="rate"' in html and 'data-status="completed"' in html
     assert re.search(r'data-step="answering".*?data-field="handler">营业厅坐席<', html, re.S)
@@ -456,9 +476,11 @@ def test_the_nav_has_the_services_entry_marked_current_on_these_pages(logged_in)
 def test_sla_due_day_on_the_detail_page_matches_the_engine(logged_in, customer):
     service_request = file_new_connection(applicant=customer)
     transition_request(
-        actor=make_staff(role=roles.CUSTOMER_SERVICE_AGENT), service_request_id=service_request.pk, action="accept",
+        actor=make_staff(role=roles.CUSTOMER_SERVICE_AGENT),
+        service_request_id=service_request.pk,
+        action="accept",
         as_of=MONDAY,
-    )  # fmt: skip
+    )
     service_request.refresh_from_db()
     html = logged_in.get(reverse("service_hall:detail", args=[service_request.number])).content.decode()
     # End to end: 5 working days after Monday 23 Nov → Monday 30 Nov 2026.
@@ -474,9 +496,12 @@ def test_phone_and_id_fields_only_accept_valid_values(logged_in):
     wrong_check_char = valid[:-1] + ("0" if valid[-1] != "0" else "1")
     response = logged_in.post(
         reverse("service_hall:apply", args=["res_new_connection"]),
-        {**new_connection_answers(contact_phone="12345", applicant_id_number=wrong_check_char),
-         "doc_id_card": upload("a.png", PNG), "doc_property_certificate": upload("b.png", PNG)},
-    )  # fmt: skip
+        {
+            **new_connection_answers(contact_phone="12345", applicant_id_number=wrong_check_char),
+            "doc_id_card": upload("a.png", PNG),
+            "doc_property_certificate": upload("b.png", PNG),
+        },
+    )
     html = response.content.decode()
     assert 'class="field-errors"' in field_block(html, "contact_phone")
     assert 'class="field-errors"' in field_block(html, "applicant_id_number")

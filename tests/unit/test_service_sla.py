@@ -72,9 +72,12 @@ def test_high_voltage_supply_plan_limit_depends_on_single_or_dual_source(source,
     service_request.save()
     place_at(service_request, "site_survey", at=at("2026-09-29"))
     planned = transition_request(
-        actor=engineer, service_request_id=service_request.pk, action="advance", as_of=at("2026-09-30"),
+        actor=engineer,
+        service_request_id=service_request.pk,
+        action="advance",
+        as_of=at("2026-09-30"),
         recorded=records_for("site_survey", service_request),
-    )  # fmt: skip
+    )
     step = planned.steps.get(code="supply_plan")
     assert step.sla_days == days
     # From Wed 30 Sep: Oct 8, 9, 10 (3), 12–16 (8), 19–23 (13), 26, 27 (15: single source);
@@ -171,18 +174,23 @@ def test_returned_request_does_not_breach_and_resubmission_extends_the_end_to_en
     assert sla.due_day(accepted.due_at) == dt.date(2026, 11, 23)  # Mon 16 Nov + 5 working days
     # The engineer finds the premises locked on Tue 17 Nov and returns it; the customer answers on Tue 24.
     transition_request(
-        actor=engineer, service_request_id=service_request.pk, action="return", as_of=at("2026-11-17"),
+        actor=engineer,
+        service_request_id=service_request.pk,
+        action="return",
+        as_of=at("2026-11-17"),
         note="现场无人，请约定勘查时间",
-    )  # fmt: skip
+    )
     # Tue 24 Nov, past the original due day: the request is with the customer, so it is not breached.
     assert check_deadlines(as_of=at("2026-11-24", 9)).breached == 0
     service_request.refresh_from_db()
     assert service_request.sla_state != ServiceRequest.SlaState.BREACHED
 
     resubmitted = transition_request(
-        actor=service_request.applicant, service_request_id=service_request.pk, action="resubmit",
+        actor=service_request.applicant,
+        service_request_id=service_request.pk,
+        action="resubmit",
         as_of=at("2026-11-24", 11),
-    )  # fmt: skip
+    )
     # Waited: Wed 18, Thu 19, Fri 20, Mon 23, Tue 24 = 5 working days → Mon 23 + 5 = Mon 30 Nov.
     assert sla.due_day(resubmitted.due_at) == dt.date(2026, 11, 30)
     assert resubmitted.status == catalogue.SUBMITTED  # back in the queue, the clock running again

@@ -45,9 +45,14 @@ def test_catalogue_rows_match_the_reviewed_catalogue():
     steps = list(hv.steps.values_list("code", flat=True))
     assert steps[:2] == ["submitted", "returned"]
     assert steps[2:9] == [
-        "site_survey", "supply_plan", "design_review", "construction", "completion_inspection", "meter_installation",
+        "site_survey",
+        "supply_plan",
+        "design_review",
+        "construction",
+        "completion_inspection",
+        "meter_installation",
         "completed",
-    ]  # fmt: skip
+    ]
     assert hv.steps.get(code="supply_plan").sla_by_field == ["power_source", [["dual", 30]]]
     assert ServiceType.objects.get(code="res_new_connection").total_sla_days == 5
 
@@ -73,9 +78,13 @@ def test_transition_table(code):
                     fresh = place_at(new_request(code=code), source)
                     attach_required(fresh)
                     done = transition_request(
-                        actor=_actor(role, fresh, staff), service_request_id=fresh.pk, action=action,
-                        as_of=AS_OF, note="核实", recorded=records_for(source, fresh),
-                    )  # fmt: skip
+                        actor=_actor(role, fresh, staff),
+                        service_request_id=fresh.pk,
+                        action=action,
+                        as_of=AS_OF,
+                        note="核实",
+                        recorded=records_for(source, fresh),
+                    )
                     assert done.status == transition.target, (code, source, action, role)
                     event = done.events.get(action=action)
                     assert (event.from_status, event.to_status, event.actor_role) == (source, transition.target, role)
@@ -83,9 +92,13 @@ def test_transition_table(code):
                 else:
                     with pytest.raises(TransitionRefused) as refused:
                         transition_request(
-                            actor=_actor(role, probe, staff), service_request_id=probe.pk, action=action,
-                            as_of=AS_OF, note="核实", recorded=records_for(source, probe),
-                        )  # fmt: skip
+                            actor=_actor(role, probe, staff),
+                            service_request_id=probe.pk,
+                            action=action,
+                            as_of=AS_OF,
+                            note="核实",
+                            recorded=records_for(source, probe),
+                        )
                     assert refused.value.code == ("state" if transition is None else "role"), (
                         code,
                         source,
@@ -160,9 +173,12 @@ def test_a_step_with_values_to_record_refuses_to_finish_without_them():
         transition_request(actor=engineer, service_request_id=service_request.pk, action="advance", as_of=AS_OF)
     assert refused.value.code == "guard" and "Meter test result" in refused.value.message
     done = transition_request(
-        actor=engineer, service_request_id=service_request.pk, action="advance", as_of=AS_OF,
+        actor=engineer,
+        service_request_id=service_request.pk,
+        action="advance",
+        as_of=AS_OF,
         recorded={"test_result": "误差 +0.3%，合格", "not_a_record": "ignored"},
-    )  # fmt: skip
+    )
     assert done.status == "completed"
     assert done.recorded == {"test_result": "误差 +0.3%，合格"}
     assert done.closed_at == AS_OF

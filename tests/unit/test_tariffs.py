@@ -97,14 +97,19 @@ def test_two_part_capacity_with_power_factor_rebate():
     result = quote_tariff(
         code="EX-IND-2P",
         data=QuoteInput(
-            **NOV, consumption={"peak": D("100000"), "flat": D("50000"), "valley": D("80000")},
-            contracted_kva=D("1000"), power_factor=D("0.95"),
+            **NOV,
+            consumption={"peak": D("100000"), "flat": D("50000"), "valley": D("80000")},
+            contracted_kva=D("1000"),
+            power_factor=D("0.95"),
         ),
-    )  # fmt: skip
+    )
     assert amounts(result) == {
-        "capacity": D("30000.00"), "energy_peak": D("85000.00"), "energy_flat": D("30000.00"),
-        "energy_valley": D("28000.00"), "power_factor": D("-1297.50"),
-    }  # fmt: skip
+        "capacity": D("30000.00"),
+        "energy_peak": D("85000.00"),
+        "energy_flat": D("30000.00"),
+        "energy_valley": D("28000.00"),
+        "power_factor": D("-1297.50"),
+    }
     assert result.total == D("171702.50")
 
 
@@ -114,10 +119,13 @@ def test_two_part_demand_with_power_factor_surcharge():
     result = quote_tariff(
         code="EX-IND-2P",
         data=QuoteInput(
-            **NOV, consumption={"peak": D("10000"), "valley": D("5000")}, demand_basis="demand",
-            max_demand_kw=D("800"), power_factor=D("0.85"),
+            **NOV,
+            consumption={"peak": D("10000"), "valley": D("5000")},
+            demand_basis="demand",
+            max_demand_kw=D("800"),
+            power_factor=D("0.85"),
         ),
-    )  # fmt: skip
+    )
     assert amounts(result)["demand"] == D("32000.00")
     assert amounts(result)["power_factor"] == D("1056.25")
     assert result.total == D("43306.25")
@@ -126,15 +134,23 @@ def test_two_part_demand_with_power_factor_surcharge():
 @pytest.mark.parametrize(
     ("pf", "percent"),
     [
-        ("0.99", "-0.75"), ("0.95", "-0.75"), ("0.94", "-0.60"), ("0.93", "-0.45"), ("0.92", "-0.30"),
-        ("0.91", "-0.15"), ("0.90", "0"), ("0.89", "0.5"), ("0.80", "5.0"),
+        ("0.99", "-0.75"),
+        ("0.95", "-0.75"),
+        ("0.94", "-0.60"),
+        ("0.93", "-0.45"),
+        ("0.92", "-0.30"),
+        ("0.91", "-0.15"),
+        ("0.90", "0"),
+        ("0.89", "0.5"),
+        ("0.80", "5.0"),
         ("0.70", "10.0"),  # 20 hundredths × 0.5 %
         ("0.68", "12.0"),  # 10 % + 2 × 1 %
         ("0.65", "15.0"),  # 10 % + 5 × 1 %
         ("0.62", "21.0"),  # 15 % + 3 × 2 %
-        ("0.904", "0"), ("0.905", "-0.15"),  # cos φ is rounded to 0.01 half-up first
+        ("0.904", "0"),
+        ("0.905", "-0.15"),  # cos φ is rounded to 0.01 half-up first
     ],
-)  # fmt: skip
+)
 def test_power_factor_table(pf, percent):
     assert power_factor_adjustment(power_factor=D(pf), standard=D("0.90")) * 100 == D(percent)
 
@@ -145,10 +161,13 @@ def test_partial_month_capacity_charge():
     result = quote_tariff(
         code="EX-IND-2P",
         data=QuoteInput(
-            period_start=dt.date(2026, 11, 16), period_end=dt.date(2026, 12, 1), consumption={"peak": D("1000")},
-            contracted_kva=D("1000"), power_factor=D("0.90"),
+            period_start=dt.date(2026, 11, 16),
+            period_end=dt.date(2026, 12, 1),
+            consumption={"peak": D("1000")},
+            contracted_kva=D("1000"),
+            power_factor=D("0.90"),
         ),
-    )  # fmt: skip
+    )
     assert amounts(result)["capacity"] == D("15000.00")
     assert result.total == D("15850.00")
 

@@ -143,9 +143,15 @@ def _frame_from_lines(lines: list[str], *, layout: Layout, line_numbers: np.ndar
     text = "".join(lines)
     try:
         frame = pd.read_csv(
-            io.StringIO(text), header=None, names=names, dtype=str, keep_default_na=False,
-            skip_blank_lines=False, engine="c", quoting=csv.QUOTE_MINIMAL,
-        )  # fmt: skip
+            io.StringIO(text),
+            header=None,
+            names=names,
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+            engine="c",
+            quoting=csv.QUOTE_MINIMAL,
+        )
         too_many = frame[names[ncols:]].ne("").any(axis=1) if len(frame) else pd.Series(dtype=bool)
         frame = frame[list(layout.columns)]
     except pd.errors.ParserError:
@@ -389,10 +395,19 @@ def split_fields(chunk: RawChunk, layout: Layout) -> ChunkFields:
     slow.index = position[n_simple:]
     malformed[slow.index.to_numpy()] = slow["malformed"].to_numpy()
     return ChunkFields(
-        layout=layout, encoding=encoding, buf=buf, line=line, bounds=bounds, simple=is_simple, starts=starts,
-        ends=field_ends, text=slow, malformed=malformed, first_line=chunk.first_line,
+        layout=layout,
+        encoding=encoding,
+        buf=buf,
+        line=line,
+        bounds=bounds,
+        simple=is_simple,
+        starts=starts,
+        ends=field_ends,
+        text=slow,
+        malformed=malformed,
+        first_line=chunk.first_line,
         raw_records=chunk.raw_records,
-    )  # fmt: skip
+    )
 
 
 # --- typed cells --------------------------------------------------------------------------------------
@@ -495,9 +510,13 @@ def _fast_timestamps(cells: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray
         off_minute, ok_om = _digits(cells, [23, 24])
         sign = np.where(cells[:, 19] == _MINUS, -1, 1)
         ok &= ~explicit | (
-            ok_oh & ok_om & ((cells[:, 19] == ord("+")) | (cells[:, 19] == _MINUS)) & (cells[:, 22] == 58)
-            & (off_hour <= 23) & (off_minute <= 59)
-        )  # fmt: skip
+            ok_oh
+            & ok_om
+            & ((cells[:, 19] == ord("+")) | (cells[:, 19] == _MINUS))
+            & (cells[:, 22] == 58)
+            & (off_hour <= 23)
+            & (off_minute <= 59)
+        )
         offset = np.where(explicit, sign * (off_hour * 3600 + off_minute * 60), offset)
     ok &= naive | zulu | explicit
     seconds = _days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset

@@ -92,10 +92,16 @@ class MeterDirectory:
                 Meter.objects.filter(meter_no__in=part)
                 .annotate(capacity_kva=Coalesce(F("account__contracted_kva"), F("area__transformer_kva")))
                 .values_list(
-                    "meter_no", "id", "installed_at", "removed_at", "interval_minutes", "multiplier",
-                    "capacity_kva", "register_digits",
+                    "meter_no",
+                    "id",
+                    "installed_at",
+                    "removed_at",
+                    "interval_minutes",
+                    "multiplier",
+                    "capacity_kva",
+                    "register_digits",
                 )
-            )  # fmt: skip
+            )
             self._append(rows)
             self._missing |= set(part) - {row[0] for row in rows}
         return np.array([self._position.get(m, -1) for m in meter_nos], dtype=np.int64)
@@ -172,15 +178,33 @@ def _report(*, fields: layouts.ChunkFields, rows: np.ndarray, why: np.ndarray, r
 # --- interval data ------------------------------------------------------------------------------
 
 (
-    _SHAPE, _TIMESTAMP, _NOT_A_NUMBER, _OUT_OF_RANGE, _QUALITY, _UNKNOWN, _NOT_INSTALLED, _RESOLUTION,
-    _OFF_GRID, _FUTURE, _NEGATIVE, _SPIKE,
-) = range(1, 13)  # fmt: skip
+    _SHAPE,
+    _TIMESTAMP,
+    _NOT_A_NUMBER,
+    _OUT_OF_RANGE,
+    _QUALITY,
+    _UNKNOWN,
+    _NOT_INSTALLED,
+    _RESOLUTION,
+    _OFF_GRID,
+    _FUTURE,
+    _NEGATIVE,
+    _SPIKE,
+) = range(1, 13)
 _INTERVAL_REASONS = {
-    _SHAPE: Reason.MALFORMED, _TIMESTAMP: Reason.MALFORMED, _NOT_A_NUMBER: Reason.MALFORMED,
-    _OUT_OF_RANGE: Reason.MALFORMED, _QUALITY: Reason.MALFORMED, _UNKNOWN: Reason.UNKNOWN_METER,
-    _NOT_INSTALLED: Reason.NOT_INSTALLED, _RESOLUTION: Reason.OFF_GRID, _OFF_GRID: Reason.OFF_GRID,
-    _FUTURE: Reason.FUTURE, _NEGATIVE: Reason.NEGATIVE, _SPIKE: Reason.SPIKE,
-}  # fmt: skip
+    _SHAPE: Reason.MALFORMED,
+    _TIMESTAMP: Reason.MALFORMED,
+    _NOT_A_NUMBER: Reason.MALFORMED,
+    _OUT_OF_RANGE: Reason.MALFORMED,
+    _QUALITY: Reason.MALFORMED,
+    _UNKNOWN: Reason.UNKNOWN_METER,
+    _NOT_INSTALLED: Reason.NOT_INSTALLED,
+    _RESOLUTION: Reason.OFF_GRID,
+    _OFF_GRID: Reason.OFF_GRID,
+    _FUTURE: Reason.FUTURE,
+    _NEGATIVE: Reason.NEGATIVE,
+    _SPIKE: Reason.SPIKE,
+}
 
 
 @dataclass
@@ -230,9 +254,19 @@ def parse_interval_chunk(*, chunk: RawChunk, layout: Layout) -> ParsedChunk:
             else np.zeros(len(row), dtype=np.int64)
         )
     return ParsedChunk(
-        index=chunk.index, fields=fields, codes=codes, numbers=numbers, malformed=malformed, row=row, ts=ts,
-        values={"kwh": kwh}, units={"kwh": units}, blanks={}, column=column, quality=quality,
-    )  # fmt: skip
+        index=chunk.index,
+        fields=fields,
+        codes=codes,
+        numbers=numbers,
+        malformed=malformed,
+        row=row,
+        ts=ts,
+        values={"kwh": kwh},
+        units={"kwh": units},
+        blanks={},
+        column=column,
+        quality=quality,
+    )
 
 
 def check_interval_chunk(
@@ -332,11 +366,16 @@ _REGISTER_NAN = {name: 3 + i for i, name in enumerate(REGISTERS)}  # 3 … 7
 _R_SHAPE, _R_TIMESTAMP = 1, 2
 _R_UNKNOWN, _R_NOT_INSTALLED, _R_FUTURE, _R_NEGATIVE, _R_TOU, _R_BACKWARDS = range(8, 14)
 _REGISTER_REASONS = {
-    _R_SHAPE: Reason.MALFORMED, _R_TIMESTAMP: Reason.MALFORMED,
+    _R_SHAPE: Reason.MALFORMED,
+    _R_TIMESTAMP: Reason.MALFORMED,
     **{check: Reason.MALFORMED for check in _REGISTER_NAN.values()},
-    _R_UNKNOWN: Reason.UNKNOWN_METER, _R_NOT_INSTALLED: Reason.NOT_INSTALLED, _R_FUTURE: Reason.FUTURE,
-    _R_NEGATIVE: Reason.NEGATIVE, _R_TOU: Reason.TOU_SUM_MISMATCH, _R_BACKWARDS: Reason.REGISTER_BACKWARDS,
-}  # fmt: skip
+    _R_UNKNOWN: Reason.UNKNOWN_METER,
+    _R_NOT_INSTALLED: Reason.NOT_INSTALLED,
+    _R_FUTURE: Reason.FUTURE,
+    _R_NEGATIVE: Reason.NEGATIVE,
+    _R_TOU: Reason.TOU_SUM_MISMATCH,
+    _R_BACKWARDS: Reason.REGISTER_BACKWARDS,
+}
 PG_PREVIOUS_READS = f"""
 SELECT p.meter_id, p.read_at, {", ".join(f"p.{name}" for name in REGISTERS)}
 FROM unnest(%s::bigint[], %s::timestamptz[]) AS f(meter_id, first_read)
@@ -388,9 +427,17 @@ def parse_register_chunk(*, chunk: RawChunk, layout: Layout) -> ParsedChunk:
             fields, row, np.full(size, 2 + offset), scale=REGISTER_SCALE
         )
     return ParsedChunk(
-        index=chunk.index, fields=fields, codes=codes, numbers=numbers, malformed=fields.malformed, row=row,
-        ts=layouts.timestamps(fields, 1), values=values, units=units, blanks=blanks,
-    )  # fmt: skip
+        index=chunk.index,
+        fields=fields,
+        codes=codes,
+        numbers=numbers,
+        malformed=fields.malformed,
+        row=row,
+        ts=layouts.timestamps(fields, 1),
+        values=values,
+        units=units,
+        blanks=blanks,
+    )
 
 
 def check_register_chunk(

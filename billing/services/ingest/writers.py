@@ -120,20 +120,36 @@ SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FR
 # quality and batch_id is left NULL.
 _INTERVAL_FIELDS = [
     ("fields", ">i2"),
-    ("meter_len", ">i4"), ("meter_id", ">i8"),
-    ("ts_len", ">i4"), ("ts", ">i8"),
-    ("kwh_len", ">i4"), ("ndigits", ">i2"), ("weight", ">i2"), ("sign", ">i2"), ("dscale", ">i2"),
-    ("d0", ">i2"), ("d1", ">i2"), ("d2", ">i2"),
-    ("quality_len", ">i4"), ("quality", ">i2"),
-]  # fmt: skip
+    ("meter_len", ">i4"),
+    ("meter_id", ">i8"),
+    ("ts_len", ">i4"),
+    ("ts", ">i8"),
+    ("kwh_len", ">i4"),
+    ("ndigits", ">i2"),
+    ("weight", ">i2"),
+    ("sign", ">i2"),
+    ("dscale", ">i2"),
+    ("d0", ">i2"),
+    ("d1", ">i2"),
+    ("d2", ">i2"),
+    ("quality_len", ">i4"),
+    ("quality", ">i2"),
+]
 _INTERVAL_ROW = np.dtype([*_INTERVAL_FIELDS, ("batch_len", ">i4"), ("batch_id", ">i8")])
 _INTERVAL_ROW_NO_BATCH = np.dtype(_INTERVAL_FIELDS)
 _STORED_ROW = np.dtype(
     [
-        ("fields", ">i2"), ("meter_len", ">i4"), ("meter_id", ">i8"), ("epoch_len", ">i4"), ("epoch", ">i8"),
-        ("units_len", ">i4"), ("units", ">i8"), ("quality_len", ">i4"), ("quality", ">i2"),
+        ("fields", ">i2"),
+        ("meter_len", ">i4"),
+        ("meter_id", ">i8"),
+        ("epoch_len", ">i4"),
+        ("epoch", ">i8"),
+        ("units_len", ">i4"),
+        ("units", ">i8"),
+        ("quality_len", ">i4"),
+        ("quality", ">i2"),
     ]
-)  # fmt: skip
+)
 _COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
 _COPY_TRAILER = b"\xff\xff"
 
@@ -347,9 +363,13 @@ def merge_interval_rows(*, valid: pd.DataFrame, batch_id: int) -> MergeCounts:
         )
     )
     return _sqlite_merge(
-        table="billing_intervalreading", key=("meter_id", "interval_start"), columns=("kwh", "quality"),
-        rows=rows, batch_id=batch_id, fixed={"batch_id": batch_id},
-    )  # fmt: skip
+        table="billing_intervalreading",
+        key=("meter_id", "interval_start"),
+        columns=("kwh", "quality"),
+        rows=rows,
+        batch_id=batch_id,
+        fixed={"batch_id": batch_id},
+    )
 
 
 def merge_register_rows(*, valid: pd.DataFrame, batch_id: int) -> MergeCounts:
@@ -368,6 +388,10 @@ def merge_register_rows(*, valid: pd.DataFrame, batch_id: int) -> MergeCounts:
         zip(valid["meter_id"].tolist(), _sqlite_datetime(valid["epoch"].to_numpy()), *numeric.values(), strict=True)
     )
     return _sqlite_merge(
-        table="billing_registerread", key=("meter_id", "read_at"), columns=REGISTER_COLUMNS, rows=rows,
-        batch_id=batch_id, fixed={"batch_id": batch_id, "quality": Quality.ACTUAL},
-    )  # fmt: skip
+        table="billing_registerread",
+        key=("meter_id", "read_at"),
+        columns=REGISTER_COLUMNS,
+        rows=rows,
+        batch_id=batch_id,
+        fixed={"batch_id": batch_id, "quality": Quality.ACTUAL},
+    )
