@@ -7,7 +7,7 @@ AppConfig.ready()::
     dashboard_panels.register(key="requests", title=_("Service requests"), build=request_volume_table)
 
 ``build(filters)`` gets the page's ``analytics.selectors.dashboard.DashboardFilters`` and returns an
-``analytics.exports.Table`` (columns, rows, optional chart spec); the overview draws it after its own
+``core.web.exports.Table`` (columns, rows, optional chart spec); the overview draws it after its own
 panels and offers the same CSV / Excel export.
 """
 
@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from analytics.exports import Table
     from analytics.selectors.dashboard import DashboardFilters
+    from core.web.exports import Table
 
 
 @dataclass(frozen=True)

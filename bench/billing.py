@@ -32,7 +32,7 @@ from pathlib import Path
 
 from _common import cpu_model, recreate_database
 
-from marketing_portal.timezones import SHANGHAI
+from core.time import SHANGHAI
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))

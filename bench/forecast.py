@@ -40,7 +40,7 @@ FIRST_DAY = dt.date(2025, 11, 1)
 
 
 def _holidays(first: dt.date, days: int) -> np.ndarray:
-    from billing.services.workdays import is_working_day
+    from core.calendar import is_working_day
 
     return np.array([not is_working_day(first + dt.timedelta(days=d)) for d in range(days)])
 

@@ -14,7 +14,6 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -49,7 +48,8 @@ from billing.services.ingest.recovery import retry_batch
 from billing.services.payments import reconcile_payment
 from billing.services.prepaid import credit
 from billing.services.readings import edit_interval_reading
-from marketing_portal.timezones import SHANGHAI
+from core import clock
+from core.time import SHANGHAI
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -105,7 +105,7 @@ class MeterAdmin(admin.ModelAdmin):
             raise PermissionDenied
         meter = get_object_or_404(Meter, pk=meter_id)
         day_form = ReadingDayForm(request.GET or None)
-        day = day_form.cleaned_data["day"] if day_form.is_valid() else timezone.localdate() - dt.timedelta(days=1)
+        day = day_form.cleaned_data["day"] if day_form.is_valid() else clock.today() - dt.timedelta(days=1)
         edit_form = ReadingEditForm(request.POST or None)
         if request.method == "POST":
             if edit_form.is_valid():
@@ -116,7 +116,7 @@ class MeterAdmin(admin.ModelAdmin):
                         interval_start=edit_form.cleaned_data["interval_start"],
                         kwh=edit_form.cleaned_data["kwh"],
                         reason=edit_form.cleaned_data["reason"],
-                        as_of=timezone.now(),
+                        as_of=clock.now(),
                         request=request,
                     )
                 except ValidationError as exc:
@@ -249,7 +249,7 @@ class IngestBatchAdmin(ReadOnlyAdmin):
                         source=IngestBatch.Source.ADMIN,
                         path=Path(handle.name),
                         filename=upload.name,
-                        as_of=timezone.now(),
+                        as_of=clock.now(),
                         created_by=request.user,
                     )
                 except BatchInputError as exc:
@@ -385,7 +385,7 @@ class BillingRunAdmin(ReadOnlyAdmin):
             start = form.cleaned_data["month"]
             end = (start + dt.timedelta(days=32)).replace(day=1)
             with transaction.atomic():
-                run = start_billing_run(period_start=start, period_end=end, as_of=timezone.now())
+                run = start_billing_run(period_start=start, period_end=end, as_of=clock.now())
                 enqueue_billing_run(run=run)
             messages.success(
                 request,
@@ -493,7 +493,7 @@ class BillAdmin(ReadOnlyAdmin):
     def release_selected(self, request, queryset):
         released = 0
         for bill in queryset.filter(status=Bill.Status.HELD):
-            release_bill(actor=request.user, bill=bill, as_of=timezone.now(), request=request)
+            release_bill(actor=request.user, bill=bill, as_of=clock.now(), request=request)
             released += 1
         messages.success(request, _("%(count)d bill(s) released.") % {"count": released})
 
@@ -519,7 +519,7 @@ class BillAdmin(ReadOnlyAdmin):
                 new = void_and_rebill(
                     actor=request.user,
                     bill=bill,
-                    as_of=timezone.now(),
+                    as_of=clock.now(),
                     reason=request.POST.get("reason", ""),
                     request=request,
                 )
@@ -585,8 +585,7 @@ class PaymentAdmin(ReadOnlyAdmin):
         if not request.user.has_perm("billing.change_payment"):
             raise PermissionDenied
         settled = [
-            reconcile_payment(payment=p, as_of=timezone.now())
-            for p in queryset.filter(status__in=["pending", "unknown"])
+            reconcile_payment(payment=p, as_of=clock.now()) for p in queryset.filter(status__in=["pending", "unknown"])
         ]
         messages.info(request, _("%(count)d payment(s) checked with the gateway.") % {"count": len(settled)})
 

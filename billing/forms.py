@@ -7,7 +7,7 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from marketing_portal.widgets import DateInput
+from core.web.widgets import DateInput
 
 
 class MeterDataUploadForm(forms.Form):

@@ -8,11 +8,11 @@ import json
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from billing.services.gateways import get_gateway
 from billing.services.payments import handle_gateway_callback, sandbox_finish_checkout, sandbox_transaction_for
+from core import clock
 
 
 @csrf_exempt  # the gateway cannot send our CSRF token; the signature authenticates it instead
@@ -28,7 +28,7 @@ def gateway_notify(request, gateway: str):
         params = request.POST.dict()
     if not isinstance(params, dict):
         return HttpResponse("fail", status=400, content_type="text/plain")
-    outcome = handle_gateway_callback(params={k: str(v) for k, v in params.items()}, as_of=timezone.now())
+    outcome = handle_gateway_callback(params={k: str(v) for k, v in params.items()}, as_of=clock.now())
     # "success" only after our transaction committed; anything else makes the gateway retry or alert.
     return HttpResponse(
         "success" if outcome.accepted else "fail", status=200 if outcome.accepted else 400, content_type="text/plain"

@@ -52,9 +52,9 @@ from billing.models import (
     TariffAssignment,
     TariffVersion,
 )
+from core.time import SHANGHAI
 from customers.access import accounts_visible_to, is_portal_customer
 from customers.models import Account
-from marketing_portal.timezones import SHANGHAI
 
 KWH_STEP = Decimal("0.0001")
 TOU_REGISTERS = ("sharp", "peak", "flat", "valley")

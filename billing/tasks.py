@@ -5,12 +5,12 @@ import datetime as dt
 from celery import shared_task
 from django.conf import settings
 from django.db import OperationalError
-from django.utils import timezone
 
 from billing.services.billing_run import run_billing
 from billing.services.ingest import process_batch
 from billing.services.ingest.recovery import requeue_stale_batches
 from billing.services.partitions import ensure_partitions_ahead
+from core import clock
 
 
 @shared_task(
@@ -29,12 +29,12 @@ def ingest_batch_task(*, batch_id: int) -> dict:
 @shared_task(name="billing.ensure_interval_partitions")
 def ensure_interval_partitions_task(*, months_ahead: int = 3) -> list[str]:
     # Beat runs this daily; "now" is the scheduler's clock, which is what "ahead of time" means.
-    return ensure_partitions_ahead(as_of=timezone.now(), months_ahead=months_ahead)
+    return ensure_partitions_ahead(as_of=clock.now(), months_ahead=months_ahead)
 
 
 @shared_task(name="billing.requeue_stale_batches")
 def requeue_stale_batches_task() -> list[int]:
-    return requeue_stale_batches(as_of=timezone.now(), stale_after=dt.timedelta(minutes=settings.INGEST_STALE_MINUTES))
+    return requeue_stale_batches(as_of=clock.now(), stale_after=dt.timedelta(minutes=settings.INGEST_STALE_MINUTES))
 
 
 @shared_task(
@@ -65,7 +65,7 @@ def deliver_sandbox_notification_task(*, order_no: str) -> dict:
     from billing.services.payments import handle_gateway_callback
 
     txn = SandboxTransaction.objects.get(order_no=order_no)
-    outcome = handle_gateway_callback(params=get_gateway().signed_notification(transaction=txn), as_of=timezone.now())
+    outcome = handle_gateway_callback(params=get_gateway().signed_notification(transaction=txn), as_of=clock.now())
     return {"accepted": outcome.accepted, "posted": outcome.posted, "reason": outcome.reason}
 
 
@@ -73,7 +73,7 @@ def deliver_sandbox_notification_task(*, order_no: str) -> dict:
 def reconcile_payments_task() -> list[int]:
     from billing.services.payments import reconcile_payments
 
-    return reconcile_payments(as_of=timezone.now(), older_than=dt.timedelta(minutes=15))
+    return reconcile_payments(as_of=clock.now(), older_than=dt.timedelta(minutes=15))
 
 
 @shared_task(name="billing.post_late_fees")
@@ -81,5 +81,5 @@ def post_late_fees_task(*, day: str | None = None) -> int:
     """Daily after midnight: yesterday's fees (a rerun or a catch-up for a given day posts nothing twice)."""
     from billing.services.late_fees import post_late_fees
 
-    target = dt.date.fromisoformat(day) if day else timezone.localdate() - dt.timedelta(days=1)
+    target = dt.date.fromisoformat(day) if day else clock.today() - dt.timedelta(days=1)
     return post_late_fees(day=target)

@@ -17,7 +17,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -51,9 +50,8 @@ from billing.services.ledger import balance
 from billing.services.payments import start_online_payment
 from billing.services.tariffs.engine import QuoteError, QuoteInput
 from billing.services.tariffs.quotes import quote_tariff
-from customers.access import current_account
-from customers.context_processors import SESSION_KEY as CURRENT_ACCOUNT_SESSION_KEY
-from customers.views import customer_required
+from core import clock
+from customers.access import current_account_for_request, customer_required
 
 NO_DATA = DataRange(first_day=None, last_day=None, last_register_month=None)
 
@@ -187,7 +185,7 @@ def _months_between(first: dt.date | None, last: dt.date | None) -> list[dt.date
 
 @customer_required
 def usage(request: HttpRequest) -> HttpResponse:
-    account = current_account(user=request.user, selected_number=request.session.get(CURRENT_ACCOUNT_SESSION_KEY))
+    account = current_account_for_request(request)
     if account is None:
         return render(request, "billing/usage.html", {"account": None})
     meters = account_meters(account=account)
@@ -229,7 +227,7 @@ def usage(request: HttpRequest) -> HttpResponse:
 
 def hall_today() -> dt.date:
     """The customer's calendar day (Asia/Shanghai): decides "overdue" and the tier year."""
-    return timezone.localdate()
+    return clock.today()
 
 
 def rate_text(rate: Decimal) -> str:
@@ -245,7 +243,7 @@ def _priced_lines(lines) -> list[dict]:
 
 
 def _account(request: HttpRequest):
-    return current_account(user=request.user, selected_number=request.session.get(CURRENT_ACCOUNT_SESSION_KEY))
+    return current_account_for_request(request)
 
 
 @customer_required
@@ -311,7 +309,7 @@ def pay(request: HttpRequest) -> HttpResponse:
         account=account,
         amount=amount,
         return_url=reverse("billing_hall:payment_return"),
-        as_of=timezone.now(),
+        as_of=clock.now(),
     )
     return redirect(gateway_url)
 

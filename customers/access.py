@@ -7,10 +7,18 @@ miss is reported as "not found" so nobody can probe which account numbers exist.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 
 from customers.models import Account, Customer
+
+# The business hall's account switcher keeps the selected account number in the session.
+CURRENT_ACCOUNT_SESSION_KEY = "current_account"
 
 
 def is_portal_customer(user) -> bool:
@@ -52,3 +60,26 @@ def access_account(*, user, account_number: str) -> Account:
     if account is None:
         raise Http404("No such account")
     return account
+
+
+def current_account_for_request(request: HttpRequest) -> Account | None:
+    """The account the business hall acts on for this request (switcher selection, else the first
+    bound one); looked up once per request, whoever asks (context processor, view, template tag)."""
+    if not hasattr(request, "_current_account"):
+        request._current_account = current_account(
+            user=request.user, selected_number=request.session.get(CURRENT_ACCOUNT_SESSION_KEY)
+        )
+    return request._current_account
+
+
+def customer_required(view: Callable) -> Callable:
+    """Signed-in portal customers only; staff and integrators are pointed to their own tools."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not is_portal_customer(request.user):
+            return render(request, "hall/not_customer.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapped

@@ -8,6 +8,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core import clock
 from security.normalize import normalize_identifier, normalize_phone
 
 # GB/T 2260 province-level codes: the first two digits of every ID number and credit-code region.
@@ -84,7 +85,7 @@ def validate_id_number(value: str, *, today: dt.date | None = None) -> None:
             code="id_birth_date",
             params={"date": number[6:14]},
         ) from None
-    if birth.year < 1900 or birth > (today or dt.date.today()):
+    if birth.year < 1900 or birth > (today or clock.today()):
         raise ValidationError(
             _("The ID number's birth date %(date)s is out of range."),
             code="id_birth_date",

@@ -12,7 +12,6 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,8 +22,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
-from customers.access import access_account, accounts_visible_to, is_portal_customer
-from customers.context_processors import SESSION_KEY as CURRENT_ACCOUNT_SESSION_KEY
+from customers.access import (
+    CURRENT_ACCOUNT_SESSION_KEY,
+    access_account,
+    accounts_visible_to,
+    customer_required,
+    is_portal_customer,
+)
 from customers.forms import (
     CodeProofForm,
     HallLoginForm,
@@ -68,19 +72,6 @@ def limit_posts(*, group: str, rate: str) -> Callable:
         return ratelimit(group=group, key="ip", rate=rate, method="POST", block=False)(guarded)
 
     return decorator
-
-
-def customer_required(view: Callable) -> Callable:
-    """Signed-in portal customers only; staff and integrators are pointed to their own tools."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not is_portal_customer(request.user):
-            return render(request, "hall/not_customer.html", status=403)
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _safe_next(request: HttpRequest, candidate: str | None, *, default: str) -> str:

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from marketing_portal.views import healthz
+from core.web.health import healthz
 
 admin.site.site_header = "营销服务平台 · 管理后台 / Marketing Portal admin"
 admin.site.site_title = "Marketing Portal admin"
@@ -32,4 +32,4 @@ urlpatterns = [
 ]
 
 # JSON 404s under /api/, the usual page elsewhere.
-handler404 = "marketing_portal.api.errors.not_found_json"
+handler404 = "core.api.errors.not_found_json"

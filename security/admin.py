@@ -7,9 +7,9 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import PermissionDenied
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core import clock
 from security.masking import mask_phone
 from security.models import AuditEvent, PrivilegeRequest, User
 from security.services.privileges import (
@@ -109,7 +109,7 @@ class PortalUserAdmin(UserAdmin):
                 target=form.instance,
                 desired=desired,
                 reason=form.cleaned_data.get("privilege_reason", ""),
-                now=timezone.now(),
+                now=clock.now(),
             )
         except PrivilegeError as exc:
             messages.error(request, str(exc))
@@ -157,7 +157,7 @@ class PrivilegeRequestAdmin(admin.ModelAdmin):
         count = 0
         for privilege_request in queryset:
             try:
-                decide(approver=request.user, privilege_request=privilege_request, note="", now=timezone.now())
+                decide(approver=request.user, privilege_request=privilege_request, note="", now=clock.now())
                 count += 1
             except PrivilegeError as exc:
                 messages.error(request, f"{privilege_request}: {exc}")

@@ -16,12 +16,16 @@ from django.core.exceptions import FieldDoesNotExist, FieldError
 from django.db import models
 from django.db.models.query_utils import DeferredAttribute
 
+from core.errors import UnanswerableQuery
+
 from . import crypto
 from .normalize import NORMALIZERS
 
 
-class EncryptedLookupError(FieldError):
+class EncryptedLookupError(UnanswerableQuery, FieldError):
     """A query tried to filter, order or search on an encrypted column."""
+
+    public_message = "This field cannot be searched or ordered."
 
 
 class Ciphertext(str):

@@ -8,12 +8,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from billing.admin import ReadOnlyAdmin
+from core import clock
 from services import catalogue
 from services.models import (
     Notification,
@@ -59,7 +59,7 @@ class OutageNoticeAdmin(admin.ModelAdmin):
         total = 0
         for notice in queryset:
             try:
-                total += service(actor=request.user, notice=notice, as_of=timezone.now())
+                total += service(actor=request.user, notice=notice, as_of=clock.now())
             except ValidationError as exc:
                 messages.error(request, f"{notice}: {'; '.join(exc.messages)}")
         messages.success(request, done_message % {"count": total})
@@ -169,7 +169,7 @@ class QueueFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        now = timezone.now()
+        now = clock.now()
         if self.value() == "mine":
             return queryset.open().filter(assigned_to=request.user)
         if self.value() == "my_roles":
@@ -331,7 +331,7 @@ class ServiceRequestAdmin(admin.ModelAdmin):
                 actor=request.user,
                 service_request_id=pk,
                 action=request.POST.get("action", ""),
-                as_of=timezone.now(),
+                as_of=clock.now(),
                 note=request.POST.get("note", ""),
                 recorded=recorded,
             )
@@ -347,7 +347,7 @@ class ServiceRequestAdmin(admin.ModelAdmin):
         for service_request in queryset:
             try:
                 transition_request(
-                    actor=request.user, service_request_id=service_request.pk, action=action, as_of=timezone.now()
+                    actor=request.user, service_request_id=service_request.pk, action=action, as_of=clock.now()
                 )
                 done += 1
             except TransitionRefused as refused:
@@ -363,7 +363,7 @@ class ServiceRequestAdmin(admin.ModelAdmin):
                     actor=request.user,
                     service_request_id=service_request.pk,
                     assignee=request.user,
-                    as_of=timezone.now(),
+                    as_of=clock.now(),
                 )
             except TransitionRefused as refused:
                 messages.error(request, f"{service_request.number}: {refused.message}")

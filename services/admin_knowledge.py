@@ -2,10 +2,10 @@
 and publish / unpublish actions through the knowledge service (imported by services/admin.py)."""
 
 from django.contrib import admin, messages
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from core import clock
 from services.models import Article
 from services.services.knowledge import publish_articles, render_markdown, unpublish_articles
 
@@ -34,7 +34,7 @@ class ArticleAdmin(admin.ModelAdmin):
     @admin.action(description=_("Publish in the business hall"), permissions=["change"])
     def publish_selected(self, request, queryset):
         count = publish_articles(
-            actor=request.user, article_ids=queryset.values_list("pk", flat=True), as_of=timezone.now()
+            actor=request.user, article_ids=queryset.values_list("pk", flat=True), as_of=clock.now()
         )
         messages.success(request, _("%(count)d article(s) published.") % {"count": count})
 

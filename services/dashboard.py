@@ -9,10 +9,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from analytics import dashboard_panels
-from analytics.exports import Column, Table
 from analytics.selectors.dashboard import DashboardFilters
+from core.time import SHANGHAI
+from core.web.exports import Column, Table
 from customers.models import TransformerArea
-from marketing_portal.timezones import SHANGHAI
 from services.selectors import request_volumes, satisfaction, sla_compliance
 
 

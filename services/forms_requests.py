@@ -12,8 +12,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.web.widgets import DateInput
 from customers.models import Account
-from marketing_portal.widgets import DateInput
 from services.models import ServiceType
 from services.selectors_requests import tariff_choices
 from services.services.applications import Document

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from marketing_portal.timezones import SHANGHAI
+from core.time import SHANGHAI
 
 SEED_PUBLISHED_AT = dt.datetime(2026, 1, 1, 8, 0, tzinfo=SHANGHAI)
 

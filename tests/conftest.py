@@ -51,6 +51,21 @@ def pytest_report_header(config) -> list[str]:
 
 
 @pytest.fixture(autouse=True)
+def _calendar_without_database(request):
+    """Tests without database access (pure computations) see the package calendar and no staff days."""
+    uses_db = request.node.get_closest_marker("django_db") is not None or {"db", "transactional_db"} & set(
+        request.fixturenames
+    )
+    if uses_db:
+        yield
+        return
+    from core.calendar import pinned_staff_days
+
+    with pinned_staff_days({}):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _isolated_cache_and_sms():
     """Each test starts with an empty cache (rate limits, OTPs) and an empty SMS outbox."""
     from django.core.cache import cache

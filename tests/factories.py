@@ -9,9 +9,9 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from core.time import SHANGHAI
 from customers.models import Account, Customer, Feeder, PortalBinding, TransformerArea
 from customers.validators import credit_code_check_char, id_number_check_char
-from marketing_portal.timezones import SHANGHAI
 
 _sequence = itertools.count(1)
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 import numpy as np
 
 from billing.models import IntervalReading
-from billing.services.workdays import is_working_day
+from core.calendar import is_working_day
 from customers.models import Account
 from tests.factories import SHANGHAI, make_account, make_meter
 

@@ -4,11 +4,11 @@ artefact facts only — never the artefact), issued forecasts and weather."""
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from analytics.models import Forecast, ForecastModel, ForecastScope, ForecastSlot, WeatherObservation
 from analytics.tasks.forecasting import QUEUE, forecast_train_task
+from core import clock
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -35,7 +35,7 @@ class ForecastScopeAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Retrain the selected scopes now"), permissions=["change"])
     def retrain(self, request, queryset) -> None:
-        as_of = timezone.now().isoformat()
+        as_of = clock.now().isoformat()
         scope_ids = list(queryset.values_list("pk", flat=True))
         for scope_id in scope_ids:
             forecast_train_task.apply_async(kwargs={"scope_id": scope_id, "as_of": as_of}, queue=QUEUE)

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from analytics.models import Forecast, ForecastModel, ForecastScope, WeatherObservation
 from analytics.selectors.forecasting import SHANGHAI, actual_by_slot, forecast_models, forecast_scopes
 from analytics.services.forecasting import parse_weather_rows, upsert_weather
-from marketing_portal.api.permissions import ModelPermissionsWithView
+from customers.api.permissions import ModelPermissionsWithView
 
 MAX_WEATHER_ROWS = 50_000
 

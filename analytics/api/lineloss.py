@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
@@ -18,6 +17,7 @@ from rest_framework.permissions import BasePermission
 from analytics.models import AreaLossMonth
 from analytics.selectors.lineloss import area_month_ranking, loss_months
 from analytics.services.lineloss_suspects import loss_suspects
+from core import clock
 from customers.models import TransformerArea
 
 
@@ -153,8 +153,6 @@ class LineLossSuspectsView(ListAPIView):
             area_id = TransformerArea.objects.filter(code=params["area"]).values_list("pk", flat=True).first()
             if area_id is None:
                 raise ValidationError({"area": ["No transformer area with this code."]})
-        found = loss_suspects(
-            as_of=params.get("as_of") or timezone.localdate(), area_id=area_id, window=params["window"]
-        )
+        found = loss_suspects(as_of=params.get("as_of") or clock.today(), area_id=area_id, window=params["window"])
         page = self.paginate_queryset(found)
         return self.get_paginated_response(SuspectSerializer(page, many=True).data)

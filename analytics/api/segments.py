@@ -14,7 +14,7 @@ from analytics.models import AccountSegment, Segment, SegmentationRun
 from analytics.models.segments import DayType
 from analytics.selectors.segments import current_runs
 from customers.access import access_account, is_portal_customer
-from marketing_portal.api.permissions import ModelPermissionsWithView
+from customers.api.permissions import ModelPermissionsWithView
 
 
 class SegmentSerializer(serializers.ModelSerializer):

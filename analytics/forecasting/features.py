@@ -16,7 +16,7 @@ import chinese_calendar
 import numpy as np
 import pandas as pd
 
-from billing.services.workdays import is_working_day
+from core.calendar import is_working_day
 
 TZ = ZoneInfo("Asia/Shanghai")
 SUPPORTED_RESOLUTIONS = (5, 10, 15, 20, 30, 60)

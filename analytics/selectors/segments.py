@@ -18,8 +18,8 @@ from analytics.models import AccountSegment, Segment, SegmentationRun
 from analytics.models.segments import DayType
 from billing.models import IntervalReading, Meter
 from billing.selectors import kwh
+from core.time import SHANGHAI
 from customers.models import Account
-from marketing_portal.timezones import SHANGHAI
 
 MIN_GROUP = 5  # below this many accounts a median would come close to describing one neighbour
 

@@ -27,7 +27,7 @@ from django.db.models.functions import TruncMonth
 
 from analytics.models import AreaLossDay, AreaLossMonth
 from billing.models import Meter, MeterDayCompleteness
-from marketing_portal.timezones import SHANGHAI
+from core.time import SHANGHAI
 
 JUMP_HISTORY_DAYS = 30  # complete days the jump baseline looks back over
 JUMP_MIN_HISTORY = 7  # fewer complete days than this: no jump test yet

@@ -43,8 +43,8 @@ from django.db.models import Q
 
 from analytics.models import AreaLossDay, AreaLossMonth
 from billing.models import Meter, MeterDayCompleteness
+from core.time import SHANGHAI
 from customers.models import Account
-from marketing_portal.timezones import SHANGHAI
 
 MIN_SEGMENT_DAYS = 14  # change points closer to either end than this are noise
 BASELINE_DAYS = 90  # the baseline is at most this many days before the change point

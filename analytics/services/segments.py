@@ -4,7 +4,7 @@ Three layers, so the clustering can be tested without a database:
 
 1. ``load_profiles`` — SQL: per account and local hour of the day, the average kWh (Σ kWh × multiplier ÷
    the number of chosen days with readings in that hour) over the window's working days or its weekend
-   and holiday days of the mainland calendar (``billing.services.workdays``, so 调休 Saturdays count as
+   and holiday days of the mainland calendar (``core.calendar``, so 调休 Saturdays count as
    working days and the National Day week as holidays).
 2. ``normalise_profiles`` / ``cluster_profiles`` / ``shape_of`` — pure numpy and scikit-learn on a
    profile matrix: each profile divided by its own mean (shape only, not size), k-means with a fixed
@@ -30,9 +30,9 @@ from threadpoolctl import threadpool_limits
 from analytics.models import AccountSegment, Segment, SegmentationRun
 from analytics.models.segments import DayType, Shape
 from billing.models import IntervalReading, Meter
-from billing.services.workdays import is_working_day
+from core.calendar import is_working_day
+from core.time import SHANGHAI
 from customers.models import Account
-from marketing_portal.timezones import SHANGHAI
 
 SLOTS = 24  # hourly slots: the same grid for 15-, 30- and 60-minute meters
 CRITERION = "silhouette (Euclidean, on up to {sample} profiles), smallest cluster ≥ {min_share:.0%} and ≥ {min_size}"

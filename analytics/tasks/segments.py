@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from celery import shared_task
-from django.utils import timezone
 
 from analytics.services.segments import default_window, run_segmentation
+from core import clock
 
 __all__ = ["run_segmentation_task"]
 
@@ -22,7 +22,7 @@ def run_segmentation_task(
 ) -> dict:
     """Monthly from beat with only ``day_type``: the three whole months before this one. Dates are ISO
     strings (the JSON serializer); a rerun makes a new run, and the latest finished one is current."""
-    as_of = timezone.now()
+    as_of = clock.now()
     start, end = default_window(as_of=as_of)
     run = run_segmentation(
         window_start=dt.date.fromisoformat(window_start) if window_start else start,

@@ -1,6 +1,6 @@
 """Staff overview dashboard (staff/analytics/): sales, collection rate, arrears, and panels other apps
 register (analytics.dashboard_panels). Every table on the page can be downloaded as CSV or Excel with
-the same filters (analytics.exports). Thin: a filter form, SQL reads from analytics.selectors.dashboard,
+the same filters (core.web.exports). Thin: a filter form, SQL reads from analytics.selectors.dashboard,
 and presentation (labels, chart specs) here. Pages may read the clock: the default period and as-of day.
 """
 
@@ -16,12 +16,10 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from analytics import dashboard_panels
-from analytics.exports import FORMATS, Column, Table, table_response
 from analytics.selectors.dashboard import (
     DashboardFilters,
     arrears_by_area,
@@ -30,8 +28,10 @@ from analytics.selectors.dashboard import (
     sales_by_month_and_category,
 )
 from billing.selectors import add_months, month_start
+from core import clock
+from core.web.exports import FORMATS, Column, Table, table_response
+from core.web.widgets import DateInput
 from customers.models import Account, Feeder, TransformerArea
-from marketing_portal.widgets import DateInput
 
 PERMISSION = "analytics.view_dashboards"
 MAX_MONTHS = 36
@@ -296,7 +296,7 @@ def _table_builders() -> dict[str, Callable[[DashboardFilters], Table]]:
 @dashboard_required
 def index(request: HttpRequest) -> HttpResponse:
     form = DashboardFilterForm(request.GET or None)
-    filters = form.filters(today=timezone.localdate())
+    filters = form.filters(today=clock.today())
     query = request.GET.urlencode() if form.is_bound and form.is_valid() else ""
     if not form.is_bound:  # show the default period in the inputs rather than leave them blank
         form = DashboardFilterForm(
@@ -335,7 +335,7 @@ def export(request: HttpRequest, key: str, fmt: str) -> HttpResponse:
     form = DashboardFilterForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         return HttpResponseBadRequest("; ".join(str(e) for errors in form.errors.values() for e in errors))
-    filters = form.filters(today=timezone.localdate())
+    filters = form.filters(today=clock.today())
     table = builder(filters)
     return table_response(
         table=table, fmt=fmt, filename=f"{table.key}-{filters.month_from:%Y%m}-{filters.month_to:%Y%m}"

@@ -14,12 +14,12 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from analytics.models import ForecastScope
 from analytics.selectors.forecasting import VIEW_PERMISSION, forecast_models, forecast_scopes, forecast_vs_actual
-from marketing_portal.widgets import DateInput
+from core import clock
+from core.web.widgets import DateInput
 
 MAX_RANGE_DAYS = 62
 
@@ -53,7 +53,7 @@ def forecasts_page(request):
         return redirect_to_login(request.get_full_path(), login_url="admin:login")
     if not (request.user.is_active and request.user.is_staff and request.user.has_perm(VIEW_PERMISSION)):
         raise PermissionDenied
-    today = timezone.localdate()
+    today = clock.today()
     scopes = forecast_scopes().order_by("kind", "name")
     default_scope = scopes.filter(kind=ForecastScope.Kind.SYSTEM).first() or scopes.first()
     initial = {"scope": default_scope, "day_from": today - dt.timedelta(days=6), "day_to": today + dt.timedelta(days=1)}

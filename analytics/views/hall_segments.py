@@ -7,24 +7,22 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from analytics.models.segments import Shape
 from analytics.selectors.segments import segment_comparison
-from customers.access import current_account
-from customers.context_processors import SESSION_KEY as CURRENT_ACCOUNT_SESSION_KEY
-from customers.views import customer_required
+from core import clock
+from customers.access import current_account_for_request, customer_required
 
 
 def hall_today():
     """The customer's calendar day (Asia/Shanghai): which month is "this month"."""
-    return timezone.localdate()
+    return clock.today()
 
 
 @customer_required
 def compare(request: HttpRequest) -> HttpResponse:
-    account = current_account(user=request.user, selected_number=request.session.get(CURRENT_ACCOUNT_SESSION_KEY))
+    account = current_account_for_request(request)
     if account is None:
         return render(request, "analytics/segments/hall_compare.html", {"account": None})
     comparison = segment_comparison(account=account, today=hall_today())

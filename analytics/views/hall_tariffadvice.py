@@ -12,18 +12,16 @@ from decimal import Decimal
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from analytics.services.tariffadvice import MONTHS_WANTED, TariffAdvice, tariff_advice
-from customers.access import current_account
-from customers.context_processors import SESSION_KEY as CURRENT_ACCOUNT_SESSION_KEY
-from customers.views import customer_required
+from core import clock
+from customers.access import current_account_for_request, customer_required
 
 
 def hall_now():
     """The moment the advice is for (its window is the twelve months before this one); tests pin it."""
-    return timezone.now()
+    return clock.now()
 
 
 def _month_rows(advice: TariffAdvice) -> list[dict]:
@@ -59,7 +57,7 @@ def _hour_chart(advice: TariffAdvice) -> dict | None:
 
 @customer_required
 def advice(request: HttpRequest) -> HttpResponse:
-    account = current_account(user=request.user, selected_number=request.session.get(CURRENT_ACCOUNT_SESSION_KEY))
+    account = current_account_for_request(request)
     if account is None:
         return render(request, "analytics/tariffadvice/advice.html", {"account": None})
     result = tariff_advice(account=account, as_of=hall_now())

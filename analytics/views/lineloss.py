@@ -18,11 +18,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from analytics.exports import rows_response
 from analytics.models import AreaLossDay
 from analytics.selectors.lineloss import (
     area_loss_days,
@@ -32,6 +30,8 @@ from analytics.selectors.lineloss import (
     loss_months,
 )
 from analytics.services.lineloss_suspects import loss_suspects
+from core import clock
+from core.web.exports import rows_response
 from customers.models import Feeder, TransformerArea
 
 VIEW_MONTH = "analytics.view_arealossmonth"
@@ -101,7 +101,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
     form = RankingFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     months = loss_months()
-    month = filters.get("month") or default_loss_month(months=months, today=timezone.localdate())
+    month = filters.get("month") or default_loss_month(months=months, today=clock.today())
     rows = []
     if month is not None:
         rows = list(
@@ -167,7 +167,7 @@ def area_detail(request: HttpRequest, code: str) -> HttpResponse:
         start, end = month, (month + dt.timedelta(days=32)).replace(day=1)
     else:
         last = AreaLossDay.objects.filter(area=area).order_by("-day").values_list("day", flat=True).first()
-        end = (last or timezone.localdate()) + dt.timedelta(days=1)
+        end = (last or clock.today()) + dt.timedelta(days=1)
         start = end - dt.timedelta(days=AREA_DAYS)
     days = list(area_loss_days(area_id=area.pk, start=start, end=end))
     fmt = request.GET.get("export")
@@ -240,7 +240,7 @@ def area_detail(request: HttpRequest, code: str) -> HttpResponse:
 def suspects(request: HttpRequest) -> HttpResponse:
     form = SuspectFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    as_of = filters.get("as_of") or timezone.localdate()
+    as_of = filters.get("as_of") or clock.today()
     area = None
     if filters.get("area"):
         area = TransformerArea.objects.filter(code=filters["area"]).first()

@@ -18,9 +18,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from analytics.exports import rows_response
 from analytics.models.segments import Shape
 from analytics.selectors.segments import current_runs, segment_table_headers, segment_table_rows, segments_of
+from core.web.exports import rows_response
 
 VIEW_PERMISSION = "analytics.view_segment"
 EXPORT_KINDS = {"csv", "xlsx"}

@@ -6,7 +6,6 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
@@ -15,7 +14,8 @@ from rest_framework.response import Response
 
 from billing.models import IngestBatch, RejectedRow
 from billing.services.ingest import BatchInputError, create_batch, create_batch_from_json, enqueue_batch
-from marketing_portal.api.permissions import ModelPermissionsWithView
+from core import clock
+from customers.api.permissions import ModelPermissionsWithView
 
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024
 REJECTED_ROWS_IN_DETAIL = 1000
@@ -114,7 +114,7 @@ class IngestBatchViewSet(
     def create(self, request, *args, **kwargs):
         upload = BatchUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
-        as_of = timezone.now()  # an interface reads the clock and hands it to the service
+        as_of = clock.now()  # an interface reads the clock and hands it to the service
         try:
             if upload.validated_data.get("readings"):
                 batch = create_batch_from_json(

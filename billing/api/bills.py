@@ -16,7 +16,7 @@ from billing.models import Bill, BillLine, BillRead, LedgerEntry, PrepaidAccount
 from billing.services.ledger import balance, outstanding
 from billing.services.prepaid import credit, set_low_balance_threshold
 from customers.access import accounts_visible_to, is_portal_customer
-from marketing_portal.api.permissions import ModelPermissionsWithView, PortalReadOrModelPermissions
+from customers.api.permissions import ModelPermissionsWithView, PortalReadOrModelPermissions
 
 
 class BillLineSerializer(serializers.ModelSerializer):

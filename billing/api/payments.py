@@ -6,17 +6,17 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
 
-from billing.api.idempotency import idempotent_create
 from billing.models import Payment
 from billing.services.ledger import balance
 from billing.services.payments import record_counter_payment
+from core import clock
+from core.api.idempotency import idempotent_create
 from customers.access import accounts_visible_to
-from marketing_portal.api.permissions import ModelPermissionsWithView
+from customers.api.permissions import ModelPermissionsWithView
 
 
 class PaymentSerializer(serializers.ModelSerializer):
@@ -73,7 +73,7 @@ class PaymentViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, viewsets.Ge
                 amount=data["amount"],
                 channel=data["channel"],
                 reference=data["reference"],
-                as_of=timezone.now(),
+                as_of=clock.now(),
             )
         body = {**PaymentSerializer(payment).data, "balance": str(balance(account=account))}
         return status.HTTP_201_CREATED, body

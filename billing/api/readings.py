@@ -34,6 +34,7 @@ from billing.selectors import (
     quality_code,
     register_reads,
 )
+from core import clock
 
 QUALITY_CODES = [quality_code(q) for q in Quality.values]
 # Longest period one request may cover, in days: raw intervals are 96 rows a day per meter.
@@ -177,7 +178,7 @@ class MeterReadingsView(ListAPIView):
 
     def list(self, request, meter_no: str):
         meter = access_meter(user=request.user, meter_no=meter_no, kind="intervals")
-        query = ReadingsQuerySerializer(data=request.query_params, context={"meter": meter, "as_of": timezone.now()})
+        query = ReadingsQuerySerializer(data=request.query_params, context={"meter": meter, "as_of": clock.now()})
         query.is_valid(raise_exception=True)
         params = query.validated_data
         descending = params["order"] == "desc"

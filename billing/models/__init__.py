@@ -1,6 +1,6 @@
 from .bills import Bill, BillingRun, BillingRunChunk, BillLine, BillRead, TariffAssignment
 from .ingest import IngestBatch, IngestChunk, RejectedRow
-from .ledger import IdempotencyRecord, LedgerEntry, Payment, PaymentAllocation, PrepaidAccount, SandboxTransaction
+from .ledger import LedgerEntry, Payment, PaymentAllocation, PrepaidAccount, SandboxTransaction
 from .meters import Meter
 from .readings import IntervalReading, MeterDayCompleteness, Quality, ReadingEdit, RegisterRead
 from .tariffs import Tariff, TariffVersion, TouCalendar, TouPeriod, TouWindow
@@ -11,7 +11,6 @@ __all__ = [
     "BillRead",
     "BillingRun",
     "BillingRunChunk",
-    "IdempotencyRecord",
     "IngestBatch",
     "IngestChunk",
     "IntervalReading",

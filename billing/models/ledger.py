@@ -1,4 +1,4 @@
-"""The account ledger, payments and their allocation to bills, and API idempotency records.
+"""The account ledger, payments and their allocation to bills.
 
 The balance is never stored: it is the sum of ledger entries (positive = owed by the customer).
 Every entry has a unique ``posting_key`` naming the event it records ("bill:42:charge",
@@ -105,25 +105,6 @@ class PaymentAllocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.payment_id} → bill {self.bill_id}: {self.amount}"
-
-
-class IdempotencyRecord(models.Model):
-    """One ``Idempotency-Key`` of one API user: the request it was first used with and, once done,
-    the response to repeat."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=100)
-    request_hash = models.CharField(max_length=64)
-    completed = models.BooleanField(default=False)
-    response_status = models.PositiveSmallIntegerField(null=True)
-    response_body = models.JSONField(null=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique_user_key")]
-
-    def __str__(self) -> str:
-        return f"{self.user_id}:{self.key}"
 
 
 class SandboxTransaction(models.Model):

@@ -24,7 +24,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q, Sum
-from django.utils import timezone
+from django.db.models.functions import Now
 
 from billing.models import (
     Bill,
@@ -45,9 +45,10 @@ from billing.services.ledger import apply_unallocated_payments, bill_charge_entr
 from billing.services.tariffs.calendars import kwh_by_period
 from billing.services.tariffs.engine import QuoteError, QuoteInput
 from billing.services.tariffs.quotes import TariffQuote, load_versions, quote_on_versions, version_calendar
-from billing.services.workdays import is_working_day
+from core.calendar import is_working_day
+from core.tasks import enqueue_on_commit
+from core.time import SHANGHAI
 from customers.models import Account
-from marketing_portal.timezones import SHANGHAI
 
 ZERO = Decimal(0)
 KWH_STEP = Decimal("0.0001")
@@ -562,7 +563,8 @@ def run_billing(*, run_id: int) -> BillingRunResult:
     """Work through the run's open chunks until none is left; safe to call from several workers."""
     run = BillingRun.objects.get(pk=run_id)
     BillingRun.objects.filter(pk=run.pk, started_at__isnull=True).update(
-        status=BillingRun.Status.RUNNING, started_at=timezone.now()
+        status=BillingRun.Status.RUNNING,
+        started_at=Now(),  # the database clock: when a worker took it
     )
     while True:
         with transaction.atomic():
@@ -584,7 +586,7 @@ def run_billing(*, run_id: int) -> BillingRunResult:
             problems.update(chunk_problems)
         BillingRun.objects.filter(pk=run.pk).update(
             status=BillingRun.Status.COMPLETED,
-            finished_at=timezone.now(),
+            finished_at=Now(),
             problems=problems,
             **{k: v or 0 for k, v in totals.items()},
         )
@@ -594,7 +596,5 @@ def run_billing(*, run_id: int) -> BillingRunResult:
 def enqueue_billing_run(*, run: BillingRun, workers: int = 2) -> None:
     """Hand the run to ``workers`` Celery tasks on the billing queue once the run is committed; they
     share its chunks (SKIP LOCKED)."""
-    from billing.tasks import run_billing_task
-
     for _ in range(max(1, workers)):
-        transaction.on_commit(lambda: run_billing_task.apply_async(kwargs={"run_id": run.pk}, queue="billing"))
+        enqueue_on_commit("billing.run_billing", queue="billing", kwargs={"run_id": run.pk})

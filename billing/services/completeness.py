@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.db import connection
 
 from billing.models import Meter, MeterDayCompleteness, Quality
-from marketing_portal.timezones import SHANGHAI
+from core.time import SHANGHAI
 
 
 def expected_intervals(*, meter: Meter, day: dt.date, as_of: dt.datetime) -> int:

@@ -70,10 +70,10 @@ from billing.models import Meter, RegisterRead
 from billing.services.completeness import refresh_completeness
 from billing.services.ingest.writers import copy_interval_rows
 from billing.services.partitions import ensure_interval_partitions
-from billing.services.workdays import is_working_day
+from core.calendar import is_working_day
+from core.time import SHANGHAI
 from customers.models import Account, PortalBinding, TransformerArea
 from customers.services.demo import DEMO_CUSTOMER_USERNAME
-from marketing_portal.timezones import SHANGHAI
 
 WINDOW_DAYS = 365
 SLOTS = 96  # quarter-hours a day

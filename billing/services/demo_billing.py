@@ -15,8 +15,8 @@ from billing.services.demo import seed_metering_demo
 from billing.services.late_fees import post_late_fees
 from billing.services.ledger import outstanding
 from billing.services.payments import record_counter_payment
+from core.time import SHANGHAI
 from customers.models import Account, PortalBinding
-from marketing_portal.timezones import SHANGHAI
 
 DEMO_CUSTOMER_USERNAME = "c_demo"
 BILLED_MONTHS = 10

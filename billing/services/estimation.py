@@ -27,8 +27,8 @@ import pandas as pd
 from django.db import connection
 
 from billing.models import IntervalReading, Meter, Quality
-from billing.services.workdays import is_working_day
-from marketing_portal.timezones import SHANGHAI
+from core.calendar import is_working_day
+from core.time import SHANGHAI
 
 INTERPOLATION_LIMIT = dt.timedelta(hours=2)
 HISTORY_DAYS = 28

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from django.db import connection, transaction
 
-from marketing_portal.timezones import SHANGHAI
+from core.time import SHANGHAI
 
 PARENT = "billing_intervalreading"
 DEFAULT_PARTITION = f"{PARENT}_default"

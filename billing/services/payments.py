@@ -16,6 +16,7 @@ from django.http import Http404
 from billing.models import Payment, SandboxTransaction
 from billing.services.gateways import InvalidNotification, get_gateway
 from billing.services.ledger import settle_payment
+from core.tasks import enqueue_on_commit
 from customers.access import accounts_visible_to
 from customers.models import Account
 
@@ -128,14 +129,10 @@ def sandbox_transaction_for(*, user, order_no: str) -> SandboxTransaction:
 
 def sandbox_finish_checkout(*, user, order_no: str, succeed: bool) -> SandboxTransaction:
     """The sandbox's pay page: the customer pays (or fails); the gateway then notifies us, repeatedly."""
-    from billing.tasks import deliver_sandbox_notification_task
-
     txn = sandbox_transaction_for(user=user, order_no=order_no)
     if txn.status == SandboxTransaction.Status.CREATED:
         txn.status = SandboxTransaction.Status.PAID if succeed else SandboxTransaction.Status.FAILED
         txn.save(update_fields=["status"])
     for _ in range(settings.PAYMENT_SANDBOX_NOTIFY_TIMES):
-        transaction.on_commit(
-            lambda: deliver_sandbox_notification_task.apply_async(kwargs={"order_no": order_no}, queue="notify")
-        )
+        enqueue_on_commit("billing.deliver_sandbox_notification", queue="notify", kwargs={"order_no": order_no})
     return txn

@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from billing.models import IntervalReading, Meter, Quality, ReadingEdit
 from billing.services.completeness import refresh_completeness
 from billing.services.partitions import ensure_interval_partitions
-from marketing_portal.timezones import SHANGHAI
+from core.time import SHANGHAI
 from security.models import AuditEvent
 from security.services.audit import record_event
 

@@ -7,7 +7,6 @@ records are closed (account status), not removed, and every change is audited by
 
 from __future__ import annotations
 
-from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, viewsets
@@ -16,6 +15,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core import clock
+from customers.api.permissions import ModelPermissionsWithView, PortalReadOrModelPermissions
 from customers.api.serializers import (
     AccountSerializer,
     CustomerSerializer,
@@ -47,7 +48,6 @@ from customers.services.records import (
     save_account,
     update_customer,
 )
-from marketing_portal.api.permissions import ModelPermissionsWithView, PortalReadOrModelPermissions
 
 # Ordering is part of each FilterSet (an unknown or encrypted ordering field is a 400, not ignored).
 FILTER_BACKENDS = [DjangoFilterBackend]
@@ -207,7 +207,7 @@ class InteractionViewSet(
     def perform_create(self, serializer: InteractionSerializer) -> None:
         data = dict(serializer.validated_data)
         # The interface layer supplies "now"; the service never reads the clock.
-        data.setdefault("occurred_at", timezone.now())
+        data.setdefault("occurred_at", clock.now())
         serializer.instance = record_interaction(
             actor=self.request.user, interaction=Interaction(staff=self.request.user, **data), request=self.request
         )

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from core.cache import increment
 from customers.models import Account, PortalBinding
 from customers.sms import send_sms
 from security.masking import mask_phone
@@ -47,8 +48,7 @@ def _check_rate_limit(*, user, account_number: str) -> None:
 
 def _count_failure(*, user, account_number: str) -> None:
     for key in _attempt_keys(user=user, account_number=account_number):
-        cache.add(key, 0, timeout=settings.BINDING_ATTEMPT_WINDOW_SECONDS)
-        cache.incr(key)
+        increment(key, timeout=settings.BINDING_ATTEMPT_WINDOW_SECONDS)
 
 
 def _fail(*, user, account_number: str, request: HttpRequest | None, reason: str) -> BindingError:

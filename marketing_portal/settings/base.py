@@ -36,7 +36,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_celery_beat",
     "axes",
-    # Our apps, in dependency order: security ← customers ← billing ← analytics ← services.
+    # Our apps, in dependency order: core ← security ← customers ← billing ← analytics ← services.
+    "core",
     "security",
     "customers",
     "billing",
@@ -205,10 +206,10 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "marketing_portal.api.pagination.StandardPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.StandardPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "marketing_portal.api.errors.json_exception_handler",
+    "EXCEPTION_HANDLER": "core.api.errors.json_exception_handler",
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "600/min"},
 }
 SPECTACULAR_SETTINGS = {

@@ -7,8 +7,14 @@ from .base import env
 
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY")
-_REQUIRED = ("DATABASE_URL", "REDIS_URL", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY")
-for _required in (*_REQUIRED, "PAYMENT_GATEWAY", "PAYMENT_GATEWAY_SECRET"):
+for _required in (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "FIELD_ENCRYPTION_KEYS",
+    "BLIND_INDEX_KEY",
+    "PAYMENT_GATEWAY",
+    "PAYMENT_GATEWAY_SECRET",
+):
     if not env.str(_required, default=""):
         raise ImproperlyConfigured(f"{_required} must be set in production")
 # No money may be taken for free: a sandbox/test gateway is an error here (billing.E001), and the web

@@ -2,6 +2,7 @@
 otherwise SQLite and local memory. ``tests/conftest.py`` skips service-bound tests in the fallback,
 or fails them when REQUIRE_SERVICES=1."""
 
+import os
 import socket
 from urllib.parse import urlparse
 
@@ -31,8 +32,26 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0
 REDIS_URL = env.str("REDIS_URL", default="") or DEFAULT_TEST_REDIS_URL
 if not _reachable(REDIS_URL, 6379):
     REDIS_URL = ""
+
+
+def _cache_url_for_this_worker(url: str) -> str:
+    """Each pytest-xdist worker gets its own Redis database for the cache: tests clear the cache
+    (FLUSHDB) before and after each test, which must not wipe a neighbouring worker's counters."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return url
+    parsed = urlparse(url)
+    base = int(parsed.path.strip("/") or 0)
+    return parsed._replace(path=f"/{(base - 1 - int(worker[2:])) % 16}").geturl()
+
+
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _cache_url_for_this_worker(REDIS_URL),
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_BROKER_URL = REDIS_URL or "memory://"

@@ -5,7 +5,6 @@ restoring are the same services the admin actions call (they notify the affected
 from __future__ import annotations
 
 import django_filters
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
@@ -14,8 +13,9 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core import clock
+from customers.api.permissions import ModelPermissionsWithView, PortalCustomerReadOnly
 from customers.models import Feeder, TransformerArea
-from marketing_portal.api.permissions import ModelPermissionsWithView, PortalCustomerReadOnly
 from services.models import OutageNotice
 from services.selectors_hall import outage_notices_visible_to
 from services.services.outages import publish_outage, restore_outage
@@ -70,7 +70,7 @@ class OutageNoticeFilter(django_filters.FilterSet):
 
     @extend_schema_field(OpenApiTypes.BOOL)
     def filter_current(self, queryset, name, value):
-        current = OutageNotice.objects.current_or_upcoming(as_of=timezone.now()).values("pk")
+        current = OutageNotice.objects.current_or_upcoming(as_of=clock.now()).values("pk")
         return queryset.filter(pk__in=current) if value else queryset.exclude(pk__in=current)
 
 
@@ -117,7 +117,7 @@ class OutageNoticeViewSet(
 
     def _transition(self, service) -> Response:
         notice = self.get_object()
-        notified = service(actor=self.request.user, notice=notice, as_of=timezone.now())
+        notified = service(actor=self.request.user, notice=notice, as_of=clock.now())
         notice.refresh_from_db()
         return Response({"notified": notified, "notice": OutageNoticeSerializer(notice).data})
 

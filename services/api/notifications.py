@@ -4,7 +4,6 @@ another user's notification is a 404. Marking read is the inbox page's service c
 from __future__ import annotations
 
 import django_filters
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -12,6 +11,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core import clock
 from services.models import Notification
 from services.selectors_hall import inbox_for
 from services.services.notifications import mark_read
@@ -61,7 +61,7 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     @action(detail=True, methods=["post"])
     def read(self, request: Request, pk: str) -> Response:
         notification = self.get_object()
-        mark_read(user=request.user, notification_ids=[notification.pk], as_of=timezone.now())
+        mark_read(user=request.user, notification_ids=[notification.pk], as_of=clock.now())
         notification.refresh_from_db(fields=["read_at"])
         return Response(NotificationSerializer(notification).data)
 
@@ -69,4 +69,4 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     @action(detail=False, methods=["post"], url_path="read-all", filter_backends=[])
     def read_all(self, request: Request) -> Response:
         unread = inbox_for(user=request.user).filter(read_at__isnull=True).values_list("pk", flat=True)
-        return Response({"marked": mark_read(user=request.user, notification_ids=unread, as_of=timezone.now())})
+        return Response({"marked": mark_read(user=request.user, notification_ids=unread, as_of=clock.now())})

@@ -20,7 +20,6 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -34,7 +33,8 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from billing.api.idempotency import idempotent_create
+from core import clock
+from core.api.idempotency import idempotent_create
 from customers.access import is_portal_customer
 from security.models import AuditEvent
 from security.services.audit import record_event
@@ -140,7 +140,7 @@ class ServiceRequestFilterSet(django_filters.FilterSet):
 
     def filter_overdue(self, queryset, name, value):
         # Read against the clock rather than sla_state, which the beat task refreshes only periodically.
-        late = queryset.open().filter(step_due_at__lt=timezone.now())
+        late = queryset.open().filter(step_due_at__lt=clock.now())
         return late if value else queryset.exclude(pk__in=late.values("pk"))
 
 
@@ -251,7 +251,7 @@ class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
                 service_type_code=data["service_type"],
                 form=dict(data["form"]),
                 account_number=data["account_number"] or None,
-                as_of=timezone.now(),
+                as_of=clock.now(),
             )
         except DjangoValidationError as exc:
             raise _submit_errors(exc) from None
@@ -281,7 +281,7 @@ class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
                 action=payload.validated_data["action"],
                 note=payload.validated_data["note"],
                 recorded=dict(payload.validated_data["recorded"]),
-                as_of=timezone.now(),
+                as_of=clock.now(),
             )
         except TransitionRefused as refusal:
             raise Refused(refusal) from None
@@ -308,7 +308,7 @@ class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
             raise exceptions.ValidationError({"assignee": [_("No active staff member has this username.")]})
         try:
             assign_request(
-                actor=request.user, service_request_id=service_request.pk, assignee=assignee, as_of=timezone.now()
+                actor=request.user, service_request_id=service_request.pk, assignee=assignee, as_of=clock.now()
             )
         except TransitionRefused as refusal:
             raise Refused(refusal) from None
@@ -330,7 +330,7 @@ class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
                 service_request_id=service_request.pk,
                 rating=payload.validated_data["rating"],
                 comment=payload.validated_data["comment"],
-                as_of=timezone.now(),
+                as_of=clock.now(),
             )
         except TransitionRefused as refusal:
             raise Refused(refusal) from None
@@ -402,7 +402,7 @@ class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
             document_type=payload.validated_data["document_type"],
             filename=upload.name,
             content=upload,
-            as_of=timezone.now(),
+            as_of=clock.now(),
         )
         return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
 

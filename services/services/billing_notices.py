@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 
 from billing.models import Bill
 from billing.services.ledger import OPEN_BILL_STATUSES, outstanding
-from marketing_portal.timezones import SHANGHAI
+from core.time import SHANGHAI
 from services.services.notifications import notify
 
 

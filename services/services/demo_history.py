@@ -14,11 +14,11 @@ import random
 from django.contrib.auth import get_user_model
 
 from billing.selectors import add_months, month_start
-from billing.services.workdays import is_working_day
+from core.calendar import is_working_day
+from core.time import SHANGHAI
 from customers.models import Account, PortalBinding
 from customers.services.demo import DEMO_CUSTOMER_USERNAME, weighted_choice
 from customers.services.preferences import set_notification_preferences
-from marketing_portal.timezones import SHANGHAI
 from services import catalogue
 from services.models import ServiceRequest
 from services.services import sla

@@ -8,8 +8,9 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db.models.functions import Now
 
+from core.tasks import enqueue_on_commit
 from customers.models import NotificationPreference
 from customers.services.preferences import get_notification_preferences
 from customers.sms import send_sms
@@ -38,18 +39,12 @@ def notify(*, users: Iterable, kind: str, event_key: str, title: str, body: str,
         ]
         NotificationDelivery.objects.bulk_create(deliveries)
         for delivery in NotificationDelivery.objects.filter(notification=notification).exclude(channel=Channel.INBOX):
-            transaction.on_commit(lambda pk=delivery.pk: _enqueue(pk))
+            enqueue_on_commit("services.deliver_notification", queue="notify", kwargs={"delivery_id": delivery.pk})
         NotificationDelivery.objects.filter(notification=notification, channel=Channel.INBOX).update(
-            status=NotificationDelivery.Status.SENT, sent_at=timezone.now(), attempts=1
+            status=NotificationDelivery.Status.SENT, sent_at=notification.created_at, attempts=1
         )
         created.append(notification)
     return created
-
-
-def _enqueue(delivery_id: int) -> None:
-    from services.tasks import deliver_notification_task
-
-    deliver_notification_task.apply_async(kwargs={"delivery_id": delivery_id}, queue="notify")
 
 
 def deliver(*, delivery_id: int) -> NotificationDelivery:
@@ -80,9 +75,10 @@ def deliver(*, delivery_id: int) -> NotificationDelivery:
                 delivery.last_error = f"{type(exc).__name__}: {exc}"[:300]
             else:
                 delivery.status = NotificationDelivery.Status.SENT
-                delivery.sent_at = timezone.now()
+                delivery.sent_at = Now()  # the database clock: when the gateway took it
                 delivery.last_error = ""
         delivery.save(update_fields=["status", "attempts", "sent_at", "last_error"])
+        delivery.refresh_from_db(fields=["sent_at"])
     if error is not None:
         raise error
     return delivery

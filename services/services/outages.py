@@ -9,8 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
+from core.time import SHANGHAI
 from customers.models import Account, PortalBinding
-from marketing_portal.timezones import SHANGHAI
 from security.models import AuditEvent
 from security.services.audit import record_event
 from services.models import OutageNotice

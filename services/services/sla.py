@@ -12,7 +12,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from billing.services.workdays import is_working_day
+from core.calendar import is_working_day
 
 
 def local_day(moment: dt.datetime) -> dt.date:

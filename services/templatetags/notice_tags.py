@@ -4,8 +4,8 @@ services (imports point the other way): the template asks for it with {% outage_
 from __future__ import annotations
 
 from django import template
-from django.utils import timezone
 
+from core import clock
 from customers.access import is_portal_customer
 from services.selectors_hall import current_notices_with_accounts
 
@@ -19,7 +19,7 @@ def outage_notices_panel(context) -> dict:
     user = getattr(request, "user", None)
     if user is None or not is_portal_customer(user):
         return {"show": False}
-    items = current_notices_with_accounts(user=user, as_of=timezone.now())
+    items = current_notices_with_accounts(user=user, as_of=clock.now())
     return {
         "show": True,
         "items": items[:PANEL_SIZE],

@@ -8,10 +8,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import clock
 from services.selectors_hall import inbox_for, unread_count
 from services.services.notifications import mark_read
 
@@ -31,7 +31,7 @@ def notification(request: HttpRequest, notification_id: int) -> HttpResponse:
     if found is None:
         raise Http404("No such notification")
     if found.read_at is None:
-        mark_read(user=request.user, notification_ids=[found.pk], as_of=timezone.now())
+        mark_read(user=request.user, notification_ids=[found.pk], as_of=clock.now())
         found.refresh_from_db(fields=["read_at"])
     # Links are written by our own services; only a site path is ever made clickable.
     link = found.link if found.link.startswith("/") and not found.link.startswith("//") else ""
@@ -42,6 +42,6 @@ def notification(request: HttpRequest, notification_id: int) -> HttpResponse:
 @login_required
 def read_all(request: HttpRequest) -> HttpResponse:
     unread_ids = inbox_for(user=request.user).filter(read_at__isnull=True).values_list("pk", flat=True)
-    count = mark_read(user=request.user, notification_ids=unread_ids, as_of=timezone.now())
+    count = mark_read(user=request.user, notification_ids=unread_ids, as_of=clock.now())
     messages.success(request, _("%(count)d message(s) marked as read.") % {"count": count})
     return redirect("inbox:list")

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 
-from customers.views import customer_required
+from core import clock
+from customers.access import customer_required
 from services.selectors_hall import current_notices_with_accounts
 
 
 @customer_required
 def notices(request: HttpRequest) -> HttpResponse:
-    items = current_notices_with_accounts(user=request.user, as_of=timezone.now())
+    items = current_notices_with_accounts(user=request.user, as_of=clock.now())
     return render(request, "notices/list.html", {"items": items})

@@ -14,13 +14,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from customers.access import current_account
-from customers.context_processors import SESSION_KEY as CURRENT_ACCOUNT_SESSION_KEY
-from customers.views import customer_required
+from core import clock
+from customers.access import current_account_for_request, customer_required
 from services import catalogue
 from services import selectors_requests as selectors
 from services.forms_requests import ApplicationForm, CancelForm, NoteForm, RateForm, ResubmitForm
@@ -57,7 +55,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
     accounts = accounts_for_service(user=request.user)
     if service_type.needs_account and not accounts:
         return render(request, "services/requests/apply.html", {"service_type": service_type, "no_account": True})
-    current = current_account(user=request.user, selected_number=request.session.get(CURRENT_ACCOUNT_SESSION_KEY))
+    current = current_account_for_request(request)
     form = ApplicationForm(
         request.POST or None,
         request.FILES or None,
@@ -73,7 +71,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
                 form=form.answers(),
                 documents=form.uploaded_documents(),
                 account_number=form.cleaned_data.get("account_number") or None,
-                as_of=timezone.now(),
+                as_of=clock.now(),
             )
         except DocumentRefused as refused:
             form.add_document_error(document_type=refused.document_type, messages=refused.messages)
@@ -149,7 +147,7 @@ def cancel(request: HttpRequest, number: str) -> HttpResponse:
             service_request_id=service_request.pk,
             action="cancel",
             note=form.cleaned_data["note"],
-            as_of=timezone.now(),
+            as_of=clock.now(),
         )
     except TransitionRefused as refused:
         messages.error(request, refused.message)
@@ -171,7 +169,7 @@ def finish_step(request: HttpRequest, number: str) -> HttpResponse:
             service_request_id=service_request.pk,
             action="advance",
             note=form.cleaned_data["note"],
-            as_of=timezone.now(),
+            as_of=clock.now(),
         )
     except TransitionRefused as refused:
         messages.error(request, refused.message)
@@ -197,7 +195,7 @@ def resubmit(request: HttpRequest, number: str) -> HttpResponse:
                 service_request_id=service_request.pk,
                 documents=form.uploaded_documents(),
                 note=form.cleaned_data["note"],
-                as_of=timezone.now(),
+                as_of=clock.now(),
             )
         except DocumentRefused as refused:
             form.add_document_error(document_type=refused.document_type, messages=refused.messages)
@@ -223,7 +221,7 @@ def rate(request: HttpRequest, number: str) -> HttpResponse:
             service_request_id=service_request.pk,
             rating=form.cleaned_data["rating"],
             comment=form.cleaned_data["comment"],
-            as_of=timezone.now(),
+            as_of=clock.now(),
         )
     except TransitionRefused as refused:
         messages.error(request, refused.message)

@@ -5,11 +5,11 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import clock
 from services.services.requests import open_inspection
 
 
@@ -24,7 +24,7 @@ def open_inspection_view(request):
             account_number=request.POST.get("account_number", ""),
             reason=request.POST.get("reason", "") or _("Line-loss suspicion"),
             evidence=request.POST.get("evidence", ""),
-            as_of=timezone.now(),
+            as_of=clock.now(),
         )
     except ValidationError as error:
         messages.error(request, "; ".join(error.messages))

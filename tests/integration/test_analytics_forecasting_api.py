@@ -18,6 +18,7 @@ from rest_framework.test import APIClient
 
 from analytics.models import Forecast, ForecastModel, ForecastScope, ForecastSlot, WeatherObservation
 from billing.models import IntervalReading
+from core import clock
 from security import roles
 from tests.factories import SHANGHAI, bind, make_meter, make_portal_user, make_staff
 
@@ -225,9 +226,8 @@ def test_staff_page_renders_chart_models_and_csv_for_the_analyst(client, world):
 
 
 def test_staff_page_opens_on_the_last_week_with_its_dates_in_the_inputs(client, world, monkeypatch):
-    from django.utils import timezone
 
-    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: dt.date(2026, 3, 3))
+    monkeypatch.setattr(clock, "today", lambda: dt.date(2026, 3, 3))
     client.force_login(make_staff(role=roles.MARKETING_ANALYST))
 
     html = client.get(PAGE, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()

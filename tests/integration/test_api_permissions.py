@@ -60,6 +60,7 @@ GRANTS = {
     roles.FIELD_ENGINEER: {"customers": "v", "accounts": "v", **GRID_VIEW},
     roles.MARKETING_ANALYST: {"customers": "v", "accounts": "v", "interactions": "v", **GRID_VIEW},
     roles.SECURITY_AUDITOR: {},
+    roles.SECURITY_ADMINISTRATOR: {},
     roles.SYSTEM_ADMINISTRATOR: {"customers": "vacr", "accounts": "vac", "interactions": "vac", **GRID_VIEW},
     "integrator": {"customers": "v", "accounts": "v", **GRID_VIEW},
 }

@@ -51,6 +51,7 @@ NOTICE_GRANTS = {
     roles.BILLING_CLERK: "v",
     roles.MARKETING_ANALYST: "v",
     roles.SECURITY_AUDITOR: "v",
+    roles.SECURITY_ADMINISTRATOR: "",
     roles.SYSTEM_ADMINISTRATOR: "vac",
     "integrator": "",
 }

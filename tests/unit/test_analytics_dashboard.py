@@ -38,7 +38,6 @@ import pytest
 from openpyxl import load_workbook
 
 from analytics import dashboard_panels
-from analytics.exports import Column, Table
 from analytics.selectors.dashboard import (
     DashboardFilters,
     arrears_by_area,
@@ -47,6 +46,8 @@ from analytics.selectors.dashboard import (
     sales_by_month_and_category,
 )
 from billing.models import Bill, Payment, PaymentAllocation, Tariff
+from core import clock
+from core.web.exports import Column, Table
 from customers.models import Account
 from security import roles
 from tests.factories import SHANGHAI, make_account, make_area, make_portal_user, make_staff
@@ -230,9 +231,8 @@ def test_sections_row_offers_only_the_pages_a_role_may_open(client, books):
 
 
 def test_default_period_is_the_twelve_months_to_last_month(client, books, monkeypatch):
-    from django.utils import timezone
 
-    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: dt.date(2026, 12, 1))
+    monkeypatch.setattr(clock, "today", lambda: dt.date(2026, 12, 1))
     client.force_login(make_staff(role=roles.MARKETING_ANALYST))
     response = client.get(URL, HTTP_ACCEPT_LANGUAGE="zh-hans")
     scope = response.context["filters"]
@@ -249,9 +249,8 @@ def test_default_period_is_the_twelve_months_to_last_month(client, books, monkey
 
 
 def test_bad_filters_are_explained(client, books, monkeypatch):
-    from django.utils import timezone
 
-    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: dt.date(2026, 12, 1))
+    monkeypatch.setattr(clock, "today", lambda: dt.date(2026, 12, 1))
     client.force_login(make_staff(role=roles.MARKETING_ANALYST))
     response = client.get(URL, {"month_from": "2026-10", "month_to": "2026-09"})
     assert response.status_code == 200

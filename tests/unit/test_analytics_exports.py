@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from openpyxl import load_workbook
 
-from analytics.exports import rows_response
+from core.web.exports import rows_response
 
 
 def test_text_that_looks_like_a_formula_is_neutralised_but_numbers_stay_numbers():

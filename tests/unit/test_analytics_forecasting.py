@@ -19,7 +19,7 @@ from analytics.forecasting.features import (
     infer_resolution_minutes,
 )
 from analytics.forecasting.model import QuantileForecaster, SeriesData, backtest
-from billing.services.workdays import is_working_day
+from core.calendar import is_working_day
 
 # Small, quick models: the tests check behaviour, not accuracy at production settings.
 FAST = {"max_iter": 40, "min_samples_leaf": 10}

@@ -23,6 +23,7 @@ from rest_framework.test import APIClient
 
 from analytics.models import AreaLossDay
 from analytics.services.lineloss import compute_line_loss
+from core import clock
 from security import roles
 from tests.factories import bind, make_account, make_portal_user, make_staff
 from tests.unit.test_analytics_lineloss import AS_OF, DAY, Area
@@ -76,18 +77,17 @@ def test_ranking_shows_areas_by_monthly_rate_for_the_analyst(world):
 
 
 def test_ranking_opens_on_the_newest_month_that_has_ended(world, monkeypatch):
-    from django.utils import timezone
 
     april = dt.date(2026, 4, 1)
     world.day(april, summary="0.0500", a="2.0000", b="1.1875")  # a first day of April: a month still filling in
     compute_line_loss(start=april, end=april + dt.timedelta(days=1), as_of=AS_OF)
     client = _staff_client(roles.MARKETING_ANALYST)
 
-    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: dt.date(2026, 4, 2))
+    monkeypatch.setattr(clock, "today", lambda: dt.date(2026, 4, 2))
     assert client.get("/staff/analytics/line-loss/").context["month"] == dt.date(2026, 3, 1)
-    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: dt.date(2026, 5, 1))  # April has ended
+    monkeypatch.setattr(clock, "today", lambda: dt.date(2026, 5, 1))  # April has ended
     assert client.get("/staff/analytics/line-loss/").context["month"] == april
-    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: dt.date(2026, 3, 5))  # nothing has ended yet
+    monkeypatch.setattr(clock, "today", lambda: dt.date(2026, 3, 5))  # nothing has ended yet
     response = client.get("/staff/analytics/line-loss/")
     assert response.context["month"] == april and "A-LOSS" in response.content.decode()
 

@@ -21,7 +21,7 @@ from openpyxl import load_workbook
 from analytics.models import AccountSegment, Segment
 from analytics.services.segments import run_segmentation
 from analytics.views import hall_segments
-from customers.context_processors import SESSION_KEY
+from customers.access import CURRENT_ACCOUNT_SESSION_KEY as SESSION_KEY
 from customers.models import Account
 from security import roles
 from tests.factories import SHANGHAI, bind, make_portal_user, make_staff

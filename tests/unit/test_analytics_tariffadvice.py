@@ -32,7 +32,7 @@ import pytest
 from analytics.services.tariffadvice import tariff_advice
 from analytics.views import hall_tariffadvice
 from billing.models import Bill, IntervalReading, Tariff, TariffAssignment
-from customers.context_processors import SESSION_KEY
+from customers.access import CURRENT_ACCOUNT_SESSION_KEY as SESSION_KEY
 from customers.models import Account
 from security import roles
 from tests.factories import SHANGHAI, bind, make_account, make_meter, make_portal_user, make_staff

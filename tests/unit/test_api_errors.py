@@ -11,9 +11,9 @@ from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.test import APIClient, APIRequestFactory
 
+from core.api.errors import json_exception_handler
+from customers.api.permissions import ModelPermissionsWithView
 from customers.models import Customer
-from marketing_portal.api.errors import json_exception_handler
-from marketing_portal.api.permissions import ModelPermissionsWithView
 from security import roles
 from security.fields import EncryptedLookupError
 from tests.factories import make_staff

@@ -9,9 +9,9 @@ from django.conf import settings
 ROOT = Path(settings.BASE_DIR)
 ORDER = ["security", "customers", "billing", "analytics", "services"]
 # marketing_portal.api holds cross-cutting API plumbing (pagination, errors, permissions);
-# marketing_portal.timezones the one local time zone; marketing_portal.widgets form widgets every
+# core.time the one local time zone; core.web.widgets form widgets every
 # app's pages use (the ISO date picker).
-SHARED = {"marketing_portal.api", "marketing_portal.timezones", "marketing_portal.widgets"}
+SHARED = {"marketing_portal.api", "core.time", "core.web.widgets"}
 
 
 def _imported_apps(path: Path) -> set[str]:

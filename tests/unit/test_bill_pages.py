@@ -313,7 +313,7 @@ def test_return_page_before_and_after_the_notification(client, customer, home, d
     )
 
     with django_capture_on_commit_callbacks(execute=True):
-        sandbox_finish_checkout(order_no=payment.order_no, succeed=True)
+        sandbox_finish_checkout(user=customer, order_no=payment.order_no, succeed=True)
     html = html_of(client.get("/bills/payments/return", {"order_no": payment.order_no}))
     assert 'data-payment-status="succeeded"' in html and 'http-equiv="refresh"' not in html
     # 168.40 went to the oldest bill (October): 1,567.20 − 168.40 = 1,398.80 still due.
@@ -325,7 +325,7 @@ def test_return_page_for_a_failed_payment(client, customer, home, django_capture
     client.post("/bills/pay")
     payment = Payment.objects.get()
     with django_capture_on_commit_callbacks(execute=True):
-        sandbox_finish_checkout(order_no=payment.order_no, succeed=False)
+        sandbox_finish_checkout(user=customer, order_no=payment.order_no, succeed=False)
     html = html_of(client.get("/bills/payments/return", {"order_no": payment.order_no}))
     assert 'data-payment-status="failed"' in html and 'http-equiv="refresh"' not in html
 

@@ -7,7 +7,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from customers.context_processors import SESSION_KEY
+from customers.access import CURRENT_ACCOUNT_SESSION_KEY as SESSION_KEY
 from customers.models import PortalBinding
 from customers.sms import LocmemSmsBackend
 from tests.factories import bind, make_account, make_customer, make_portal_user

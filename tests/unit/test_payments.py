@@ -10,10 +10,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from rest_framework.test import APIClient
 
-from billing.models import Bill, IdempotencyRecord, LedgerEntry, Payment, SandboxTransaction
+from billing.models import Bill, LedgerEntry, Payment, SandboxTransaction
 from billing.services.gateways import get_gateway
 from billing.services.ledger import balance, post_bill_charge
 from billing.services.payments import reconcile_payment, start_online_payment
+from core.models import IdempotencyRecord
 from tests.factories import bind, make_portal_user
 from tests.unit.test_bills import AS_OF, assign, bill_for, read
 
@@ -186,7 +187,7 @@ def test_idempotency_key_with_a_different_body_is_422(bank, issued_bill):
 
 
 def test_concurrent_duplicate_is_409(bank, issued_bill):
-    from billing.services.idempotency import request_fingerprint
+    from core.idempotency import request_fingerprint
 
     body = {"account_number": issued_bill.account.number, "amount": "10.00", "channel": "bank"}
     # A first request with this key is still running (claimed, not completed):

@@ -17,7 +17,7 @@ from django.core.management import call_command
 
 from billing.models import IngestBatch, IntervalReading, MeterDayCompleteness, Quality, RegisterRead
 from billing.services.ingest import create_batch, layouts, process_batch
-from marketing_portal.timezones import SHANGHAI
+from core.time import SHANGHAI
 from tests.module_data import kept_for_module
 
 pytestmark = pytest.mark.django_db

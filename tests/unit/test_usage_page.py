@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 
 from billing.models import IntervalReading, Quality, RegisterRead
-from customers.context_processors import SESSION_KEY
+from customers.access import CURRENT_ACCOUNT_SESSION_KEY as SESSION_KEY
 from security import roles
 from tests.factories import SHANGHAI, bind, make_account, make_meter, make_portal_user, make_staff
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 
 from analytics.models.segments import DayType
 from analytics.services.segments import SegmentationError, default_window, run_segmentation
+from core import clock
 
 
 class Command(BaseCommand):
@@ -23,7 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--k", type=int, default=None, help="a fixed number of clusters instead of choosing one")
 
     def handle(self, *args, **options) -> None:
-        as_of = timezone.now()
+        as_of = clock.now()
         start, end = default_window(as_of=as_of)
         day_types = DayType.values if options["day_type"] == "both" else [options["day_type"]]
         for day_type in day_types:

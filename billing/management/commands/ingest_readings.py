@@ -14,6 +14,7 @@ from tqdm import tqdm
 
 from billing.models import IngestBatch
 from billing.services.ingest import BatchInputError, create_batch, process_batch
+from core import clock
 
 SUMMARY_COLUMNS = (
     "file",
@@ -63,7 +64,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         from django.conf import settings
 
-        as_of = options["as_of"] or timezone.now()
+        as_of = options["as_of"] or clock.now()
         if timezone.is_naive(as_of):
             as_of = timezone.make_aware(as_of)
         chunk_rows = options["chunk_rows"] or settings.INGEST_CHUNK_ROWS

@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 
 from billing.services.billing_run import enqueue_billing_run, run_billing, start_billing_run
+from core import clock
 from customers.models import Account
 
 
@@ -41,7 +41,7 @@ class Command(BaseCommand):
         run = start_billing_run(
             period_start=start,
             period_end=end,
-            as_of=timezone.now(),
+            as_of=clock.now(),
             account_ids=account_ids,
             chunk_size=options["chunk_size"],
         )

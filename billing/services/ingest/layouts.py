@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
-from marketing_portal.timezones import SHANGHAI_NAME
+from core.time import SHANGHAI_NAME
 
 INTERVAL = "interval"
 REGISTER = "register"

@@ -28,7 +28,7 @@ import pandas as pd
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
-from django.utils import timezone
+from django.db.models.functions import Coalesce, Now
 
 from billing.models import IngestBatch, IngestChunk, RejectedRow
 from billing.services.completeness import refresh_completeness
@@ -44,7 +44,8 @@ from billing.services.ingest.validate import (
 )
 from billing.services.ingest.writers import merge_interval_rows, merge_register_rows
 from billing.services.partitions import ensure_interval_partitions
-from marketing_portal.timezones import SHANGHAI
+from core.tasks import enqueue_on_commit
+from core.time import SHANGHAI
 
 DEFAULT_CHUNK_ROWS = 200_000
 PARSE_AHEAD = 1
@@ -192,7 +193,7 @@ def _finish(
     IngestBatch.objects.filter(pk=batch.pk).update(
         **{name: totals[name] or 0 for name in COUNTERS},
         status=IngestBatch.Status.COMPLETED,
-        finished_at=timezone.now(),
+        finished_at=Now(),  # operational timestamps come from the database clock
         error="",
     )
 
@@ -210,13 +211,13 @@ def process_batch(
     if batch.status == IngestBatch.Status.COMPLETED:
         return batch
     IngestBatch.objects.filter(pk=batch.pk).update(
-        status=IngestBatch.Status.PROCESSING, started_at=batch.started_at or timezone.now()
+        status=IngestBatch.Status.PROCESSING, started_at=Coalesce("started_at", Now())
     )
     try:
         layout, chunks = open_layout(Path(batch.stored_path), chunk_rows=chunk_rows)
     except (BatchInputError, FileNotFoundError) as exc:
         IngestBatch.objects.filter(pk=batch.pk).update(
-            status=IngestBatch.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+            status=IngestBatch.Status.FAILED, error=str(exc)[:2000], finished_at=Now()
         )
         return IngestBatch.objects.get(pk=batch.pk)
     committed = set(batch.chunks.values_list("index", flat=True))
@@ -302,6 +303,4 @@ def _parsed_ahead(
 
 def enqueue_batch(*, batch: IngestBatch) -> None:
     """Run the batch on the ``ingest`` queue once the transaction that created it commits."""
-    from billing.tasks import ingest_batch_task
-
-    transaction.on_commit(lambda: ingest_batch_task.apply_async(kwargs={"batch_id": batch.pk}, queue="ingest"))
+    enqueue_on_commit("billing.ingest_batch", queue="ingest", kwargs={"batch_id": batch.pk})

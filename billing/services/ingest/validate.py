@@ -25,7 +25,7 @@ from django.db.models.functions import Coalesce
 from billing.models import Meter, RegisterRead, RejectedRow
 from billing.services.ingest import layouts
 from billing.services.ingest.layouts import INTERVAL, NAT, NS, Layout, RawChunk
-from marketing_portal.timezones import SHANGHAI_NAME
+from core.time import SHANGHAI_NAME
 
 MAX_KWH = 1e8  # numeric(12,4) holds up to 99,999,999.9999
 KWH_SCALE = 4  # numeric(12, 4)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from marketing_portal.timezones import SHANGHAI
+from core.time import SHANGHAI
 
 MIDNIGHT = dt.time(0)
 

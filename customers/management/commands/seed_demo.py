@@ -8,8 +8,8 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
-from django.utils import timezone
 
+from core import clock
 from customers.services import demo
 
 # Above this many customers a progress bar is worth its noise.
@@ -65,7 +65,7 @@ class Command(BaseCommand):
         if options["curves"] is not None and options["curves"] < 0:
             raise CommandError("--curves must not be negative")
         started = time.perf_counter()
-        as_of = options["as_of"] or timezone.localdate()
+        as_of = options["as_of"] or clock.today()
         progress = options["customers"] >= PROGRESS_THRESHOLD and options["verbosity"] > 0
         with transaction.atomic():
             result = demo.seed_demo(

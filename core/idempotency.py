@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
-from billing.models import IdempotencyRecord
+from core.models import IdempotencyRecord
 
 
 class IdempotencyMismatch(Exception):

@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.db import transaction
-from django.utils import timezone
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 
-from billing.services.idempotency import (
+from core import clock
+from core.idempotency import (
     IdempotencyInFlight,
     IdempotencyMismatch,
     StoredResponse,
@@ -42,7 +42,7 @@ def idempotent_create(*, request, key: str, create: Callable[[], tuple[int, dict
         method="POST", path=request.path, body=request.data if isinstance(request.data, dict) else {}
     )
     try:
-        claimed = claim_key(user=request.user, key=key, fingerprint=fingerprint, as_of=timezone.now())
+        claimed = claim_key(user=request.user, key=key, fingerprint=fingerprint, as_of=clock.now())
     except IdempotencyMismatch as exc:
         raise Unprocessable(str(exc)) from exc
     except IdempotencyInFlight as exc:

@@ -17,7 +17,7 @@ from rest_framework import exceptions, status
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
-from security.fields import EncryptedLookupError
+from core.errors import UnanswerableQuery
 
 
 def _from_django_validation_error(exc: DjangoValidationError) -> exceptions.ValidationError:
@@ -35,10 +35,8 @@ def _from_django_validation_error(exc: DjangoValidationError) -> exceptions.Vali
 def _as_api_exception(exc: Exception) -> Exception:
     if isinstance(exc, DjangoValidationError):
         return _from_django_validation_error(exc)
-    if isinstance(exc, EncryptedLookupError):
-        return exceptions.ValidationError(
-            detail={api_settings.NON_FIELD_ERRORS_KEY: ["This field cannot be searched or ordered."]}
-        )
+    if isinstance(exc, UnanswerableQuery):
+        return exceptions.ValidationError(detail={api_settings.NON_FIELD_ERRORS_KEY: [exc.public_message]})
     if isinstance(exc, Http404):
         return exceptions.NotFound()
     if isinstance(exc, DjangoPermissionDenied):
