@@ -130,7 +130,7 @@ def _data_problems(grid: Grid, event: Event, settings: BaselineSettings) -> dict
             code = SkipReason.MISSING_DATA if missing[row].any() else SkipReason.ESTIMATED_DATA
             problems[row] = (
                 code,
-                f"{bad_fraction[row]:.0%} of the day missing or estimated (limit {settings.max_bad_day_fraction:.0%})",
+                f"{bad_fraction[row]:.1%} of the day missing or estimated (limit {settings.max_bad_day_fraction:.0%})",
             )
         elif zero[row]:
             problems[row] = (SkipReason.ZERO_LOAD, "zero load over the whole event window")
