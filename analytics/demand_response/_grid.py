@@ -42,15 +42,18 @@ def local_index(series: pd.Series, what: str) -> pd.DatetimeIndex:
 
 def interval_minutes_of(load: pd.Series) -> int:
     """The interval length of the load's index: its smallest step, which must be 15, 30 or 60 min."""
-    index = local_index(load, "load").sort_values()
+    index = local_index(load, "load")
+    if not index.is_monotonic_increasing:
+        index = index.sort_values()
     if len(index) < 2:
         raise ValueError("load needs at least two timestamps to tell its interval")
-    steps = (index[1:] - index[:-1]) / pd.Timedelta(minutes=1)
-    minutes = int(steps.min())
+    per_minute = pd.Timedelta(minutes=1) // pd.Timedelta(1, unit=index.unit)
+    minutes = int(np.diff(index.asi8).min()) // per_minute
     if minutes not in ALLOWED_INTERVALS:
         raise ValueError(f"interval of {minutes} min: expected one of {ALLOWED_INTERVALS}")
-    offsets = (index.hour * 60 + index.minute).to_numpy() % minutes
-    if offsets.any() or (index.second != 0).any():
+    # Aligned when every timestamp is a whole number of intervals from local midnight (UTC+8, no DST).
+    local_ticks = index.asi8 + 8 * 60 * per_minute
+    if (local_ticks % (minutes * per_minute)).any():
         raise ValueError(f"timestamps are not aligned to {minutes}-minute interval starts")
     return minutes
 
