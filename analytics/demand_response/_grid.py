@@ -7,22 +7,20 @@ columns are decided once, the same way for all of them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .types import SHANGHAI, EventWindow, Quality
+from core.time import SHANGHAI, local_midnight
+
+from .types import EventWindow, Quality
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
 ALLOWED_INTERVALS = (15, 30, 60)
-
-
-def local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), SHANGHAI)
 
 
 def to_local(moment: datetime) -> datetime:

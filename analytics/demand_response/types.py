@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from enum import Enum, StrEnum
 
 import pandas as pd
 
-SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
+from core.time import SHANGHAI  # noqa: F401 - re-exported for callers of this package
 
 
 class DayKind(Enum):
