@@ -79,7 +79,7 @@ def customer_required(view: Callable) -> Callable:
     @login_required
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not is_portal_customer(request.user):
-            return render(request, "hall/not_customer.html", status=403)
+            return render(request, "customers/not_customer.html", status=403)
         return view(request, *args, **kwargs)
 
     return wrapped

@@ -66,7 +66,7 @@ def limit_posts(*, group: str, rate: str) -> Callable:
         @wraps(view)
         def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if getattr(request, "limited", False):
-                return render(request, "hall/rate_limited.html", status=429)
+                return render(request, "customers/rate_limited.html", status=429)
             return view(request, *args, **kwargs)
 
         return ratelimit(group=group, key="ip", rate=rate, method="POST", block=False)(guarded)
@@ -97,10 +97,10 @@ def _bindings_of(user):
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The root URL: a landing page for visitors, one card per bound account for a customer."""
     if not request.user.is_authenticated:
-        return render(request, "hall/landing.html")
+        return render(request, "customers/landing.html")
     if not is_portal_customer(request.user):
-        return render(request, "hall/not_customer.html", status=403)
-    return render(request, "hall/dashboard.html", {"bindings": _bindings_of(request.user)})
+        return render(request, "customers/not_customer.html", status=403)
+    return render(request, "customers/dashboard.html", {"bindings": _bindings_of(request.user)})
 
 
 @require_POST
@@ -133,18 +133,18 @@ def register(request: HttpRequest) -> HttpResponse:
             login(request, user, backend="security.backends.PhoneOrUsernameBackend")
             messages.success(request, _("Welcome! Your registration is complete. Bind your first account to begin."))
             return redirect("hall:bind")
-    return render(request, "hall/register.html", {"form": form})
+    return render(request, "customers/register.html", {"form": form})
 
 
 @method_decorator(limit_posts(group="hall.login", rate=LOGIN_RATE), name="dispatch")
 class HallLoginView(auth_views.LoginView):
-    template_name = "hall/login.html"
+    template_name = "customers/login.html"
     authentication_form = HallLoginForm
     redirect_authenticated_user = True
 
 
 class HallPasswordChangeView(auth_views.PasswordChangeView):
-    template_name = "hall/password_change.html"
+    template_name = "customers/password_change.html"
     success_url = reverse_lazy("hall:profile")
 
     def form_valid(self, form):
@@ -179,7 +179,7 @@ def _render_bind_page(
         "code_form": code_form if pending else None,
         "pending": pending,
     }
-    return render(request, "hall/bind.html", context)
+    return render(request, "customers/bind.html", context)
 
 
 def _bound(request: HttpRequest, binding: PortalBinding) -> HttpResponse:
@@ -261,7 +261,7 @@ def bind_with_code(request: HttpRequest) -> HttpResponse:
 
 @customer_required
 def account_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "hall/accounts.html", {"bindings": _bindings_of(request.user)})
+    return render(request, "customers/accounts.html", {"bindings": _bindings_of(request.user)})
 
 
 @customer_required
@@ -278,7 +278,7 @@ def unbind(request: HttpRequest, account_number: str) -> HttpResponse:
                 del request.session[CURRENT_ACCOUNT_SESSION_KEY]
             messages.success(request, _("Account %(number)s has been removed.") % {"number": account.number})
         return redirect("hall:accounts")
-    return render(request, "hall/unbind_confirm.html", {"account": account})
+    return render(request, "customers/unbind_confirm.html", {"account": account})
 
 
 # --- profile -----------------------------------------------------------------------------------------
@@ -299,4 +299,4 @@ def profile(request: HttpRequest) -> HttpResponse:
         "masked_phone": mask_phone(request.user.phone),
         "account_count": accounts_visible_to(user=request.user).count(),
     }
-    return render(request, "hall/profile.html", context)
+    return render(request, "customers/profile.html", context)
