@@ -25,6 +25,11 @@ def is_portal_customer(user) -> bool:
     return user.is_authenticated and not user.is_staff and getattr(user, "kind", "") == "customer"
 
 
+def staff_may_view(*, user, permission: str) -> bool:
+    """Staff and integrators holding ``permission``; never a portal customer, whatever they hold."""
+    return user.is_authenticated and user.is_active and not is_portal_customer(user) and user.has_perm(permission)
+
+
 def accounts_visible_to(*, user) -> QuerySet[Account]:
     if not user.is_authenticated or not user.is_active:
         return Account.objects.none()

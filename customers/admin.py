@@ -16,7 +16,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from customers.access import accounts_visible_to, customers_visible_to
-from customers.admin_forms import AccountAdminForm, CustomerAdminForm
+from customers.forms.staff import AccountAdminForm, CustomerAdminForm
 from customers.models import (
     Account,
     Customer,

@@ -33,13 +33,10 @@ from customers.filtersets import (
     TransformerAreaFilterSet,
 )
 from customers.models import Account, Customer, Feeder, Interaction, TransformerArea
-from customers.selectors import (
-    account_list,
-    customer_list,
-    feeders_visible_to,
-    interactions_visible_to,
-    transformer_areas_visible_to,
-)
+from customers.selectors.accounts import account_list
+from customers.selectors.crm import interactions_visible_to
+from customers.selectors.customers import customer_list
+from customers.selectors.grid import feeders_visible_to, transformer_areas_visible_to
 from customers.services.records import (
     RevealDenied,
     create_customer,
