@@ -25,6 +25,11 @@ def is_portal_customer(user) -> bool:
     return user.is_authenticated and not user.is_staff and getattr(user, "kind", "") == "customer"
 
 
+def staff_may_view(*, user, permission: str) -> bool:
+    """Staff and integrators holding ``permission``; never a portal customer, whatever they hold."""
+    return user.is_authenticated and user.is_active and not is_portal_customer(user) and user.has_perm(permission)
+
+
 def accounts_visible_to(*, user) -> QuerySet[Account]:
     if not user.is_authenticated or not user.is_active:
         return Account.objects.none()
@@ -79,7 +84,7 @@ def customer_required(view: Callable) -> Callable:
     @login_required
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not is_portal_customer(request.user):
-            return render(request, "hall/not_customer.html", status=403)
+            return render(request, "customers/not_customer.html", status=403)
         return view(request, *args, **kwargs)
 
     return wrapped

@@ -2,37 +2,21 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.forms import UserChangeForm
-from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
 from core import clock
+from core.web.admin import ReadOnlyAdmin
+from security.forms.users import UserAccessForm, checked_access_form
 from security.masking import mask_phone
 from security.models import AuditEvent, PrivilegeRequest, User
 from security.services.privileges import (
-    AccessState,
     PrivilegeError,
-    approve_privilege_request,
     change_user_access,
+    decide_privilege_requests,
     may_manage_user,
-    raises_privileges,
-    reject_privilege_request,
 )
-
-
-class UserAccessForm(UserChangeForm):
-    privilege_reason = forms.CharField(
-        label=_("Reason for a privileged grant"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_(
-            "Superuser, the system/security roles and security permissions are granted only after a second "
-            "security administrator approves; say why they are needed."
-        ),
-    )
 
 
 @admin.register(User)
@@ -66,27 +50,7 @@ class PortalUserAdmin(UserAdmin):
         form_class = super().get_form(request, obj, **kwargs)
         if obj is None:
             return form_class
-        actor = request.user
-
-        class CheckedAccessForm(form_class):
-            def clean(self):
-                cleaned = super().clean()
-                if "groups" in cleaned and "user_permissions" in cleaned:
-                    self.desired_access = AccessState(
-                        is_superuser=cleaned.get("is_superuser", obj.is_superuser),
-                        is_staff=cleaned.get("is_staff", obj.is_staff),
-                        is_active=cleaned.get("is_active", obj.is_active),
-                        group_ids=frozenset(group.pk for group in cleaned["groups"]),
-                        permission_ids=frozenset(permission.pk for permission in cleaned["user_permissions"]),
-                    )
-                    if obj.pk == actor.pk and raises_privileges(before=AccessState.of(obj), after=self.desired_access):
-                        raise forms.ValidationError(
-                            _("You cannot raise your own privileges: another administrator must make this change.")
-                        )
-                return cleaned
-
-        CheckedAccessForm.__name__ = form_class.__name__
-        return CheckedAccessForm
+        return checked_access_form(form_class, user=obj, actor=request.user)
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -123,7 +87,9 @@ class PortalUserAdmin(UserAdmin):
 
 
 @admin.register(PrivilegeRequest)
-class PrivilegeRequestAdmin(admin.ModelAdmin):
+class PrivilegeRequestAdmin(ReadOnlyAdmin):
+    """Requests are made from the user's change form and decided by the actions, never edited."""
+
     list_display = [
         "id",
         "target",
@@ -142,42 +108,29 @@ class PrivilegeRequestAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields] + ["groups", "permissions"]
 
-    def has_add_permission(self, request) -> bool:
-        return False  # requests are made from the user's change form
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    def _decide(self, request, queryset, decide, done: str) -> None:
-        if not request.user.has_perm("security.approve_privilegerequest"):
-            raise PermissionDenied
-        count = 0
-        for privilege_request in queryset:
-            try:
-                decide(approver=request.user, privilege_request=privilege_request, note="", now=clock.now())
-                count += 1
-            except PrivilegeError as exc:
-                messages.error(request, f"{privilege_request}: {exc}")
-        if count:
-            messages.success(request, done % {"count": count})
+    def _decide(self, request, queryset, *, approve: bool, done: str) -> None:
+        decisions = decide_privilege_requests(
+            approver=request.user, privilege_requests=queryset, approve=approve, note="", now=clock.now()
+        )
+        for privilege_request, error in decisions.refused:
+            messages.error(request, f"{privilege_request}: {error}")
+        if decisions.decided:
+            messages.success(request, done % {"count": len(decisions.decided)})
 
     @admin.action(description=_("Approve and apply selected requests"), permissions=["approve"])
     def approve_selected(self, request, queryset):
-        self._decide(request, queryset, approve_privilege_request, _("%(count)d request(s) approved and applied."))
+        self._decide(request, queryset, approve=True, done=_("%(count)d request(s) approved and applied."))
 
     @admin.action(description=_("Reject selected requests"), permissions=["approve"])
     def reject_selected(self, request, queryset):
-        self._decide(request, queryset, reject_privilege_request, _("%(count)d request(s) rejected."))
+        self._decide(request, queryset, approve=False, done=_("%(count)d request(s) rejected."))
 
     def has_approve_permission(self, request) -> bool:
         return request.user.has_perm("security.approve_privilegerequest")
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """Read-only: nobody, not even a superuser, adds, edits or deletes audit events here."""
 
     list_display = ["occurred_at", "actor_label", "action", "outcome", "object_type", "object_id", "source_ip"]
@@ -188,12 +141,3 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

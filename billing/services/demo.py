@@ -72,8 +72,8 @@ from billing.services.ingest.writers import copy_interval_rows
 from billing.services.partitions import ensure_interval_partitions
 from core.calendar import is_working_day
 from core.time import SHANGHAI
+from customers.demo import DEMO_CUSTOMER_USERNAME
 from customers.models import Account, PortalBinding, TransformerArea
-from customers.services.demo import DEMO_CUSTOMER_USERNAME
 
 WINDOW_DAYS = 365
 SLOTS = 96  # quarter-hours a day

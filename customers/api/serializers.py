@@ -18,7 +18,7 @@ from rest_framework import serializers
 
 from customers.access import accounts_visible_to, customers_visible_to
 from customers.models import Account, Customer, Feeder, Interaction, Tag, TransformerArea
-from customers.selectors import transformer_areas_visible_to
+from customers.selectors.grid import transformer_areas_visible_to
 from security.normalize import normalize_identifier, normalize_phone
 
 

@@ -33,19 +33,17 @@ from customers.filtersets import (
     TransformerAreaFilterSet,
 )
 from customers.models import Account, Customer, Feeder, Interaction, TransformerArea
-from customers.selectors import (
-    account_list,
-    customer_list,
-    feeders_visible_to,
-    interactions_visible_to,
-    transformer_areas_visible_to,
-)
+from customers.selectors.accounts import account_list
+from customers.selectors.crm import interactions_visible_to
+from customers.selectors.customers import customer_list
+from customers.selectors.grid import feeders_visible_to, transformer_areas_visible_to
 from customers.services.records import (
     RevealDenied,
+    create_account,
     create_customer,
     record_interaction,
     reveal_customer_pii,
-    save_account,
+    update_account,
     update_customer,
 )
 
@@ -140,18 +138,16 @@ class AccountViewSet(_CreateRetrieveUpdateListViewSet):
         return account_list(user=self.request.user)
 
     def perform_create(self, serializer: AccountSerializer) -> None:
-        data = serializer.validated_data
-        serializer.instance = save_account(
-            actor=self.request.user, account=Account(**data), changed_fields=sorted(data), request=self.request
+        serializer.instance = create_account(
+            actor=self.request.user, data=dict(serializer.validated_data), request=self.request
         )
 
     def perform_update(self, serializer: AccountSerializer) -> None:
-        account: Account = serializer.instance
-        changed = [name for name, value in serializer.validated_data.items() if getattr(account, name) != value]
-        for name in changed:
-            setattr(account, name, serializer.validated_data[name])
-        serializer.instance = save_account(
-            actor=self.request.user, account=account, changed_fields=changed, request=self.request
+        serializer.instance = update_account(
+            actor=self.request.user,
+            account=serializer.instance,
+            changes=dict(serializer.validated_data),
+            request=self.request,
         )
 
 

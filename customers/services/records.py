@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
@@ -89,6 +90,18 @@ def delete_record(*, actor, record: Customer | Account | Interaction, request: H
     )
 
 
+def delete_records(
+    *, actor, records: Iterable[Customer | Account | Interaction], request: HttpRequest | None = None
+) -> int:
+    """Delete several records (the admin's bulk delete), each in its own transaction and audited like
+    :func:`delete_record`; returns how many were deleted."""
+    count = 0
+    for record in records:
+        delete_record(actor=actor, record=record, request=request)
+        count += 1
+    return count
+
+
 @transaction.atomic
 def save_account(*, actor, account: Account, changed_fields: list[str], request: HttpRequest | None = None) -> Account:
     """Validate and save an account built or edited by staff, auditing which fields changed."""
@@ -103,6 +116,19 @@ def save_account(*, actor, account: Account, changed_fields: list[str], request:
         details={"fields": sorted(changed_fields)},
     )
     return account
+
+
+def create_account(*, actor, data: dict[str, Any], request: HttpRequest | None = None) -> Account:
+    """Open an account from validated ``data`` (the API's create), auditing the fields given."""
+    return save_account(actor=actor, account=Account(**data), changed_fields=sorted(data), request=request)
+
+
+def update_account(*, actor, account: Account, changes: dict[str, Any], request: HttpRequest | None = None) -> Account:
+    """Apply ``changes`` to ``account`` (the API's update); the audit names the fields whose value differs."""
+    changed = [name for name, value in changes.items() if getattr(account, name) != value]
+    for name in changed:
+        setattr(account, name, changes[name])
+    return save_account(actor=actor, account=account, changed_fields=changed, request=request)
 
 
 def record_interaction(*, actor, interaction: Interaction, request: HttpRequest | None = None) -> Interaction:

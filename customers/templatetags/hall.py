@@ -50,7 +50,7 @@ def portal_customer(user) -> bool:
     return is_portal_customer(user)
 
 
-@register.inclusion_tag("hall/_field.html")
+@register.inclusion_tag("customers/_field.html")
 def field(bound_field: BoundField, css_class: str = "") -> dict:
     """Label, input, help text and errors, wired together with aria-describedby / aria-invalid."""
     widget_id = bound_field.auto_id

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import Group, Permission
@@ -184,6 +185,30 @@ def reject_privilege_request(
             details=_grant_details(locked),
         )
     return locked
+
+
+@dataclass(frozen=True)
+class Decisions:
+    decided: list[PrivilegeRequest]
+    refused: list[tuple[PrivilegeRequest, PrivilegeError]]  # each with the reason it could not be decided
+
+
+def decide_privilege_requests(
+    *, approver: User, privilege_requests: Iterable[PrivilegeRequest], approve: bool, note: str, now: dt.datetime
+) -> Decisions:
+    """Approve (or reject) several requests, each on its own as :func:`approve_privilege_request` /
+    :func:`reject_privilege_request` do; one that may not be decided is reported, the others go on.
+    Someone who may not decide requests at all is refused before any of them is looked at."""
+    if not approver.has_perm("security.approve_privilegerequest"):
+        raise PrivilegeError("Only a security administrator may decide privilege requests.")
+    decide = approve_privilege_request if approve else reject_privilege_request
+    decided, refused = [], []
+    for privilege_request in privilege_requests:
+        try:
+            decided.append(decide(approver=approver, privilege_request=privilege_request, note=note, now=now))
+        except PrivilegeError as exc:
+            refused.append((privilege_request, exc))
+    return Decisions(decided=decided, refused=refused)
 
 
 def expire_privilege_requests(*, now: dt.datetime) -> int:

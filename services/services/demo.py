@@ -10,8 +10,8 @@ import zlib
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from customers.demo import DEMO_CUSTOMER_USERNAME, staff_username_for
 from customers.models import TransformerArea
-from customers.services.demo import DEMO_CUSTOMER_USERNAME, staff_username_for
 from security import roles
 from services import catalogue
 from services.models import StaffCoverage

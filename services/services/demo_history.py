@@ -16,8 +16,8 @@ from django.contrib.auth import get_user_model
 from billing.selectors import add_months, month_start
 from core.calendar import is_working_day
 from core.time import SHANGHAI
+from customers.demo import DEMO_CUSTOMER_USERNAME, weighted_choice
 from customers.models import Account, PortalBinding
-from customers.services.demo import DEMO_CUSTOMER_USERNAME, weighted_choice
 from customers.services.preferences import set_notification_preferences
 from services import catalogue
 from services.models import ServiceRequest

@@ -9,8 +9,8 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 
 from core.time import SHANGHAI
+from customers.demo import DEMO_ADMIN_USERNAME, DEMO_CUSTOMER_USERNAME
 from customers.models import PortalBinding
-from customers.services.demo import DEMO_ADMIN_USERNAME, DEMO_CUSTOMER_USERNAME
 from services.models import OutageNotice
 from services.services.outages import publish_outage, restore_outage
 

@@ -187,7 +187,7 @@ def test_staff_are_sent_to_their_console_and_visitors_to_login(client, pinned):
     client.force_login(make_staff(role=roles.MARKETING_ANALYST))
     response = client.get(URL)
     assert response.status_code == 403
-    assert "hall/not_customer.html" in [t.name for t in response.templates]
+    assert "customers/not_customer.html" in [t.name for t in response.templates]
 
     client.logout()
     response = client.get(URL)

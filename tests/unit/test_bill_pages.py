@@ -255,7 +255,7 @@ def test_staff_get_the_customers_only_page_and_visitors_the_login(client):
     client.force_login(make_staff(role=roles.CUSTOMER_SERVICE_AGENT))
     for url in ("/bills/", "/bills/payments/", "/bills/quote/", "/bills/1/"):
         response = client.get(url)
-        assert response.status_code == 403 and "hall/not_customer.html" in [t.name for t in response.templates]
+        assert response.status_code == 403 and "customers/not_customer.html" in [t.name for t in response.templates]
     client.logout()
     response = client.get("/bills/")
     assert response.status_code == 302 and response["Location"].startswith(reverse("hall:login"))

@@ -112,7 +112,7 @@ def test_send_code_for_unknown_account_does_not_reveal_anything(client, customer
 
 
 def test_bind_posts_are_rate_limited_per_ip(client, customer, account):
-    from customers.views import BIND_RATE
+    from customers.views.rate_limits import BIND_RATE
 
     limit = int(BIND_RATE.split("/")[0])
     for _ in range(limit):

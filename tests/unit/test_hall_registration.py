@@ -149,7 +149,7 @@ def test_repeated_failed_logins_show_the_lockout_page(client, settings):
 
 
 def test_registration_posts_are_rate_limited_per_ip(client):
-    from customers.views import REGISTER_RATE
+    from customers.views.rate_limits import REGISTER_RATE
 
     limit = int(REGISTER_RATE.split("/")[0])
     for n in range(limit):

@@ -261,7 +261,7 @@ def test_seed_demo_gives_the_demo_customer_an_upcoming_notice_and_messages():
 
     from django.core.management import call_command
 
-    from customers.services.demo import DEMO_CUSTOMER_USERNAME
+    from customers.demo import DEMO_CUSTOMER_USERNAME
 
     out = io.StringIO()
     call_command(

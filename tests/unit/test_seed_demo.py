@@ -1,4 +1,4 @@
-"""``seed_demo`` and customers.services.demo: deterministic, valid, realistic demo data and logins."""
+"""``seed_demo`` and customers.demo: deterministic, valid, realistic demo data and logins."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
+from customers import demo
 from customers.models import Account, Customer, PortalBinding
-from customers.services import demo
 from customers.validators import validate_account_number, validate_credit_code, validate_id_number, validate_mobile
 from security import roles
 from tests.module_data import kept_for_module

@@ -18,8 +18,8 @@ from django.db.models import Max
 from billing.models import IntervalReading, Meter, MeterDayCompleteness, RegisterRead
 from billing.services import demo as metering_demo
 from core.time import SHANGHAI
+from customers import demo as customer_demo
 from customers.models import Account, PortalBinding, TransformerArea
-from customers.services import demo as customer_demo
 from tests.module_data import kept_for_module
 
 pytestmark = pytest.mark.django_db

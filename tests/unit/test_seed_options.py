@@ -11,8 +11,8 @@ from django.db import transaction
 from django.db.models import Sum
 
 from billing.models import IntervalReading, Meter, RegisterRead
+from customers import demo as customer_demo
 from customers.models import Account, Customer, Feeder, Interaction, PortalBinding, TransformerArea
-from customers.services import demo as customer_demo
 from tests.unit.test_seed_demo import _seed as _run  # seed_demo with exactly these arguments
 from tests.unit.test_seed_metering import _seed  # 30 customers, as of 2026-11-20, curves by default
 

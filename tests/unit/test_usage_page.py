@@ -279,7 +279,7 @@ def test_staff_get_the_customers_only_page_and_visitors_the_login(client):
     client.force_login(staff)
     response = client.get(URL)
     assert response.status_code == 403
-    assert "hall/not_customer.html" in [t.name for t in response.templates]
+    assert "customers/not_customer.html" in [t.name for t in response.templates]
 
     client.logout()
     response = client.get(URL)

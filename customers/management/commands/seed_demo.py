@@ -1,4 +1,4 @@
-"""``manage.py seed_demo``: deterministic demo data and demo logins (see customers.services.demo)."""
+"""``manage.py seed_demo``: deterministic demo data and demo logins (see customers.demo)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from core import clock
-from customers.services import demo
+from customers import demo
 
 # Above this many customers a progress bar is worth its noise.
 PROGRESS_THRESHOLD = 2000

@@ -1,14 +1,8 @@
-"""Deterministic demo data for the business hall and the staff console (``manage.py seed_demo``).
+"""The demo dataset, generated in memory.
 
 :func:`generate_demo_dataset` is pure — two seeded generators (``random.Random`` and Faker ``zh_CN``), no
 database, no clock — so the same seed and ``as_of`` always give the same names, ID numbers, credit
-codes, phones, addresses and account numbers. :func:`write_demo_dataset` stores a dataset with
-``bulk_create`` in batches; ``EncryptedTextField.pre_save`` runs inside ``bulk_create``, so every
-personal field reaches the database as ciphertext (and its blind index is computed) exactly as on
-``save()``. Nothing is pre-encrypted or cached outside the field machinery.
-
-The demo users (one business-hall customer with two bound accounts, one staff user per role, a
-superuser) have fixed, printed passwords: they exist only to try the system out.
+codes, phones, addresses and account numbers.
 """
 
 from __future__ import annotations
@@ -16,208 +10,43 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
-import time
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
-from django.apps import apps
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
-from django.db import transaction
-from django.utils import timezone
-from django.utils.module_loading import import_string
 from faker import Faker
-from tqdm import tqdm
 
-from customers.models import Account, Customer, Feeder, Interaction, PortalBinding, Tag, TransformerArea
+from core.time import local_datetime
+from customers.demo.reference import (
+    ACCOUNTS_OPEN_FROM,
+    AGRICULTURAL_KVA,
+    AGRICULTURAL_TRADES,
+    BIRTH_FROM,
+    BIRTH_TO,
+    COMMERCIAL_KVA,
+    COMMERCIAL_TRADES,
+    DISTRICTS,
+    INDUSTRIAL_KVA,
+    INDUSTRIAL_TRADES,
+    INTERACTION_CHANNELS,
+    INTERACTION_TOPICS,
+    MOBILE_PREFIXES,
+    OTHER_BIRTH_REGIONS,
+    PERSONAL_MAIL_DOMAINS,
+    PROVINCE,
+    RESIDENTIAL_KVA,
+    RURAL_TRANSFORMER_KVA,
+    SHOP_KVA,
+    SHOP_SUFFIXES,
+    TRADE_NAME_CHARS,
+    URBAN_TRANSFORMER_KVA,
+    ZHEJIANG_BIRTH_REGIONS,
+    District,
+)
+from customers.demo.users import DEMO_CUSTOMER_PHONE, staff_username_for
+from customers.models import Account, Customer
 from customers.validators import CREDIT_CHARSET, credit_code_check_char, id_number_check_char
 from security import roles
-
-# --- demo logins -------------------------------------------------------------------------------
-
-DEMO_CUSTOMER_USERNAME = "c_demo"  # opaque handle: customers sign in with their phone number
-DEMO_CUSTOMER_PHONE = "13800138000"
-# Demo-only credentials, printed by the command on purpose; never use seed_demo on real data.
-DEMO_CUSTOMER_PASSWORD = "hall-demo-2025"  # noqa: S105
-DEMO_STAFF_PASSWORD = "staff-demo-2025"  # noqa: S105
-DEMO_ADMIN_USERNAME = "admin"
-DEMO_ADMIN_PASSWORD = "admin-demo-2025"  # noqa: S105
-ROLE_USERNAMES = {
-    roles.CUSTOMER_SERVICE_AGENT: "agent",
-    roles.BILLING_CLERK: "clerk",
-    roles.FIELD_ENGINEER: "engineer",
-    roles.MARKETING_ANALYST: "analyst",
-    roles.SECURITY_AUDITOR: "auditor",
-    roles.SYSTEM_ADMINISTRATOR: "sysadmin",
-    roles.SECURITY_ADMINISTRATOR: "secadmin",
-}
-
-
-def staff_username_for(*, role: str) -> str:
-    """The demo username of a role; roles added later without a short name use the role name."""
-    return ROLE_USERNAMES.get(role, role)
-
-
-# --- reference data: places, identifiers, names --------------------------------------------------
-
-
-@dataclass(frozen=True)
-class District:
-    city: str
-    name: str
-    region_code: str  # GB/T 2260
-    roads: tuple[str, ...]
-    industrial_road: str
-    villages: tuple[str, ...] = ()
-
-
-PROVINCE = "浙江省"
-DISTRICTS: tuple[District, ...] = (
-    District("杭州市", "上城区", "330102", ("解放路", "庆春路", "望江路", "秋涛路", "近江路"), "九堡街道九环路"),
-    District("杭州市", "拱墅区", "330105", ("莫干山路", "湖墅南路", "上塘路", "登云路", "大关路"), "祥符街道祥园路"),
-    District(
-        "杭州市",
-        "西湖区",
-        "330106",
-        ("文三路", "文二路", "学院路", "古墩路", "天目山路", "教工路"),
-        "三墩镇西园路",
-        ("双浦镇袁浦村", "转塘街道长埭村"),
-    ),
-    District("杭州市", "滨江区", "330108", ("江南大道", "滨盛路", "长河路", "江虹路", "聚才路"), "浦沿街道东信大道"),
-    District(
-        "杭州市",
-        "萧山区",
-        "330109",
-        ("市心路", "金城路", "人民路", "育才路"),
-        "经济技术开发区建设一路",
-        ("瓜沥镇坎山村", "党湾镇梅东村", "益农镇群围村"),
-    ),
-    District(
-        "杭州市",
-        "余杭区",
-        "330110",
-        ("文一西路", "五常大道", "良睦路", "龙潭路"),
-        "仁和街道仁和大道",
-        ("径山镇小古城村", "百丈镇溪口村"),
-    ),
-    District(
-        "宁波市", "海曙区", "330203", ("中山西路", "药行街", "解放南路"), "望春工业园区望春路", ("古林镇葑水港村",)
-    ),
-    District(
-        "宁波市", "鄞州区", "330212", ("天童南路", "四明中路", "钱湖北路"), "姜山镇科技园区园区路", ("姜山镇走马塘村",)
-    ),
-)
-# Birthplaces of residents who moved here: elsewhere in Zhejiang, and other provinces.
-ZHEJIANG_BIRTH_REGIONS = ("330302", "330402", "330502", "330602", "330702", "330782", "330802", "331002")
-OTHER_BIRTH_REGIONS = ("340104", "361002", "410102", "510104", "320106", "310104", "420106", "430102", "520102")
-BIRTH_FROM = dt.date(1940, 1, 1)
-BIRTH_TO = dt.date(2005, 12, 31)
-MOBILE_PREFIXES = (
-    "130",
-    "131",
-    "132",
-    "133",
-    "135",
-    "136",
-    "137",
-    "138",
-    "139",
-    "150",
-    "151",
-    "152",
-    "153",
-    "155",
-    "157",
-    "158",
-    "159",
-    "166",
-    "177",
-    "180",
-    "181",
-    "182",
-    "186",
-    "187",
-    "188",
-    "189",
-    "198",
-    "199",
-)
-PERSONAL_MAIL_DOMAINS = (("qq.com", 35), ("163.com", 25), ("126.com", 10), ("sina.com", 5), ("foxmail.com", 5))
-PERSONAL_MAIL_DOMAINS += (("aliyun.com", 5), ("139.com", 10), ("outlook.com", 5))
-TRADE_NAME_CHARS = "恒华永天金宏新汇瑞中博嘉万东明鑫达盛成诚远源通丰泰康隆兴伟德信力安宇佳和美越昌"
-COMMERCIAL_TRADES = ("商贸", "餐饮管理", "超市", "酒店管理", "物业管理", "文化传媒", "健身服务", "医药连锁", "汽车服务")
-INDUSTRIAL_TRADES = (
-    "纺织",
-    "机械制造",
-    "化纤",
-    "电子科技",
-    "塑料制品",
-    "印染",
-    "五金制品",
-    "新材料",
-    "食品",
-    "汽车零部件",
-)
-AGRICULTURAL_TRADES = ("果蔬专业合作社", "茶叶专业合作社", "水产养殖专业合作社", "粮油专业合作社")
-SHOP_SUFFIXES = ("1层商铺", "101室", "底商", "2楼", "1-2层")
-
-# (contracted kVA, weight): what a power-supply company typically contracts for each category.
-RESIDENTIAL_KVA = ((4, 10), (6, 30), (8, 35), (10, 15), (12, 10))  # 220 V single-phase
-COMMERCIAL_KVA = ((20, 20), (30, 20), (50, 20), (80, 12), (100, 12), (125, 6), (160, 5), (200, 5))  # 380 V
-SHOP_KVA = ((20, 50), (30, 30), (50, 20))  # a resident's own shop (个体户), 380 V
-INDUSTRIAL_KVA = (  # 10 kV, standard distribution-transformer ratings
-    (315, 18),
-    (400, 16),
-    (500, 12),
-    (630, 14),
-    (800, 10),
-    (1000, 8),
-    (1250, 6),
-    (1600, 5),
-    (2000, 4),
-    (2500, 3),
-    (3150, 2),
-    (4000, 1),
-    (5000, 1),
-)
-AGRICULTURAL_KVA = ((10, 20), (15, 20), (20, 25), (30, 20), (50, 10), (80, 5))  # 380 V pumping, greenhouses
-URBAN_TRANSFORMER_KVA = (200, 315, 400, 500, 630)
-RURAL_TRANSFORMER_KVA = (100, 160, 200, 315)
-
-TAGS: tuple[tuple[str, str], ...] = (
-    ("VIP客户", "重点客户，优先服务"),
-    ("独居老人", "高龄独居，停电及欠费需电话关怀"),
-    ("电动汽车用户", "装有家用充电桩"),
-    ("分布式光伏", "屋顶光伏并网"),
-    ("低保户", "享受低保用户电费减免"),
-    ("需求响应潜力", "可参与削峰填谷"),
-    ("高耗能企业", "重点能耗监测"),
-)
-INTERACTION_TOPICS: tuple[tuple[str, str], ...] = (
-    ("咨询阶梯电价", "已解释年度阶梯电量及各档电价，客户表示理解。"),
-    ("电费账单疑问", "核对近三个月示数，电量无异常，已说明计费周期。"),
-    ("申请增容", "已告知增容所需资料及办理流程，客户将通过网上营业厅提交。"),
-    ("报修：家中停电", "经查为户内空开跳闸，已指导客户自行复位。"),
-    ("更改联系方式", "已核验身份并更新联系方式。"),
-    ("咨询光伏并网", "已介绍分布式光伏并网流程和结算方式。"),
-    ("预约上门服务", "已派单装表接电班组，约定上门时间。"),
-    ("咨询峰谷分时电价", "已介绍峰谷时段划分，建议错峰用电。"),
-    ("投诉：抢修到达慢", "已致歉并转抢修班组跟进，客户满意度回访待办。"),
-    ("需求响应活动咨询", "已介绍邀约规则和补贴标准，客户有意向参与。"),
-)
-INTERACTION_CHANNELS = (
-    (Interaction.Channel.HOTLINE, 40),
-    (Interaction.Channel.COUNTER, 20),
-    (Interaction.Channel.ONLINE, 15),
-    (Interaction.Channel.APP, 15),
-    (Interaction.Channel.FIELD, 5),
-    (Interaction.Channel.SMS, 5),
-)
-ACCOUNTS_OPEN_FROM = dt.date(1998, 1, 1)
-
-
-# --- the dataset ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -280,31 +109,6 @@ class DemoDataset:
     areas: tuple[AreaData, ...]
     customers: tuple[CustomerData, ...]  # customers[0] is the demo business-hall customer
     interactions: tuple[InteractionData, ...]
-
-
-@dataclass(frozen=True)
-class DemoLogin:
-    who: str
-    login: str
-    password: str
-
-
-@dataclass(frozen=True)
-class BindingExample:
-    """An unbound account and the proof a new business-hall user can type to bind it."""
-
-    account_number: str
-    id_number_last6: str
-
-
-@dataclass(frozen=True)
-class SeedResult:
-    customers: int
-    accounts: int
-    feeders: int
-    areas: int
-    interactions: int
-    logins: list[DemoLogin] = field(default_factory=list)
 
 
 # --- generation ----------------------------------------------------------------------------------
@@ -723,7 +527,7 @@ class _Generator:
             staff_username=staff_username_for(
                 role=roles.CUSTOMER_SERVICE_AGENT if self.rng.random() < 0.7 else roles.BILLING_CLERK
             ),
-            occurred_at=dt.datetime.combine(day, at, tzinfo=timezone.get_default_timezone()),
+            occurred_at=local_datetime(day, at),
         )
 
 
@@ -744,229 +548,3 @@ def generate_demo_dataset(*, customers: int, seed: int, as_of: dt.date) -> DemoD
         customers=tuple(people),
         interactions=tuple(interactions),
     )
-
-
-# --- writing -------------------------------------------------------------------------------------
-
-
-def _chunks(items: Sequence, size: int) -> Iterator[Sequence]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def demo_users_exist() -> bool:
-    user_model = get_user_model()
-    return user_model.objects.filter(username__in=[DEMO_CUSTOMER_USERNAME, DEMO_ADMIN_USERNAME]).exists()
-
-
-def database_has_customers() -> bool:
-    return Customer.objects.exists()
-
-
-def demo_logins() -> list[DemoLogin]:
-    logins = [
-        DemoLogin(
-            who="business-hall customer",
-            login=f"{DEMO_CUSTOMER_PHONE} (or {DEMO_CUSTOMER_USERNAME})",
-            password=DEMO_CUSTOMER_PASSWORD,
-        ),
-        DemoLogin(who="superuser", login=DEMO_ADMIN_USERNAME, password=DEMO_ADMIN_PASSWORD),
-    ]
-    for role in roles.ALL_ROLES:
-        logins.append(
-            DemoLogin(
-                who=f"staff: {roles.ROLE_LABELS[role]}",
-                login=staff_username_for(role=role),
-                password=DEMO_STAFF_PASSWORD,
-            )
-        )
-    return logins
-
-
-def binding_example() -> BindingExample | None:
-    """An active account of an individual that nobody has bound yet, to try the binding proof with."""
-    account = (
-        Account.objects.select_related("customer")
-        .filter(
-            status=Account.Status.ACTIVE,
-            customer__kind=Customer.Kind.INDIVIDUAL,
-            bindings__isnull=True,
-        )
-        .order_by("customer_id", "id")
-        .first()
-    )
-    if account is None or not account.customer.id_number:
-        return None
-    return BindingExample(account_number=account.number, id_number_last6=account.customer.id_number[-6:])
-
-
-def _create_staff_users() -> dict[str, object]:
-    user_model = get_user_model()
-    users = {}
-    for role in roles.ALL_ROLES:
-        username = staff_username_for(role=role)
-        user = user_model(
-            username=username,
-            kind=user_model.Kind.STAFF,
-            is_staff=True,
-            email=f"{username}@portal.example",
-            first_name=roles.ROLE_LABELS[role].split(" / ")[0],
-        )
-        user.set_password(DEMO_STAFF_PASSWORD)
-        user.save()
-        user.groups.add(Group.objects.get(name=role))
-        users[username] = user
-    admin = user_model.objects.create_superuser(
-        username=DEMO_ADMIN_USERNAME,
-        email="admin@portal.example",
-        password=DEMO_ADMIN_PASSWORD,
-        kind=user_model.Kind.STAFF,
-    )
-    users[DEMO_ADMIN_USERNAME] = admin
-    return users
-
-
-def _create_demo_customer_user(*, accounts: Sequence[Account]) -> object:
-    user_model = get_user_model()
-    user = user_model(username=DEMO_CUSTOMER_USERNAME, kind=user_model.Kind.CUSTOMER, phone=DEMO_CUSTOMER_PHONE)
-    user.set_password(DEMO_CUSTOMER_PASSWORD)
-    user.save()
-    PortalBinding.objects.bulk_create(
-        [
-            PortalBinding(user=user, account=account, role=PortalBinding.Role.OWNER, method=PortalBinding.Method.STAFF)
-            for account in accounts
-        ]
-    )
-    return user
-
-
-@transaction.atomic
-def write_demo_dataset(*, dataset: DemoDataset, batch_size: int = 1000, progress: bool = False) -> SeedResult:
-    """Store ``dataset`` and create the demo users. Expects a database without demo data."""
-    staff = _create_staff_users()
-    tags = {name: Tag.objects.get_or_create(name=name, defaults={"description": d})[0] for name, d in TAGS}
-    feeders = {
-        f.code: f
-        for f in Feeder.objects.bulk_create(
-            [
-                Feeder(code=f.code, name=f.name, substation=f.substation, voltage_kv=Decimal("10.00"))
-                for f in dataset.feeders
-            ]
-        )
-    }
-    engineer = staff.get(staff_username_for(role=roles.FIELD_ENGINEER))
-    areas = {
-        a.code: a
-        for a in TransformerArea.objects.bulk_create(
-            [
-                TransformerArea(
-                    code=a.code,
-                    name=a.name,
-                    feeder=feeders[a.feeder_code],
-                    transformer_kva=a.transformer_kva,
-                    district=a.district,
-                    supervisor=engineer,
-                )
-                for a in dataset.areas
-            ],
-            batch_size=batch_size,
-        )
-    }
-    saved_customers: list[Customer] = []
-    accounts_by_number: dict[str, Account] = {}
-    tag_links = Customer.tags.through
-    with tqdm(total=len(dataset.customers), unit="customer", disable=not progress) as bar:
-        for chunk in _chunks(dataset.customers, batch_size):
-            # pre_save of the encrypted fields runs inside bulk_create: ciphertext and blind indexes.
-            batch = Customer.objects.bulk_create(
-                [
-                    Customer(
-                        kind=c.kind,
-                        name=c.name,
-                        id_number=c.id_number,
-                        phone=c.phone,
-                        email=c.email,
-                        address=c.address,
-                    )
-                    for c in chunk
-                ]
-            )
-            accounts = Account.objects.bulk_create(
-                [
-                    Account(
-                        number=a.number,
-                        customer=customer,
-                        premise_address=a.premise_address,
-                        category=a.category,
-                        voltage_level=a.voltage_level,
-                        contracted_kva=a.contracted_kva,
-                        status=a.status,
-                        opened_on=a.opened_on,
-                        closed_on=a.closed_on,
-                        area=areas[a.area_code],
-                    )
-                    for c, customer in zip(chunk, batch, strict=True)
-                    for a in c.accounts
-                ]
-            )
-            tag_links.objects.bulk_create(
-                [
-                    tag_links(customer_id=customer.pk, tag_id=tags[name].pk)
-                    for c, customer in zip(chunk, batch, strict=True)
-                    for name in c.tags
-                ]
-            )
-            saved_customers.extend(batch)
-            accounts_by_number.update((a.number, a) for a in accounts)
-            bar.update(len(chunk))
-    Interaction.objects.bulk_create(
-        [
-            Interaction(
-                customer=saved_customers[i.customer_index],
-                account=accounts_by_number[i.account_number] if i.account_number else None,
-                channel=i.channel,
-                topic=i.topic,
-                notes=i.notes,
-                staff=staff[i.staff_username],
-                occurred_at=i.occurred_at,
-            )
-            for i in dataset.interactions
-        ],
-        batch_size=batch_size,
-    )
-    holder = dataset.customers[0]
-    _create_demo_customer_user(accounts=[accounts_by_number[a.number] for a in holder.accounts[:2]])
-    return SeedResult(
-        customers=len(saved_customers),
-        accounts=len(accounts_by_number),
-        feeders=len(feeders),
-        areas=len(areas),
-        interactions=len(dataset.interactions),
-        logins=demo_logins(),
-    )
-
-
-def seed_demo(
-    *, customers: int, seed: int, as_of: dt.date, batch_size: int = 1000, progress: bool = False
-) -> SeedResult:
-    """Generate and store the demo dataset in one transaction."""
-    dataset = generate_demo_dataset(customers=customers, seed=seed, as_of=as_of)
-    return write_demo_dataset(dataset=dataset, batch_size=batch_size, progress=progress)
-
-
-def run_app_demo_seeders(
-    *, seed: int, as_of: dt.date, customers: int, curves: int | None = None, progress: bool = False
-) -> list[str]:
-    """Let the apps above this one add their demo data, in INSTALLED_APPS order: an AppConfig may
-    name a seeder function in ``demo_seeder`` (a dotted path, so customers never imports them). It
-    is called with these keyword arguments after the customers, accounts and grid exist; what it
-    returns is printed."""
-    summaries = []
-    for config in apps.get_app_configs():
-        path = getattr(config, "demo_seeder", None)
-        if path:
-            seeder = import_string(path)
-            started = time.perf_counter()
-            result = seeder(seed=seed, as_of=as_of, customers=customers, curves=curves, progress=progress)
-            summaries.append(f"{result} [{config.label}: {time.perf_counter() - started:.1f} s]")
-    return summaries

@@ -1,5 +1,5 @@
-"""Admin forms that never put plaintext personal data into a page: current values are shown masked,
-and a new value is typed into an empty input (blank keeps the stored value)."""
+"""Staff-console (admin) forms that never put plaintext personal data into a page: current values are
+shown masked, and a new value is typed into an empty input (blank keeps the stored value)."""
 
 from __future__ import annotations
 

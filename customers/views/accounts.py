@@ -1,44 +1,20 @@
-"""Business-hall pages (网上营业厅). Thin: parse a form, make one service call, render or redirect.
-
-Accounts are only ever fetched through customers.access, so a page can never show another
-customer's account, and a number that is not the user's own answers 404.
-"""
+"""The customer's accounts: binding one (ID-number or SMS-code proof), switching between them, the list
+and unbinding."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth import login
-from django.contrib.auth import views as auth_views
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse, reverse_lazy
-from django.utils.decorators import method_decorator
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_ratelimit.decorators import ratelimit
 
-from customers.access import (
-    CURRENT_ACCOUNT_SESSION_KEY,
-    access_account,
-    accounts_visible_to,
-    customer_required,
-    is_portal_customer,
-)
-from customers.forms import (
-    CodeProofForm,
-    HallLoginForm,
-    IdNumberProofForm,
-    NotificationPreferencesForm,
-    RegisterForm,
-    SendCodeForm,
-    SwitchAccountForm,
-)
+from customers.access import CURRENT_ACCOUNT_SESSION_KEY, access_account, customer_required
+from customers.forms.hall import CodeProofForm, IdNumberProofForm, SendCodeForm, SwitchAccountForm
 from customers.models import PortalBinding
+from customers.selectors.accounts import bindings_of
 from customers.services.binding import (
     BindingError,
     bind_account_with_code,
@@ -46,32 +22,10 @@ from customers.services.binding import (
     send_binding_code,
     unbind_account,
 )
-from customers.services.preferences import get_notification_preferences, set_notification_preferences
-from customers.services.registration import register_portal_user
-from security.masking import mask_phone
+from customers.views.rate_limits import BIND_RATE, limit_posts
 
 # Where the SMS method remembers, between "send code" and "enter code", which account it is for.
 PENDING_CODE_SESSION_KEY = "binding_code_pending"
-# Per-IP caps on top of the services' own per-user/per-account limits and django-axes' lockout:
-# generous enough for a household behind one carrier NAT, tight enough to stop scripted guessing.
-BIND_RATE = "20/h"
-REGISTER_RATE = "10/h"
-LOGIN_RATE = "60/h"
-
-
-def limit_posts(*, group: str, rate: str) -> Callable:
-    """Count POSTs per client IP (django-ratelimit); over the limit, answer 429 with a readable page."""
-
-    def decorator(view: Callable) -> Callable:
-        @wraps(view)
-        def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            if getattr(request, "limited", False):
-                return render(request, "hall/rate_limited.html", status=429)
-            return view(request, *args, **kwargs)
-
-        return ratelimit(group=group, key="ip", rate=rate, method="POST", block=False)(guarded)
-
-    return decorator
 
 
 def _safe_next(request: HttpRequest, candidate: str | None, *, default: str) -> str:
@@ -82,25 +36,7 @@ def _safe_next(request: HttpRequest, candidate: str | None, *, default: str) -> 
     return default
 
 
-def _bindings_of(user):
-    """The user's bindings, restricted to accounts the access layer lets them reach."""
-    return (
-        PortalBinding.objects.filter(user=user, account__in=accounts_visible_to(user=user))
-        .select_related("account", "account__area")
-        .order_by("account__number")
-    )
-
-
-# --- landing, dashboard ------------------------------------------------------------------------
-
-
-def dashboard(request: HttpRequest) -> HttpResponse:
-    """The root URL: a landing page for visitors, one card per bound account for a customer."""
-    if not request.user.is_authenticated:
-        return render(request, "hall/landing.html")
-    if not is_portal_customer(request.user):
-        return render(request, "hall/not_customer.html", status=403)
-    return render(request, "hall/dashboard.html", {"bindings": _bindings_of(request.user)})
+# --- switching ---------------------------------------------------------------------------------------
 
 
 @require_POST
@@ -112,48 +48,6 @@ def switch_account(request: HttpRequest) -> HttpResponse:
     account = access_account(user=request.user, account_number=form.cleaned_data["account_number"])
     request.session[CURRENT_ACCOUNT_SESSION_KEY] = account.number
     return redirect(_safe_next(request, form.cleaned_data["next"], default=reverse("hall:dashboard")))
-
-
-# --- sign up, sign in ----------------------------------------------------------------------------
-
-
-@limit_posts(group="hall.register", rate=REGISTER_RATE)
-def register(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
-        return redirect("hall:dashboard")
-    form = RegisterForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = register_portal_user(
-                phone=form.cleaned_data["phone"], password=form.cleaned_data["password"], request=request
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            login(request, user, backend="security.backends.PhoneOrUsernameBackend")
-            messages.success(request, _("Welcome! Your registration is complete. Bind your first account to begin."))
-            return redirect("hall:bind")
-    return render(request, "hall/register.html", {"form": form})
-
-
-@method_decorator(limit_posts(group="hall.login", rate=LOGIN_RATE), name="dispatch")
-class HallLoginView(auth_views.LoginView):
-    template_name = "hall/login.html"
-    authentication_form = HallLoginForm
-    redirect_authenticated_user = True
-
-
-class HallPasswordChangeView(auth_views.PasswordChangeView):
-    template_name = "hall/password_change.html"
-    success_url = reverse_lazy("hall:profile")
-
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        messages.success(self.request, _("Your password has been changed."))
-        return response
-
-
-password_change = customer_required(HallPasswordChangeView.as_view())
 
 
 # --- binding accounts ------------------------------------------------------------------------------
@@ -179,7 +73,7 @@ def _render_bind_page(
         "code_form": code_form if pending else None,
         "pending": pending,
     }
-    return render(request, "hall/bind.html", context)
+    return render(request, "customers/bind.html", context)
 
 
 def _bound(request: HttpRequest, binding: PortalBinding) -> HttpResponse:
@@ -261,7 +155,7 @@ def bind_with_code(request: HttpRequest) -> HttpResponse:
 
 @customer_required
 def account_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "hall/accounts.html", {"bindings": _bindings_of(request.user)})
+    return render(request, "customers/accounts.html", {"bindings": bindings_of(user=request.user)})
 
 
 @customer_required
@@ -278,25 +172,4 @@ def unbind(request: HttpRequest, account_number: str) -> HttpResponse:
                 del request.session[CURRENT_ACCOUNT_SESSION_KEY]
             messages.success(request, _("Account %(number)s has been removed.") % {"number": account.number})
         return redirect("hall:accounts")
-    return render(request, "hall/unbind_confirm.html", {"account": account})
-
-
-# --- profile -----------------------------------------------------------------------------------------
-
-
-@customer_required
-def profile(request: HttpRequest) -> HttpResponse:
-    """Masked phone, password link, and the notification-preferences grid (saved on POST)."""
-    form = NotificationPreferencesForm(
-        request.POST if request.method == "POST" else None, initial_grid=get_notification_preferences(user=request.user)
-    )
-    if request.method == "POST" and form.is_valid():
-        set_notification_preferences(user=request.user, enabled=form.enabled_pairs())
-        messages.success(request, _("Your notification preferences have been saved."))
-        return redirect("hall:profile")
-    context = {
-        "form": form,
-        "masked_phone": mask_phone(request.user.phone),
-        "account_count": accounts_visible_to(user=request.user).count(),
-    }
-    return render(request, "hall/profile.html", context)
+    return render(request, "customers/unbind_confirm.html", {"account": account})

@@ -1,0 +1,27 @@
+"""Business-hall links in the staff console: account bindings and notification preferences."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from customers.models import NotificationPreference, PortalBinding
+
+
+@admin.register(PortalBinding)
+class PortalBindingAdmin(admin.ModelAdmin):
+    list_display = ["account", "user", "role", "method", "created_at"]
+    list_filter = ["role", "method"]
+    search_fields = ["account__number", "user__username"]
+    list_select_related = ["account", "user"]
+    readonly_fields = ["user", "account", "method", "created_at"]
+    fields = ["user", "account", "role", "method", "created_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "kind", "channel", "enabled"]
+    list_filter = ["kind", "channel", "enabled"]
+    search_fields = ["user__username"]

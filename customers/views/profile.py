@@ -1,0 +1,31 @@
+"""The customer's profile: masked phone, password link and notification preferences."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from customers.access import accounts_visible_to, customer_required
+from customers.forms.hall import NotificationPreferencesForm
+from customers.services.preferences import get_notification_preferences, set_notification_preferences
+from security.masking import mask_phone
+
+
+@customer_required
+def profile(request: HttpRequest) -> HttpResponse:
+    """Masked phone, password link, and the notification-preferences grid (saved on POST)."""
+    form = NotificationPreferencesForm(
+        request.POST if request.method == "POST" else None, initial_grid=get_notification_preferences(user=request.user)
+    )
+    if request.method == "POST" and form.is_valid():
+        set_notification_preferences(user=request.user, enabled=form.enabled_pairs())
+        messages.success(request, _("Your notification preferences have been saved."))
+        return redirect("hall:profile")
+    context = {
+        "form": form,
+        "masked_phone": mask_phone(request.user.phone),
+        "account_count": accounts_visible_to(user=request.user).count(),
+    }
+    return render(request, "customers/profile.html", context)

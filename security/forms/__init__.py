@@ -1,0 +1,1 @@
+"""Every form of the security app (the staff console's user and access forms)."""
