@@ -23,25 +23,24 @@ from django.views.decorators.http import require_POST
 
 from billing.forms import PayForm, QuoteForm, UsageSelectionForm
 from billing.models import Meter, Payment, Quality
-from billing.selectors import (
-    TOU_REGISTERS,
-    DataRange,
-    access_bill,
-    access_payment,
-    account_meters,
-    add_months,
-    bill_detail,
+from billing.selectors.bills import access_bill, bill_detail, bills_for_account
+from billing.selectors.consumption import TOU_REGISTERS
+from billing.selectors.meters import account_meters
+from billing.selectors.payments import access_payment, payments_for_account
+from billing.selectors.tariffs import (
     billed_kwh_in_year,
-    bills_for_account,
     consumption_periods,
+    quote_tariffs,
+    tariff_version_on,
+    tier_progress,
+)
+from billing.selectors.usage import (
+    NO_DATA,
+    DataRange,
     daily_totals,
     data_range,
     day_curve,
     monthly_totals,
-    payments_for_account,
-    quote_tariffs,
-    tariff_version_on,
-    tier_progress,
     tou_split,
     year_to_date,
 )
@@ -51,9 +50,8 @@ from billing.services.payments import start_online_payment
 from billing.services.tariffs.engine import QuoteError, QuoteInput
 from billing.services.tariffs.quotes import quote_tariff
 from core import clock
+from core.months import add_months
 from customers.access import current_account_for_request, customer_required
-
-NO_DATA = DataRange(first_day=None, last_day=None, last_register_month=None)
 
 
 def _quality_labels() -> dict[str, str]:
