@@ -12,6 +12,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
+from billing.filtersets import BillFilterSet, LedgerEntryFilterSet
 from billing.models import Bill, BillLine, BillRead, LedgerEntry, PrepaidAccount
 from billing.services.ledger import balance, outstanding
 from billing.services.prepaid import credit, set_low_balance_threshold
@@ -73,7 +74,7 @@ class BillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     serializer_class = BillSerializer
     permission_classes = [PortalReadOrModelPermissions]
     queryset = Bill.objects.none()
-    filterset_fields = {"status": ["exact"], "period_start": ["exact", "gte", "lte"], "account__number": ["exact"]}
+    filterset_class = BillFilterSet
     ordering_fields = ["period_start", "amount", "due_date"]
 
     def get_queryset(self):
@@ -101,7 +102,7 @@ class LedgerViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = LedgerEntrySerializer
     permission_classes = [PortalReadOrModelPermissions]
     queryset = LedgerEntry.objects.none()
-    filterset_fields = {"kind": ["exact"], "occurred_on": ["gte", "lte"], "account__number": ["exact"]}
+    filterset_class = LedgerEntryFilterSet
 
     def get_queryset(self):
         return (

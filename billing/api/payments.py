@@ -10,6 +10,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
 
+from billing.filtersets import PaymentFilterSet
 from billing.models import Payment
 from billing.services.ledger import balance
 from billing.services.payments import record_counter_payment
@@ -47,7 +48,7 @@ class PaymentViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, viewsets.Ge
     serializer_class = PaymentSerializer
     permission_classes = [ModelPermissionsWithView]
     queryset = Payment.objects.none()  # for the permission class's model lookup
-    filterset_fields = ["status", "channel"]
+    filterset_class = PaymentFilterSet
 
     def get_queryset(self):
         return Payment.objects.filter(account__in=accounts_visible_to(user=self.request.user)).select_related("account")

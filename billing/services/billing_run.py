@@ -598,3 +598,22 @@ def enqueue_billing_run(*, run: BillingRun, workers: int = 2) -> None:
     share its chunks (SKIP LOCKED)."""
     for _ in range(max(1, workers)):
         enqueue_on_commit("billing.run_billing", queue="billing", kwargs={"run_id": run.pk})
+
+
+@transaction.atomic
+def queue_billing_run(
+    *,
+    period_start: dt.date,
+    period_end: dt.date,
+    as_of: dt.datetime,
+    account_ids: list[int] | None = None,
+    chunk_size: int = 500,
+    workers: int = 2,
+) -> BillingRun:
+    """Start a run and hand it to the billing workers (staff's "start a billing run", ``run_billing
+    --queue``): the workers are enqueued when the run and its chunks have committed."""
+    run = start_billing_run(
+        period_start=period_start, period_end=period_end, as_of=as_of, account_ids=account_ids, chunk_size=chunk_size
+    )
+    enqueue_billing_run(run=run, workers=workers)
+    return run
