@@ -152,6 +152,13 @@ def sandbox_transaction_for(*, user, order_no: str) -> SandboxTransaction:
     return txn
 
 
+def deliver_sandbox_notification(*, order_no: str, as_of: dt.datetime) -> CallbackOutcome:
+    """The sandbox gateway's asynchronous notification of one order, signed as the gateway signs it,
+    delivered to our own callback handling."""
+    txn = SandboxTransaction.objects.get(order_no=order_no)
+    return handle_gateway_callback(params=get_gateway().signed_notification(transaction=txn), as_of=as_of)
+
+
 def sandbox_finish_checkout(*, user, order_no: str, succeed: bool) -> SandboxTransaction:
     """The sandbox's pay page: the customer pays (or fails); the gateway then notifies us, repeatedly."""
     txn = sandbox_transaction_for(user=user, order_no=order_no)
