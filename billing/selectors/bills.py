@@ -74,6 +74,19 @@ def _summary(bill: Bill, *, today: dt.date) -> BillSummary:
     )
 
 
+def bills_visible_to(*, user) -> QuerySet[Bill]:
+    """The API's bills: those of every account ``user`` reaches, with lines and reads, newest period
+    first. Only staff see drafts and held bills (they are not final yet)."""
+    visible = Bill.objects.filter(account__in=accounts_visible_to(user=user))
+    if not user.is_staff:
+        visible = visible.exclude(status__in=[Bill.Status.DRAFT, Bill.Status.HELD])
+    return (
+        visible.select_related("account", "tariff")
+        .prefetch_related("lines", "reads__meter")
+        .order_by("-period_start", "-revision")
+    )
+
+
 def bills_for_account(*, account: Account, today: dt.date) -> list[BillSummary]:
     """The account's bills, newest period first (drafts are never shown; void ones are, greyed)."""
     bills = _with_paid(

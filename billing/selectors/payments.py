@@ -10,6 +10,11 @@ from customers.access import accounts_visible_to
 from customers.models import Account
 
 
+def payments_visible_to(*, user) -> QuerySet[Payment]:
+    """The API's payments: those of every account ``user`` reaches."""
+    return Payment.objects.filter(account__in=accounts_visible_to(user=user)).select_related("account")
+
+
 def payments_for_account(*, account: Account) -> QuerySet[Payment]:
     """Newest first, with the bills each payment went to."""
     return (
