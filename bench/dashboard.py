@@ -96,7 +96,7 @@ def main() -> None:
     from analytics.selectors import dashboard as selectors
     from analytics.services.tariffadvice import tariff_advice
     from billing.models import Bill
-    from billing.selectors import add_months
+    from core.months import add_months
     from customers.access import accounts_visible_to
 
     latest = Bill.objects.aggregate(latest=Max("period_start"))["latest"]

@@ -6,7 +6,7 @@ class BillingConfig(AppConfig):
     verbose_name = "Billing"
     # Called by customers' seed_demo after it has seeded customers and accounts (by dotted path:
     # customers must not import billing).
-    demo_seeder = "billing.services.demo_billing.seed_billing_demo"
+    demo_seeder = "billing.demo.bills.seed_billing_demo"
 
     def ready(self) -> None:
         from billing import checks  # noqa: F401 - registers the payment gateway check

@@ -9,7 +9,9 @@ from django.db import OperationalError
 from billing.services.billing_run import run_billing
 from billing.services.ingest import process_batch
 from billing.services.ingest.recovery import requeue_stale_batches
+from billing.services.late_fees import post_late_fees
 from billing.services.partitions import ensure_partitions_ahead
+from billing.services.payments import deliver_sandbox_notification, reconcile_payments
 from core import clock
 
 
@@ -60,26 +62,17 @@ def run_billing_task(*, run_id: int) -> dict:
 @shared_task(name="billing.deliver_sandbox_notification", autoretry_for=(OperationalError,), max_retries=5)
 def deliver_sandbox_notification_task(*, order_no: str) -> dict:
     """The sandbox gateway's asynchronous notification to our callback service."""
-    from billing.models import SandboxTransaction
-    from billing.services.gateways import get_gateway
-    from billing.services.payments import handle_gateway_callback
-
-    txn = SandboxTransaction.objects.get(order_no=order_no)
-    outcome = handle_gateway_callback(params=get_gateway().signed_notification(transaction=txn), as_of=clock.now())
+    outcome = deliver_sandbox_notification(order_no=order_no, as_of=clock.now())
     return {"accepted": outcome.accepted, "posted": outcome.posted, "reason": outcome.reason}
 
 
 @shared_task(name="billing.reconcile_payments")
 def reconcile_payments_task() -> list[int]:
-    from billing.services.payments import reconcile_payments
-
     return reconcile_payments(as_of=clock.now(), older_than=dt.timedelta(minutes=15))
 
 
 @shared_task(name="billing.post_late_fees")
 def post_late_fees_task(*, day: str | None = None) -> int:
     """Daily after midnight: yesterday's fees (a rerun or a catch-up for a given day posts nothing twice)."""
-    from billing.services.late_fees import post_late_fees
-
     target = dt.date.fromisoformat(day) if day else clock.today() - dt.timedelta(days=1)
     return post_late_fees(day=target)

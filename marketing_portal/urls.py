@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from billing.urls import payment_patterns
 from core.web.health import healthz
 
 admin.site.site_header = "营销服务平台 · 管理后台 / Marketing Portal admin"
@@ -23,7 +24,7 @@ urlpatterns = [
     path("", include("billing.urls")),
     path("", include("analytics.hall_urls_tariffadvice")),
     path("", include("analytics.hall_urls_segments")),
-    path("payments/", include("billing.payment_urls")),
+    path("payments/", include((payment_patterns, "payments"))),
     path("help/", include("services.hall_urls_knowledge")),
     path("inbox/", include("services.hall_urls_inbox")),
     path("notices/", include("services.hall_urls_notices")),

@@ -12,8 +12,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from billing.admin import ReadOnlyAdmin
 from core import clock
+from core.web.admin import ReadOnlyAdmin
 from services import catalogue
 from services.models import (
     Notification,

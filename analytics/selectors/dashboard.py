@@ -25,7 +25,9 @@ from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Query
 from django.db.models.functions import Coalesce, TruncMonth
 
 from billing.models import Bill, Payment, PaymentAllocation
-from billing.selectors import add_months, kwh, local_midnight
+from core.money import round_kwh
+from core.months import add_months
+from core.time import local_midnight
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -87,7 +89,7 @@ def sales_by_month_and_category(*, filters: DashboardFilters) -> list[dict]:
         .annotate(kwh=Sum("total_kwh"), revenue=Sum("amount"), bills=Count("id"))
         .order_by("month", "category")
     )
-    return [{**r, "kwh": kwh(r["kwh"]), "revenue": _money(r["revenue"])} for r in rows]
+    return [{**r, "kwh": round_kwh(r["kwh"]), "revenue": _money(r["revenue"])} for r in rows]
 
 
 def _collected(filters: DashboardFilters) -> QuerySet[PaymentAllocation]:

@@ -17,7 +17,7 @@ from django.db.models import DecimalField, F, QuerySet, Sum
 from analytics.models import AccountSegment, Segment, SegmentationRun
 from analytics.models.segments import DayType
 from billing.models import IntervalReading, Meter
-from billing.selectors import kwh
+from core.money import round_kwh
 from core.time import SHANGHAI
 from customers.models import Account
 
@@ -206,7 +206,7 @@ def segment_comparison(*, account: Account, today: dt.date) -> Comparison:
         membership=membership,
         period_start=start_day,
         period_end=end_day,
-        my_kwh=float(kwh(my_row["total"])) if my_row else None,
+        my_kwh=float(round_kwh(my_row["total"])) if my_row else None,
         group_size=count,
         quartiles=quartiles if count >= MIN_GROUP else None,
     )

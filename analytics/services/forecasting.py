@@ -25,8 +25,8 @@ from threadpoolctl import threadpool_limits
 from analytics.forecasting.model import QuantileForecaster, SeriesData, backtest
 from analytics.models import Forecast, ForecastModel, ForecastScope, ForecastSlot, WeatherObservation
 from analytics.selectors.forecasting import SHANGHAI, scope_load_series, scope_temperature_series
+from billing.demo.metering import demo_hourly_temperature
 from billing.models import MeterDayCompleteness
-from billing.services.demo import demo_hourly_temperature
 from customers.models import Account, Feeder, TransformerArea
 
 logger = logging.getLogger(__name__)

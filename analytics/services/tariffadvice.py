@@ -27,20 +27,15 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from billing.models import Bill, Meter, Tariff, TariffVersion
-from billing.selectors import (
-    Grouping,
-    account_meters,
-    add_months,
-    billed_kwh_in_year,
-    consumption_by_period,
-    current_tariff,
-    local_midnight,
-    month_start,
-    quote_tariffs,
-)
+from billing.selectors.consumption import Grouping, consumption_by_period
+from billing.selectors.meters import account_meters
+from billing.selectors.tariffs import billed_kwh_in_year, current_tariff, quote_tariffs
 from billing.services.tariffs.calendars import SHANGHAI
-from billing.services.tariffs.engine import QuoteError, QuoteInput, money
+from billing.services.tariffs.engine import QuoteError, QuoteInput
 from billing.services.tariffs.quotes import load_versions, quote_on_versions, version_calendar
+from core.money import round_money as money
+from core.months import add_months, month_start
+from core.time import local_midnight
 from customers.models import Account
 
 ZERO = Decimal("0")

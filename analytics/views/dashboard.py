@@ -27,8 +27,8 @@ from analytics.selectors.dashboard import (
     collection_by_month,
     sales_by_month_and_category,
 )
-from billing.selectors import add_months, month_start
 from core import clock
+from core.months import add_months, month_start
 from core.web.exports import FORMATS, Column, Table, table_response
 from core.web.widgets import DateInput
 from customers.models import Account, Feeder, TransformerArea

@@ -3,17 +3,16 @@ status, counts and rejected rows. Head-end systems and staff with the ingest per
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from billing.filtersets import IngestBatchFilterSet
 from billing.models import IngestBatch, RejectedRow
-from billing.services.ingest import BatchInputError, create_batch, create_batch_from_json, enqueue_batch
+from billing.services.ingest import BatchInputError
+from billing.services.ingest.uploads import submit_json_readings, submit_uploaded_file
 from core import clock
 from customers.api.permissions import ModelPermissionsWithView
 
@@ -105,7 +104,7 @@ class IngestBatchViewSet(
     serializer_class = IngestBatchSerializer
     permission_classes = [ModelPermissionsWithView]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
-    filterset_fields = ["status", "source", "layout"]
+    filterset_class = IngestBatchFilterSet
     ordering_fields = ["created_at", "id"]
 
     def get_serializer_class(self):
@@ -117,29 +116,22 @@ class IngestBatchViewSet(
         as_of = clock.now()  # an interface reads the clock and hands it to the service
         try:
             if upload.validated_data.get("readings"):
-                batch = create_batch_from_json(
+                batch = submit_json_readings(
                     source=IngestBatch.Source.API,
                     payload={"readings": upload.validated_data["readings"]},
                     as_of=as_of,
                     created_by=request.user,
                 )
             else:
-                batch = _create_from_upload(upload=upload.validated_data["file"], as_of=as_of, user=request.user)
+                batch = submit_uploaded_file(
+                    source=IngestBatch.Source.API,
+                    upload=upload.validated_data["file"],
+                    as_of=as_of,
+                    created_by=request.user,
+                )
         except BatchInputError as exc:
             field = "readings" if upload.validated_data.get("readings") else "file"
             raise ValidationError({field: [str(exc)]}) from exc
-        enqueue_batch(batch=batch)
         return Response(
             {"id": batch.pk, "status": batch.status, "layout": batch.layout}, status=status.HTTP_202_ACCEPTED
-        )
-
-
-def _create_from_upload(*, upload, as_of, user) -> IngestBatch:
-    suffix = Path(upload.name).suffix.lower()[:8]
-    with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
-        for chunk in upload.chunks():
-            handle.write(chunk)
-        handle.flush()
-        return create_batch(
-            source=IngestBatch.Source.API, path=Path(handle.name), filename=upload.name, as_of=as_of, created_by=user
         )

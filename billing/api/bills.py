@@ -4,7 +4,6 @@ customers.access, so customers see only their own accounts and staff what their 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -12,10 +11,13 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
+from billing.filtersets import BillFilterSet, LedgerEntryFilterSet
 from billing.models import Bill, BillLine, BillRead, LedgerEntry, PrepaidAccount
+from billing.selectors.bills import bills_visible_to
+from billing.selectors.ledger import ledger_entries_visible_to, prepaid_accounts_visible_to
 from billing.services.ledger import balance, outstanding
 from billing.services.prepaid import credit, set_low_balance_threshold
-from customers.access import accounts_visible_to, is_portal_customer
+from customers.access import access_account, is_portal_customer
 from customers.api.permissions import ModelPermissionsWithView, PortalReadOrModelPermissions
 
 
@@ -73,18 +75,11 @@ class BillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     serializer_class = BillSerializer
     permission_classes = [PortalReadOrModelPermissions]
     queryset = Bill.objects.none()
-    filterset_fields = {"status": ["exact"], "period_start": ["exact", "gte", "lte"], "account__number": ["exact"]}
+    filterset_class = BillFilterSet
     ordering_fields = ["period_start", "amount", "due_date"]
 
     def get_queryset(self):
-        visible = Bill.objects.filter(account__in=accounts_visible_to(user=self.request.user))
-        if not self.request.user.is_staff:
-            visible = visible.exclude(status__in=[Bill.Status.DRAFT, Bill.Status.HELD])  # not final yet
-        return (
-            visible.select_related("account", "tariff")
-            .prefetch_related("lines", "reads__meter")
-            .order_by("-period_start", "-revision")
-        )
+        return bills_visible_to(user=self.request.user)
 
 
 class LedgerEntrySerializer(serializers.ModelSerializer):
@@ -101,21 +96,15 @@ class LedgerViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = LedgerEntrySerializer
     permission_classes = [PortalReadOrModelPermissions]
     queryset = LedgerEntry.objects.none()
-    filterset_fields = {"kind": ["exact"], "occurred_on": ["gte", "lte"], "account__number": ["exact"]}
+    filterset_class = LedgerEntryFilterSet
 
     def get_queryset(self):
-        return (
-            LedgerEntry.objects.filter(account__in=accounts_visible_to(user=self.request.user))
-            .select_related("account")
-            .order_by("-occurred_on", "-id")
-        )
+        return ledger_entries_visible_to(user=self.request.user)
 
     @extend_schema(summary="An account's balance (positive: owed; negative: in credit), derived from its ledger")
     @action(detail=False, methods=["get"], url_path=r"balance/(?P<account_number>\d{10})")
     def balance(self, request, account_number: str):
-        account = accounts_visible_to(user=request.user).filter(number=account_number).first()
-        if account is None:
-            raise Http404
+        account = access_account(user=request.user, account_number=account_number)
         return Response({"account_number": account.number, "balance": f"{balance(account=account):.2f}"})
 
 
@@ -154,9 +143,7 @@ class PrepaidViewSet(
     http_method_names = ["get", "patch", "head", "options"]
 
     def get_queryset(self):
-        return PrepaidAccount.objects.filter(account__in=accounts_visible_to(user=self.request.user)).select_related(
-            "account"
-        )
+        return prepaid_accounts_visible_to(user=self.request.user)
 
     def perform_update(self, serializer):
         try:

@@ -10,7 +10,9 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
 
+from billing.filtersets import PaymentFilterSet
 from billing.models import Payment
+from billing.selectors.payments import payments_visible_to
 from billing.services.ledger import balance
 from billing.services.payments import record_counter_payment
 from core import clock
@@ -47,10 +49,10 @@ class PaymentViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, viewsets.Ge
     serializer_class = PaymentSerializer
     permission_classes = [ModelPermissionsWithView]
     queryset = Payment.objects.none()  # for the permission class's model lookup
-    filterset_fields = ["status", "channel"]
+    filterset_class = PaymentFilterSet
 
     def get_queryset(self):
-        return Payment.objects.filter(account__in=accounts_visible_to(user=self.request.user)).select_related("account")
+        return payments_visible_to(user=self.request.user)
 
     @extend_schema(parameters=[IDEMPOTENCY_HEADER], request=PaymentCreateSerializer, responses={201: PaymentSerializer})
     def create(self, request, *args, **kwargs):

@@ -4,7 +4,7 @@ GET /api/v1/meters/{meter_no}/readings?period_from=&period_to=&group_by=hour|day
 GET /api/v1/meters/{meter_no}/register-reads?period_from=&period_to=&order=asc|desc
 
 Anyone signed in may call them; which meters exist for the caller is decided by
-``billing.selectors.meters_visible_to`` and everything else is a 404 (customers: their bound accounts'
+``billing.selectors.meters.meters_visible_to`` and everything else is a 404 (customers: their bound accounts'
 meters; staff and the AMI head-end group: by billing permissions). kWh travel as decimal strings.
 """
 
@@ -22,19 +22,18 @@ from rest_framework.generics import ListAPIView
 from rest_framework.permissions import IsAuthenticated
 
 from billing.models import IntervalReading, Meter, Quality, RegisterRead
-from billing.selectors import (
-    SHANGHAI,
+from billing.selectors.consumption import (
     Grouping,
-    access_meter,
     as_consumption,
     consumption_by_period,
     interval_readings,
-    kwh,
-    local_midnight,
     quality_code,
     register_reads,
 )
+from billing.selectors.meters import access_meter
 from core import clock
+from core.money import round_kwh
+from core.time import SHANGHAI, local_midnight
 
 QUALITY_CODES = [quality_code(q) for q in Quality.values]
 # Longest period one request may cover, in days: raw intervals are 96 rows a day per meter.
@@ -161,7 +160,7 @@ _NOT_FOUND = OpenApiResponse(description="No such meter among those the caller m
 
 class MeterReadingsView(ListAPIView):
     serializer_class = ConsumptionSerializer
-    permission_classes = [IsAuthenticated]  # which meters: billing.selectors.meters_visible_to (else 404)
+    permission_classes = [IsAuthenticated]  # which meters: billing.selectors.meters.meters_visible_to (else 404)
     filter_backends = []
     queryset = IntervalReading.objects.none()
 
@@ -192,7 +191,7 @@ class MeterReadingsView(ListAPIView):
                 {
                     "interval_start": r.interval_start,
                     "interval_end": r.interval_start + step,
-                    "consumption_kwh": kwh(r.kwh * meter.multiplier),
+                    "consumption_kwh": round_kwh(r.kwh * meter.multiplier),
                     "quality": r.quality,
                 }
                 for r in self.paginate_queryset(readings)
@@ -224,7 +223,7 @@ class MeterReadingsView(ListAPIView):
 
 class MeterRegisterReadsView(ListAPIView):
     serializer_class = RegisterReadSerializer
-    permission_classes = [IsAuthenticated]  # which meters: billing.selectors.meters_visible_to (else 404)
+    permission_classes = [IsAuthenticated]  # which meters: billing.selectors.meters.meters_visible_to (else 404)
     filter_backends = []
     queryset = RegisterRead.objects.none()
 

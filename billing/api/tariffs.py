@@ -14,6 +14,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from billing.filtersets import TariffFilterSet
 from billing.models import Tariff, TariffVersion
 from billing.services.tariffs.engine import PERIODS, QuoteError, QuoteInput
 from billing.services.tariffs.quotes import quote_tariff
@@ -116,7 +117,7 @@ class TariffViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [IsAuthenticated]
     lookup_field = "code"
     lookup_value_regex = "[A-Za-z0-9-]+"
-    filterset_fields = ["category"]
+    filterset_class = TariffFilterSet
     ordering_fields = ["code"]
 
     @extend_schema(

@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from billing.models import Bill, BillingRun
@@ -36,6 +37,15 @@ def release_bill(*, actor, bill: Bill, as_of: dt.datetime, note: str = "", reque
     )
     bill.refresh_from_db()
     return bill
+
+
+def release_bills(*, actor, bills: QuerySet[Bill], as_of: dt.datetime, request: HttpRequest | None = None) -> int:
+    """Release the held ones among ``bills`` (staff's bulk action); returns how many were released."""
+    released = 0
+    for bill in bills.filter(status=Bill.Status.HELD):
+        release_bill(actor=actor, bill=bill, as_of=as_of, request=request)
+        released += 1
+    return released
 
 
 @transaction.atomic

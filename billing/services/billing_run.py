@@ -45,13 +45,16 @@ from billing.services.ledger import apply_unallocated_payments, bill_charge_entr
 from billing.services.tariffs.calendars import kwh_by_period
 from billing.services.tariffs.engine import QuoteError, QuoteInput
 from billing.services.tariffs.quotes import TariffQuote, load_versions, quote_on_versions, version_calendar
-from core.calendar import is_working_day
+from core.calendar import next_working_day
+from core.money import round_kw, round_kwh, round_share
+from core.months import month_start
 from core.tasks import enqueue_on_commit
-from core.time import SHANGHAI
+from core.time import day_span, local_date
 from customers.models import Account
 
 ZERO = Decimal(0)
-KWH_STEP = Decimal("0.0001")
+# The power factor is stored to 0.001 (Bill.power_factor, numeric(4, 3)); pricing reads it to 0.01.
+POWER_FACTOR_STEP = Decimal("0.001")
 TOU_REGISTERS = ("sharp", "peak", "flat", "valley")
 LIVE = ~Q(status=Bill.Status.VOID)
 
@@ -103,16 +106,9 @@ class BillingRunResult:
     skipped: int
 
 
-def local_midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), tzinfo=SHANGHAI)
-
-
 def due_date_for(*, period_end: dt.date) -> dt.date:
     """BILL_DUE_DAYS after the period, moved forward to a working day (mainland calendar)."""
-    due = period_end + dt.timedelta(days=settings.BILL_DUE_DAYS)
-    while not is_working_day(due):
-        due += dt.timedelta(days=1)
-    return due
+    return next_working_day(period_end + dt.timedelta(days=settings.BILL_DUE_DAYS))
 
 
 class BillingContext:
@@ -120,7 +116,7 @@ class BillingContext:
 
     def __init__(self, *, accounts: list[Account], period_start: dt.date, period_end: dt.date) -> None:
         self.period_start, self.period_end = period_start, period_end
-        self.start_at, self.end_at = local_midnight(period_start), local_midnight(period_end)
+        self.start_at, self.end_at = day_span(period_start, period_end)
         ids = [a.pk for a in accounts]
         self.assignments: dict[int, list[TariffAssignment]] = defaultdict(list)
         overlapping = TariffAssignment.objects.filter(account_id__in=ids, valid_from__lt=period_end).filter(
@@ -154,7 +150,7 @@ class BillingContext:
             .values_list("account_id")
             .annotate(kwh=Sum("total_kwh"))
         )
-        history_from = (period_start - dt.timedelta(days=183)).replace(day=1)
+        history_from = month_start(period_start - dt.timedelta(days=183))
         self.daily_history: dict[int, Decimal] = {}
         history = Bill.objects.filter(
             LIVE, account_id__in=ids, period_start__gte=history_from, period_start__lt=period_start
@@ -232,7 +228,7 @@ def _register_diff(
         start_value=start_value,
         end_at=last.read_at,
         end_value=end_value,
-        kwh=(difference * meter.multiplier).quantize(KWH_STEP),
+        kwh=round_kwh(difference * meter.multiplier),
     )
 
 
@@ -240,7 +236,7 @@ def _power_factor(active_kwh: Decimal, reactive_kvarh: Decimal) -> Decimal | Non
     if active_kwh <= 0:
         return None
     value = active_kwh / Decimal(math.sqrt(float(active_kwh**2 + reactive_kvarh**2)))
-    return value.quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
+    return value.quantize(POWER_FACTOR_STEP, rounding=ROUND_HALF_UP)
 
 
 def compute_bill(*, account: Account, context: BillingContext) -> BillDraft | str:
@@ -328,7 +324,7 @@ def compute_bill(*, account: Account, context: BillingContext) -> BillDraft | st
     draft.total_kwh = sum(consumption.values(), ZERO) + sum((kwh for _, kwh in readings), ZERO)
     draft.annual_kwh_before = context.annual_before.get(account.pk, ZERO)
     if total_interval:
-        draft.estimated_share = (estimated / total_interval).quantize(Decimal("0.0001"))
+        draft.estimated_share = round_share(estimated / total_interval)
         if draft.estimated_share > Decimal(str(settings.BILL_HOLD_ESTIMATED_SHARE)):
             draft.holds.append(Hold("estimated_data", f"{draft.estimated_share:.1%} of the kWh are estimated"))
 
@@ -356,7 +352,7 @@ def compute_bill(*, account: Account, context: BillingContext) -> BillDraft | st
             for meter in meters
             for _, value, _ in context.intervals(meter)
         ]
-        draft.max_demand_kw = max(peaks).quantize(Decimal("0.001")) if peaks else None
+        draft.max_demand_kw = round_kw(max(peaks)) if peaks else None
         if draft.max_demand_kw is None:
             draft.holds.append(Hold("no_demand_data", "no interval data to find the month's maximum demand"))
 
@@ -481,11 +477,11 @@ def save_draft(*, draft: BillDraft, run: BillingRun) -> Bill:
     ) + 1
     bill = _bill_from_draft(draft=draft, run=run, revision=revision)
     bill.save()
-    lines, reads, _ = _children(bill=bill, draft=draft, on=run.as_of.astimezone(SHANGHAI).date())
+    lines, reads, _ = _children(bill=bill, draft=draft, on=local_date(run.as_of))
     BillLine.objects.bulk_create(lines)
     BillRead.objects.bulk_create(reads)
     if bill.status == Bill.Status.ISSUED:
-        post_bill_charge(bill=bill, on=run.as_of.astimezone(SHANGHAI).date())
+        post_bill_charge(bill=bill, on=local_date(run.as_of))
     return bill
 
 
@@ -500,7 +496,7 @@ def _save_drafts_in_bulk(*, drafts: list[BillDraft], run: BillingRun) -> None:
         [_bill_from_draft(draft=d, run=run, revision=revisions.get(d.account.pk, 0) + 1) for d in drafts],
         batch_size=1000,
     )
-    on = run.as_of.astimezone(SHANGHAI).date()
+    on = local_date(run.as_of)
     lines, reads, charges = [], [], []
     for bill, draft in zip(bills, drafts, strict=True):
         bill_lines, bill_reads, bill_charges = _children(bill=bill, draft=draft, on=on)
@@ -598,3 +594,22 @@ def enqueue_billing_run(*, run: BillingRun, workers: int = 2) -> None:
     share its chunks (SKIP LOCKED)."""
     for _ in range(max(1, workers)):
         enqueue_on_commit("billing.run_billing", queue="billing", kwargs={"run_id": run.pk})
+
+
+@transaction.atomic
+def queue_billing_run(
+    *,
+    period_start: dt.date,
+    period_end: dt.date,
+    as_of: dt.datetime,
+    account_ids: list[int] | None = None,
+    chunk_size: int = 500,
+    workers: int = 2,
+) -> BillingRun:
+    """Start a run and hand it to the billing workers (staff's "start a billing run", ``run_billing
+    --queue``): the workers are enqueued when the run and its chunks have committed."""
+    run = start_billing_run(
+        period_start=period_start, period_end=period_end, as_of=as_of, account_ids=account_ids, chunk_size=chunk_size
+    )
+    enqueue_billing_run(run=run, workers=workers)
+    return run

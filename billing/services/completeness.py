@@ -12,13 +12,14 @@ from decimal import Decimal
 from django.db import connection
 
 from billing.models import Meter, MeterDayCompleteness, Quality
-from core.time import SHANGHAI
+from core.money import round_kwh
+from core.time import day_span, local_midnight
 
 
 def expected_intervals(*, meter: Meter, day: dt.date, as_of: dt.datetime) -> int:
     """Intervals the meter should have recorded on ``day``: the whole day, less any part before
     installation, after removal, or not yet over at ``as_of``."""
-    start = dt.datetime.combine(day, dt.time(), tzinfo=SHANGHAI)
+    start = local_midnight(day)
     end = start + dt.timedelta(days=1)
     start = max(start, meter.installed_at)
     end = min(end, *(t for t in (meter.removed_at, as_of) if t is not None))
@@ -27,7 +28,6 @@ def expected_intervals(*, meter: Meter, day: dt.date, as_of: dt.datetime) -> int
     return int((end - start) / dt.timedelta(minutes=meter.interval_minutes))
 
 
-KWH_STEP = Decimal("0.0001")
 SQLITE_DAY_COUNTS = """
 SELECT meter_id, date(interval_start, '+8 hours') AS day, quality, count(*), sum(kwh) FROM billing_intervalreading
 WHERE meter_id IN ({ids}) AND interval_start >= %s AND interval_start < %s GROUP BY 1, 2, 3
@@ -56,7 +56,7 @@ def _sqlite_day_counts(
         for meter_id, day, quality, count, kwh in cursor.fetchall():
             entry = counts.setdefault((meter_id, dt.date.fromisoformat(day)), _DayCounts())
             setattr(entry, names[quality], count)
-            entry.kwh += Decimal(str(kwh)).quantize(KWH_STEP)  # SQLite sums decimals as floats
+            entry.kwh += round_kwh(Decimal(str(kwh)))  # SQLite sums decimals as floats
     return counts
 
 
@@ -114,8 +114,8 @@ def _pg_refresh(*, cursor, pairs: list[tuple[int, dt.date]], as_of: dt.datetime)
         counts = COUNTS_GROUPED
         params |= {
             "meter_set": meter_ids,
-            "start": dt.datetime.combine(first, dt.time(), tzinfo=SHANGHAI),
-            "end": dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=SHANGHAI),
+            "start": local_midnight(first),
+            "end": local_midnight(last + dt.timedelta(days=1)),
         }
     else:
         counts = COUNTS_PER_PAIR
@@ -134,8 +134,7 @@ def refresh_completeness(*, meter_days: Iterable[tuple[int, dt.date]], as_of: dt
         return len(pairs)
     meters = Meter.objects.in_bulk({m for m, _ in pairs})
     days = [d for _, d in pairs]
-    start = dt.datetime.combine(min(days), dt.time(), tzinfo=SHANGHAI)
-    end = dt.datetime.combine(max(days) + dt.timedelta(days=1), dt.time(), tzinfo=SHANGHAI)
+    start, end = day_span(min(days), max(days) + dt.timedelta(days=1))
     ids = sorted(meters)
     counts: dict[tuple[int, dt.date], _DayCounts] = {}
     for offset in range(0, len(ids), 2000):

@@ -21,19 +21,19 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import pandas as pd
 from django.db import connection
 
 from billing.models import IntervalReading, Meter, Quality
 from core.calendar import is_working_day
-from core.time import SHANGHAI
+from core.money import round_kwh
+from core.time import local_date
 
 INTERPOLATION_LIMIT = dt.timedelta(hours=2)
 HISTORY_DAYS = 28
 SIMILAR_DAYS = 4
-KWH_STEP = Decimal("0.0001")
 PROBE_BATCH = 2000
 # The stored readings right before and after each meter's run of new readings, within the window.
 PG_NEIGHBOURS = """
@@ -85,17 +85,13 @@ def _aware(value) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-def _quantize(value: Decimal) -> Decimal:
-    return value.quantize(KWH_STEP, rounding=ROUND_HALF_UP)
-
-
 def _similar_day_average(*, meter_id: int, slot: dt.datetime, history: dict) -> Decimal | None:
     """Average of the same slot on up to 4 previous days of the same kind that have data."""
-    day_kind = is_working_day(slot.astimezone(SHANGHAI).date())
+    day_kind = is_working_day(local_date(slot))
     values = []
     for back in range(1, HISTORY_DAYS + 1):
         earlier = slot - dt.timedelta(days=back)
-        if is_working_day(earlier.astimezone(SHANGHAI).date()) != day_kind:
+        if is_working_day(local_date(earlier)) != day_kind:
             continue
         value = history.get((meter_id, earlier))
         if value is not None:
@@ -146,7 +142,7 @@ def estimate_gaps(*, meter_ids: Iterable[int], start: dt.datetime, end: dt.datet
             value = _similar_day_average(meter_id=meter_id, slot=slot, history=history) if long_gap else None
             if value is None:
                 value = v0 + (v1 - v0) * Decimal(k) / Decimal(missing + 1)
-            estimates[meter_id].append((slot, _quantize(value)))
+            estimates[meter_id].append((slot, round_kwh(value)))
     rows = [
         IntervalReading(meter_id=meter_id, interval_start=slot, kwh=value, quality=Quality.ESTIMATED, batch_id=batch_id)
         for meter_id, values in estimates.items()

@@ -10,10 +10,11 @@ job twice for a day (or catching up several days) never charges a day twice.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from billing.models import Bill, LedgerEntry
 from billing.services.ledger import OPEN_BILL_STATUSES, outstanding, post_entry
+from core.money import round_money
 from customers.models import Account
 
 RESIDENTIAL_RATE = Decimal("0.001")
@@ -36,7 +37,7 @@ def post_late_fees(*, day: dt.date) -> int:
         if due <= 0:
             continue
         rate = daily_rate(bill=bill, day=day)
-        fee = (due * rate).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        fee = round_money(due * rate)
         if fee <= 0:
             continue
         _, created = post_entry(

@@ -7,9 +7,11 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import DecimalField, F, Sum, Value
+from django.db.models.functions import Coalesce
 
 from billing.models import Bill, LedgerEntry, Payment, PaymentAllocation
+from core.money import round_money
 from customers.models import Account
 
 ZERO = Decimal("0")
@@ -100,7 +102,7 @@ def reverse_bill_charge(*, bill: Bill, on: dt.date) -> LedgerEntry | None:
 def balance(*, account: Account) -> Decimal:
     """What the customer owes (negative: in credit), derived from the ledger."""
     total = account.ledger_entries.aggregate(total=Sum("amount"))["total"] or ZERO
-    return total.quantize(Decimal("0.01"))
+    return round_money(total)
 
 
 def outstanding(*, bill: Bill) -> Decimal:
@@ -156,9 +158,6 @@ def settle_payment(*, payment: Payment, gateway_txn_id: str | None, settled_at: 
 def apply_unallocated_payments(*, account_ids: list[int]) -> int:
     """Pay newly issued bills from credit left by earlier payments (overpayments, prepaid top-ups);
     returns how many payments were (partly) applied."""
-    from django.db.models import DecimalField, F, Value
-    from django.db.models.functions import Coalesce
-
     with_credit = (
         Payment.objects.filter(account_id__in=account_ids, status=Payment.Status.SUCCEEDED)
         .annotate(allocated=Coalesce(Sum("allocations__amount"), Value(ZERO), output_field=DecimalField()))

@@ -13,18 +13,11 @@ from collections.abc import Iterable
 
 from django.db import connection, transaction
 
-from core.time import SHANGHAI
+from core.months import month_start, next_month
+from core.time import day_span, local_date
 
 PARENT = "billing_intervalreading"
 DEFAULT_PARTITION = f"{PARENT}_default"
-
-
-def month_start(value: dt.date) -> dt.date:
-    return value.replace(day=1)
-
-
-def next_month(value: dt.date) -> dt.date:
-    return (value.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
 def partition_name(month: dt.date) -> str:
@@ -45,8 +38,7 @@ def existing_partitions() -> set[str]:
 
 def _create_partition(month: dt.date) -> None:
     name = partition_name(month)
-    lower = dt.datetime.combine(month, dt.time(), tzinfo=SHANGHAI)
-    upper = dt.datetime.combine(next_month(month), dt.time(), tzinfo=SHANGHAI)
+    lower, upper = day_span(month, next_month(month))
     with transaction.atomic(), connection.cursor() as cursor:
         # Serialise creators of the same month (two workers may meet here); then re-check.
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [zlib.crc32(name.encode())])
@@ -77,7 +69,7 @@ def ensure_interval_partitions(*, months: Iterable[dt.date]) -> list[str]:
 
 def ensure_partitions_ahead(*, as_of: dt.datetime, months_ahead: int = 3) -> list[str]:
     """The beat task's job: this month and the next ``months_ahead`` months exist."""
-    month = month_start(as_of.astimezone(SHANGHAI).date())
+    month = month_start(local_date(as_of))
     months = [month]
     for _ in range(months_ahead):
         month = next_month(month)

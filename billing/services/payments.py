@@ -11,12 +11,15 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import Http404
 
 from billing.models import Payment, SandboxTransaction
+from billing.selectors.bills import access_bill
 from billing.services.gateways import InvalidNotification, get_gateway
-from billing.services.ledger import settle_payment
+from billing.services.ledger import balance, settle_payment
 from core.tasks import enqueue_on_commit
+from core.time import local_date
 from customers.access import accounts_visible_to
 from customers.models import Account
 
@@ -50,6 +53,23 @@ def start_online_payment(
     )
     redirect_url = gateway.create_checkout(order_no=payment.order_no, amount=amount, return_url=return_url)
     return payment, redirect_url
+
+
+def start_hall_payment(
+    *, user, account: Account, bill_id: int | None, return_url: str, as_of: dt.datetime
+) -> tuple[Payment, str] | None:
+    """The business hall's pay buttons: pay one bill's outstanding amount (a bill of an account ``user``
+    reaches, else 404), or without ``bill_id`` the account's balance. The amount always comes from our
+    books, never from the browser. None when nothing is owed (a paid bill, a held one, a balance in
+    credit); otherwise the PENDING payment and the gateway page to send the customer to."""
+    if bill_id:
+        summary = access_bill(user=user, bill_id=bill_id, today=local_date(as_of))
+        account, amount = summary.bill.account, summary.outstanding if summary.payable else Decimal(0)
+    else:
+        amount = balance(account=account)
+    if amount <= 0:
+        return None
+    return start_online_payment(user=user, account=account, amount=amount, return_url=return_url, as_of=as_of)
 
 
 def handle_gateway_callback(*, params: dict[str, str], as_of: dt.datetime) -> CallbackOutcome:
@@ -108,11 +128,16 @@ def reconcile_payment(*, payment: Payment, as_of: dt.datetime) -> Payment:
     return Payment.objects.get(pk=payment.pk)
 
 
+def reconcile_open_payments(*, payments: QuerySet[Payment], as_of: dt.datetime) -> list[Payment]:
+    """Settle the PENDING/UNKNOWN ones among ``payments`` by asking the gateway (staff's "reconcile")."""
+    open_payments = payments.filter(status__in=[Payment.Status.PENDING, Payment.Status.UNKNOWN])
+    return [reconcile_payment(payment=p, as_of=as_of) for p in open_payments]
+
+
 def reconcile_payments(*, as_of: dt.datetime, older_than: dt.timedelta) -> list[int]:
-    stale = Payment.objects.filter(
-        status__in=[Payment.Status.PENDING, Payment.Status.UNKNOWN], created_at__lt=as_of - older_than
-    )
-    return [reconcile_payment(payment=p, as_of=as_of).pk for p in stale]
+    """The beat job: every open payment older than ``older_than``."""
+    stale = Payment.objects.filter(created_at__lt=as_of - older_than)
+    return [p.pk for p in reconcile_open_payments(payments=stale, as_of=as_of)]
 
 
 def sandbox_transaction_for(*, user, order_no: str) -> SandboxTransaction:
@@ -125,6 +150,13 @@ def sandbox_transaction_for(*, user, order_no: str) -> SandboxTransaction:
     if txn is None:
         raise Http404("No such order")
     return txn
+
+
+def deliver_sandbox_notification(*, order_no: str, as_of: dt.datetime) -> CallbackOutcome:
+    """The sandbox gateway's asynchronous notification of one order, signed as the gateway signs it,
+    delivered to our own callback handling."""
+    txn = SandboxTransaction.objects.get(order_no=order_no)
+    return handle_gateway_callback(params=get_gateway().signed_notification(transaction=txn), as_of=as_of)
 
 
 def sandbox_finish_checkout(*, user, order_no: str, succeed: bool) -> SandboxTransaction:

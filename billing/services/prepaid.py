@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 
 from billing.models import PrepaidAccount
 from billing.services.ledger import balance
+from core.money import round_money
 from customers.models import Account
 
 
@@ -23,7 +24,7 @@ def set_low_balance_threshold(*, account: Account, threshold: Decimal) -> Prepai
     prepaid = PrepaidAccount.objects.filter(account=account).first()
     if prepaid is None:
         raise ValidationError({"threshold": "This account is not prepaid."})
-    prepaid.low_balance_threshold = threshold.quantize(Decimal("0.01"))
+    prepaid.low_balance_threshold = round_money(threshold)
     prepaid.save(update_fields=["low_balance_threshold"])
     return prepaid
 

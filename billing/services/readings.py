@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -12,16 +12,15 @@ from django.http import HttpRequest
 from billing.models import IntervalReading, Meter, Quality, ReadingEdit
 from billing.services.completeness import refresh_completeness
 from billing.services.partitions import ensure_interval_partitions
-from core.time import SHANGHAI
+from core.money import round_kwh
+from core.time import local_date
 from security.models import AuditEvent
 from security.services.audit import record_event
-
-KWH_STEP = Decimal("0.0001")
 
 
 def _clean_kwh(value) -> Decimal:
     try:
-        kwh = Decimal(str(value)).quantize(KWH_STEP, rounding=ROUND_HALF_UP)
+        kwh = round_kwh(Decimal(str(value)))
     except (InvalidOperation, ValueError):
         raise ValidationError({"kwh": "Enter a number of kWh, e.g. 0.25."}) from None
     if not kwh.is_finite() or kwh < 0 or kwh >= Decimal("1e8"):
@@ -54,7 +53,7 @@ def edit_interval_reading(
         raise ValidationError({"interval_start": "The meter was not installed at that time."})
     if interval_start + step > as_of:
         raise ValidationError({"interval_start": "That interval has not ended yet."})
-    ensure_interval_partitions(months=[interval_start.astimezone(SHANGHAI).date()])
+    ensure_interval_partitions(months=[local_date(interval_start)])
     with transaction.atomic():
         existing = (
             IntervalReading.objects.select_for_update().filter(meter=meter, interval_start=interval_start).first()
@@ -89,5 +88,5 @@ def edit_interval_reading(
                 "reading_edit": edit.pk,
             },
         )
-    refresh_completeness(meter_days=[(meter.pk, interval_start.astimezone(SHANGHAI).date())], as_of=as_of)
+    refresh_completeness(meter_days=[(meter.pk, local_date(interval_start))], as_of=as_of)
     return edit

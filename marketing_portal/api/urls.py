@@ -5,8 +5,6 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("customers.api.urls")),
     path("", include("billing.api.urls")),
-    path("", include("billing.api.tariff_urls")),
-    path("", include("billing.api.payment_urls")),
     path("", include("analytics.api.urls_segments")),
     path("", include("services.api.urls_notices")),
     path("", include("services.api.urls_requests")),

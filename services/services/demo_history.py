@@ -13,8 +13,8 @@ import random
 
 from django.contrib.auth import get_user_model
 
-from billing.selectors import add_months, month_start
 from core.calendar import is_working_day
+from core.months import add_months, month_start
 from core.time import SHANGHAI
 from customers.demo import DEMO_CUSTOMER_USERNAME, weighted_choice
 from customers.models import Account, PortalBinding

@@ -3,7 +3,7 @@ COPYed into the monthly partitions, the documented planted anomalies, the sample
 their documented counts next to the curves, and line loss finding the planted anomalies and nothing else.
 
 seed_demo plants, in the demo customer's home area, a bypassed meter recording 20 % from as_of − 120 days
-and a stopped meter recording zero from as_of − 60 days, and prints both (billing/services/demo.py). Its
+and a stopped meter recording zero from as_of − 60 days, and prints both (billing/demo/metering.py). Its
 last step computes line loss for the seeded year (analytics' hook).
 """
 

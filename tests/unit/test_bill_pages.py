@@ -17,10 +17,10 @@ from decimal import Decimal as D
 import pytest
 from django.urls import reverse
 
-from billing import views
 from billing.models import Bill, Payment, RegisterRead, SandboxTransaction, Tariff, TariffAssignment
 from billing.services.billing_run import run_billing, start_billing_run
 from billing.services.payments import record_counter_payment, sandbox_finish_checkout
+from billing.views import hall as views
 from customers.models import Account
 from security import roles
 from tests.factories import SHANGHAI, bind, make_account, make_meter, make_portal_user, make_staff

@@ -1,4 +1,4 @@
-"""Demo metering data (billing.services.demo through the seed_demo hook): meters, curves, register
+"""Demo metering data (billing.demo.metering through the seed_demo hook): meters, curves, register
 reads, summary meters, planted anomalies — deterministic and consistent with the ingestion rules."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Max
 
+from billing.demo import metering as metering_demo
 from billing.models import IntervalReading, Meter, MeterDayCompleteness, RegisterRead
-from billing.services import demo as metering_demo
 from core.time import SHANGHAI
 from customers import demo as customer_demo
 from customers.models import Account, PortalBinding, TransformerArea
@@ -201,8 +201,8 @@ def test_the_seeder_is_reached_by_dotted_path_only():
     from django.apps import apps
 
     # billing's hook seeds the meters and readings first, then tariffs, bills and payments.
-    assert apps.get_app_config("billing").demo_seeder == "billing.services.demo_billing.seed_billing_demo"
-    assert metering_demo.seed_metering_demo.__module__ == "billing.services.demo"
+    assert apps.get_app_config("billing").demo_seeder == "billing.demo.bills.seed_billing_demo"
+    assert metering_demo.seed_metering_demo.__module__ == "billing.demo.metering"
 
 
 def test_demo_accounts_are_billed_and_the_demo_customer_has_something_to_pay(seeded):
@@ -221,7 +221,7 @@ def test_demo_accounts_are_billed_and_the_demo_customer_has_something_to_pay(see
 def test_industrial_meters_read_reactive_energy_at_their_own_power_factor():
     import numpy as np
 
-    from billing.services.demo import _MeterPlan, _power_factor, _register_rows
+    from billing.demo.metering import _MeterPlan, _power_factor, _register_rows
 
     industrial = {"number": "3388461803", "category": Account.Category.INDUSTRIAL}
     power_factor = _power_factor(seed=42, account=industrial)
@@ -265,7 +265,7 @@ def test_industrial_meters_read_reactive_energy_at_their_own_power_factor():
 
 def test_demo_weather_is_what_the_curves_were_drawn_with_and_the_system_forecast_uses_it(seeded):
     from analytics.models import ForecastModel, WeatherObservation
-    from billing.services.demo import demo_hourly_temperature
+    from billing.demo.metering import demo_hourly_temperature
 
     hourly = demo_hourly_temperature(as_of=AS_OF, seed=42)
     assert len(hourly) == 365 * 24 and hourly[-1][0] < dt.datetime.combine(AS_OF, dt.time(), tzinfo=hourly[0][0].tzinfo)

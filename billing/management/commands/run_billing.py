@@ -7,8 +7,9 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from billing.services.billing_run import enqueue_billing_run, run_billing, start_billing_run
+from billing.services.billing_run import queue_billing_run, run_billing, start_billing_run
 from core import clock
+from core.months import next_month
 from customers.models import Account
 
 
@@ -30,7 +31,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         start = options["month"]
-        end = (start + dt.timedelta(days=32)).replace(day=1)
+        end = next_month(start)
         account_ids = None
         if options["account"]:
             found = dict(Account.objects.filter(number__in=options["account"]).values_list("number", "pk"))
@@ -38,6 +39,18 @@ class Command(BaseCommand):
             if missing:
                 raise CommandError(f"no such account(s): {', '.join(missing)}")
             account_ids = list(found.values())
+        if options["queue"]:
+            run = queue_billing_run(
+                period_start=start,
+                period_end=end,
+                as_of=clock.now(),
+                account_ids=account_ids,
+                chunk_size=options["chunk_size"],
+            )
+            self.stdout.write(
+                f"billing run #{run.pk} for {start:%Y-%m} queued: {run.accounts} accounts in {run.chunks.count()} chunks"
+            )
+            return
         run = start_billing_run(
             period_start=start,
             period_end=end,
@@ -45,12 +58,6 @@ class Command(BaseCommand):
             account_ids=account_ids,
             chunk_size=options["chunk_size"],
         )
-        if options["queue"]:
-            enqueue_billing_run(run=run)
-            self.stdout.write(
-                f"billing run #{run.pk} for {start:%Y-%m} queued: {run.accounts} accounts in {run.chunks.count()} chunks"
-            )
-            return
         result = run_billing(run_id=run.pk)
         self.stdout.write(
             f"billing run #{run.pk} {start:%Y-%m}: {result.issued} issued, {result.held} held for review, "

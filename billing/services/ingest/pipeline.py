@@ -45,7 +45,7 @@ from billing.services.ingest.validate import (
 from billing.services.ingest.writers import merge_interval_rows, merge_register_rows
 from billing.services.partitions import ensure_interval_partitions
 from core.tasks import enqueue_on_commit
-from core.time import SHANGHAI
+from core.time import day_span
 
 DEFAULT_CHUNK_ROWS = 200_000
 PARSE_AHEAD = 1
@@ -182,8 +182,7 @@ def _finish(
     if kind == layouts.INTERVAL and meter_days:
         if not batch.estimation_done:
             days = [d for _, d in meter_days]
-            start = dt.datetime.combine(min(days) - dt.timedelta(days=1), dt.time(), tzinfo=SHANGHAI)
-            end = dt.datetime.combine(max(days) + dt.timedelta(days=2), dt.time(), tzinfo=SHANGHAI)
+            start, end = day_span(min(days) - dt.timedelta(days=1), max(days) + dt.timedelta(days=2))
             with transaction.atomic():
                 meter_ids = meters_with_possible_gaps(coverage=pd.concat(coverage), start=start, end=end)
                 estimated = estimate_gaps(meter_ids=meter_ids, start=start, end=end, batch_id=batch.pk)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Max, Q
+from django.db.models import Max, Q, QuerySet
 from django.db.models.functions import Coalesce, Greatest
 
 from billing.models import IngestBatch
@@ -48,3 +48,8 @@ def retry_batch(*, batch: IngestBatch) -> IngestBatch:
     batch.refresh_from_db()
     enqueue_batch(batch=batch)
     return batch
+
+
+def retry_batches(*, batches: QuerySet[IngestBatch]) -> list[IngestBatch]:
+    """Staff "retry" of the selected batches: every one not COMPLETED goes back to the queue."""
+    return [retry_batch(batch=batch) for batch in batches.exclude(status=IngestBatch.Status.COMPLETED)]

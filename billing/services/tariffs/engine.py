@@ -17,8 +17,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-CENT = Decimal("0.01")
+from core.money import round_money
+
 ZERO = Decimal("0")
+# cos φ is read to 0.01, half up, as meters report it, before the adjustment table is looked up.
+POWER_FACTOR_STEP = Decimal("0.01")
 PERIODS = ("sharp", "peak", "flat", "valley")
 PERIOD_LABELS = {"sharp": "尖峰 sharp peak", "peak": "高峰 peak", "flat": "平段 flat", "valley": "低谷 valley"}
 
@@ -31,8 +34,9 @@ class QuoteError(ValueError):
         self.field = field
 
 
-def money(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+def power_factor_read(power_factor: Decimal) -> Decimal:
+    """cos φ as the adjustment table reads it: to 0.01, half up."""
+    return power_factor.quantize(POWER_FACTOR_STEP, rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
@@ -135,7 +139,7 @@ def power_factor_adjustment(*, power_factor: Decimal, standard: Decimal) -> Deci
     The power factor is first rounded to two decimals, as meters report it."""
     if standard != Decimal("0.90"):
         raise QuoteError("only the 0.90 power-factor standard table is defined", field="power_factor")
-    hundredths = int((power_factor.quantize(CENT, rounding=ROUND_HALF_UP) * 100).to_integral_value())
+    hundredths = int((power_factor_read(power_factor) * 100).to_integral_value())
     if hundredths >= 95:
         return Decimal("-0.0075")
     if hundredths >= 90:
@@ -150,7 +154,7 @@ def power_factor_adjustment(*, power_factor: Decimal, standard: Decimal) -> Deci
 
 def _line(code: str, description: str, quantity: Decimal, unit: str, rate: Decimal) -> QuoteLine:
     return QuoteLine(
-        code=code, description=description, quantity=quantity, unit=unit, rate=rate, amount=money(quantity * rate)
+        code=code, description=description, quantity=quantity, unit=unit, rate=rate, amount=round_money(quantity * rate)
     )
 
 
@@ -249,11 +253,11 @@ def quote(*, spec: TariffSpec, data: QuoteInput) -> Quote:
         result.lines.append(
             QuoteLine(
                 code="power_factor",
-                description=f"力调电费 power-factor adjustment (cos φ {data.power_factor.quantize(CENT)} vs {spec.power_factor_standard})",
+                description=f"力调电费 power-factor adjustment (cos φ {power_factor_read(data.power_factor)} vs {spec.power_factor_standard})",
                 quantity=base,
                 unit="CNY",
                 rate=fraction,
-                amount=money(base * fraction),
+                amount=round_money(base * fraction),
             )
         )
 

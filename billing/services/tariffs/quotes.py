@@ -9,10 +9,11 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from billing.models import Tariff, TariffVersion
-from billing.services.tariffs.calendars import SHANGHAI, CalendarSpec, calendar_spec, kwh_by_period
+from billing.services.tariffs.calendars import CalendarSpec, calendar_spec, kwh_by_period
 from billing.services.tariffs.engine import ZERO, Quote, QuoteError, QuoteInput, QuoteLine, TariffSpec, TierSpec, quote
+from core.money import round_kwh
+from core.time import local_date
 
-KWH_STEP = Decimal("0.01")
 SPLIT_BY_INTERVALS = "interval data"
 SPLIT_BY_DAYS = "days"
 
@@ -120,8 +121,8 @@ def _segments(
 def _apportion_by_days(
     *, consumption: dict[str, Decimal], cuts: Sequence[tuple[TariffVersion, dt.date, dt.date]]
 ) -> list[dict[str, Decimal]]:
-    """Each period's kWh shared by days, to 0.01 kWh; the last segment takes the remainder so the
-    total billed never changes with the split."""
+    """Each period's kWh shared by days, to 0.0001 kWh (``core.money.round_kwh``); the last segment
+    takes the remainder so the total billed never changes with the split."""
     total_days = sum((end - start).days for _, start, end in cuts)
     shares: list[dict[str, Decimal]] = []
     given = dict.fromkeys(consumption, ZERO)
@@ -129,7 +130,7 @@ def _apportion_by_days(
         if index == len(cuts) - 1:
             shares.append({k: consumption[k] - given[k] for k in consumption})
         else:
-            part = {k: (v * (end - start).days / total_days).quantize(KWH_STEP) for k, v in consumption.items()}
+            part = {k: round_kwh(v * (end - start).days / total_days) for k, v in consumption.items()}
             for k, v in part.items():
                 given[k] += v
             shares.append(part)
@@ -164,14 +165,12 @@ def quote_on_versions(
     cuts = _segments(tariff=tariff, versions=versions, start=data.period_start, end=data.period_end)
     result = TariffQuote(tariff=tariff, period_start=data.period_start, period_end=data.period_end)
     if readings is not None:
-        outside = [
-            ts for ts, _ in readings if not (data.period_start <= ts.astimezone(SHANGHAI).date() < data.period_end)
-        ]
+        outside = [ts for ts, _ in readings if not (data.period_start <= local_date(ts) < data.period_end)]
         if outside:
             raise QuoteError(f"reading at {outside[0].isoformat()} is outside the period", field="readings")
         shares = []
         for version, start, end in cuts:
-            mine = [(ts, kwh) for ts, kwh in readings if start <= ts.astimezone(SHANGHAI).date() < end]
+            mine = [(ts, kwh) for ts, kwh in readings if start <= local_date(ts) < end]
             if version.tou_calendar_id:
                 shares.append(kwh_by_period(calendar=version_calendar(version), readings=mine))
             else:

@@ -9,13 +9,14 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
+from billing.demo.metering import seed_metering_demo
 from billing.models import Bill, Meter, Tariff, TariffAssignment
 from billing.services.billing_run import run_billing, start_billing_run
-from billing.services.demo import seed_metering_demo
 from billing.services.late_fees import post_late_fees
 from billing.services.ledger import outstanding
 from billing.services.payments import record_counter_payment
-from core.time import SHANGHAI
+from core.months import add_months, month_start
+from core.time import local_datetime
 from customers.models import Account, PortalBinding
 
 DEMO_CUSTOMER_USERNAME = "c_demo"
@@ -72,10 +73,10 @@ def _assign_tariffs() -> int:
 
 
 def _months_before(as_of: dt.date, *, count: int) -> list[tuple[dt.date, dt.date]]:
-    end = as_of.replace(day=1)
+    end = month_start(as_of)
     months = []
     for _ in range(count):
-        start = (end - dt.timedelta(days=1)).replace(day=1)
+        start = add_months(end, -1)
         months.insert(0, (start, end))
         end = start
     return months
@@ -103,7 +104,7 @@ def seed_billing_demo(
         as_of, count=BILLED_MONTHS if customers <= LARGE_SEED_CUSTOMERS else LARGE_SEED_BILLED_MONTHS
     )
     for index, (start, end) in enumerate(months):
-        run_as_of = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(9), tzinfo=SHANGHAI)
+        run_as_of = local_datetime(end + dt.timedelta(days=1), dt.time(9))
         run = start_billing_run(
             period_start=start, period_end=end, as_of=run_as_of, account_ids=billed, chunk_size=1000
         )
@@ -111,7 +112,7 @@ def seed_billing_demo(
         issued, held = issued + result.issued, held + result.held
         if index == len(months) - 1:
             break  # the latest month stays due: there is something to pay
-        paid_on = dt.datetime.combine(end + dt.timedelta(days=rng.randint(3, 12)), dt.time(10), tzinfo=SHANGHAI)
+        paid_on = local_datetime(end + dt.timedelta(days=rng.randint(3, 12)), dt.time(10))
         for bill in (
             Bill.objects.filter(period_start=start, status=Bill.Status.ISSUED).select_related("account").order_by("pk")
         ):

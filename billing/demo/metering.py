@@ -71,7 +71,8 @@ from billing.services.completeness import refresh_completeness
 from billing.services.ingest.writers import copy_interval_rows
 from billing.services.partitions import ensure_interval_partitions
 from core.calendar import is_working_day
-from core.time import SHANGHAI
+from core.months import add_months, month_start
+from core.time import SHANGHAI, local_midnight
 from customers.demo import DEMO_CUSTOMER_USERNAME
 from customers.models import Account, PortalBinding, TransformerArea
 
@@ -207,7 +208,7 @@ def _calendar(*, as_of: dt.date, seed: int) -> _Calendar:
     business[((hour >= 7) & (hour < 8)) | ((hour >= 11) & (hour < 13)) | ((hour >= 22) & (hour < 23))] = FLAT
     business[(hour >= 19) & (hour < 21) & np.isin(slot_month, SHARP_MONTHS)] = SHARP
     residential = np.where((hour >= 8) & (hour < 22), PEAK, VALLEY)
-    midnight = dt.datetime.combine(first, dt.time(), tzinfo=SHANGHAI).timestamp()
+    midnight = local_midnight(first).timestamp()
     return _Calendar(
         first_day=first,
         days=days,
@@ -393,10 +394,6 @@ def _key(text: str) -> int:
     return zlib.crc32(text.encode())
 
 
-def _local_midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), tzinfo=SHANGHAI)
-
-
 def _create_meters(
     *, seed: int, accounts: list[dict], areas: list[dict], window_start: dt.datetime
 ) -> tuple[dict[int, _MeterPlan], dict[int, _MeterPlan]]:
@@ -428,10 +425,10 @@ def _create_meters(
             else {"direct": THREE_PHASE_DIRECT_MODELS, "ct": THREE_PHASE_CT_MODELS, "hv": HIGH_VOLTAGE_MODELS}[how]
         )
         manufacturer, model = rng.choice(models)
-        installed = _local_midnight(account["opened_on"])
+        installed = local_midnight(account["opened_on"])
         removed = None
         if account["closed_on"] is not None:
-            removed = max(_local_midnight(account["closed_on"]), installed + dt.timedelta(days=1))
+            removed = max(local_midnight(account["closed_on"]), installed + dt.timedelta(days=1))
         plan = _MeterPlan(
             meter_no=number(account["number"]),
             multiplier=multiplier,
@@ -471,7 +468,7 @@ def _create_meters(
             multiplier, _, how = _metering(category=members[0]["category"], kva=float(members[0]["contracted_kva"]))
         else:
             multiplier, how = _ct_primary(float(area["transformer_kva"]) * 1000 / (math.sqrt(3) * 400)) // 5, "ct"
-        installed = min(_local_midnight(SUMMARY_INSTALLED), window_start - dt.timedelta(days=365))
+        installed = min(local_midnight(SUMMARY_INSTALLED), window_start - dt.timedelta(days=365))
         rng = random.Random(f"{seed}:{area['code']}")  # noqa: S311 - reproducible demo data
         manufacturer, model = rng.choice(HIGH_VOLTAGE_MODELS if how == "hv" else THREE_PHASE_CT_MODELS)
         plan = _MeterPlan(
@@ -631,7 +628,7 @@ class _IntervalWriter:
         self.written = 0
         self._sqlite_times: list[str] | None = None
         if connection.vendor == "postgresql":
-            months = {d.replace(day=1) for d in cal.days}
+            months = {month_start(d) for d in cal.days}
             ensure_interval_partitions(months=sorted(months))
 
     def add(self, *, meter_id: int, slots: np.ndarray, units: np.ndarray) -> None:
@@ -704,7 +701,7 @@ def _curve_registers(
     np.put_along_axis(per_register[1:][span], tou[span][:, None], units[span][:, None], axis=1)
     cumulative = np.cumsum(per_register, axis=0) // 100  # hundredths of kWh, as the registers show
     days = range(first_slot // SLOTS, end_slot // SLOTS + 1)
-    moments = [_local_midnight(cal.first_day + dt.timedelta(days=d)) for d in days]
+    moments = [local_midnight(cal.first_day + dt.timedelta(days=d)) for d in days]
     return moments, cumulative[[d * SLOTS for d in days]]
 
 
@@ -717,7 +714,7 @@ def seed_metering_demo(
     are accepted and ignored, so the hook can grow without breaking this seeder."""
     rng = random.Random(seed * 1_000_003 + 3301)  # noqa: S311 - reproducible demo data
     window_start_date = as_of - dt.timedelta(days=WINDOW_DAYS)
-    window_start, window_end = _local_midnight(window_start_date), _local_midnight(as_of)
+    window_start, window_end = local_midnight(window_start_date), local_midnight(as_of)
     accounts = list(
         Account.objects.order_by("number").values(
             "id", "number", "category", "contracted_kva", "status", "opened_on", "closed_on", "area_id"
@@ -889,10 +886,10 @@ def _monthly_reads(
     from the category's load factor, season from the window's temperatures, rest days and the
     Spring Festival for businesses. Summary meters of areas without curves read their customers'
     consumption (from their curves where they have one) plus 3–7 % loss."""
-    first = as_of.replace(day=1)
+    first = month_start(as_of)
     months = [first]
     while len(months) < MONTHLY_READS:
-        months.insert(0, (months[0] - dt.timedelta(days=1)).replace(day=1))
+        months.insert(0, add_months(months[0], -1))
     start = months[0]
     days = [start + dt.timedelta(days=i) for i in range((as_of - start).days + 1)]
     # Temperatures repeat the window's (a year earlier for the days before it).
@@ -936,10 +933,10 @@ def _monthly_reads(
         reads = [r for r in read_days if first_in <= r <= end]
         if not reads:
             continue
-        initial = _initial_kwh(rng=rng, plan=plan, daily_kwh=float(daily.mean()), at=_local_midnight(days[reads[0]]))
+        initial = _initial_kwh(rng=rng, plan=plan, daily_kwh=float(daily.mean()), at=local_midnight(days[reads[0]]))
         rows += _register_rows(
             plan=plan,
-            reads_at=[_local_midnight(days[0] + dt.timedelta(days=r)) for r in reads],
+            reads_at=[local_midnight(days[0] + dt.timedelta(days=r)) for r in reads],
             cumulative=units[reads] - units[reads[0]],
             initial_kwh=initial,
             shares=tuple(shares),
@@ -952,10 +949,10 @@ def _monthly_reads(
         shares = np.array(TOU_SHARES[Account.Category.COMMERCIAL])
         units = np.floor(np.cumsum(np.vstack([np.zeros(4), np.outer(daily, shares)]), axis=0) / plan.multiplier * 100)
         units = units.astype(np.int64)
-        initial = _initial_kwh(rng=rng, plan=plan, daily_kwh=float(daily.mean()), at=_local_midnight(days[0]))
+        initial = _initial_kwh(rng=rng, plan=plan, daily_kwh=float(daily.mean()), at=local_midnight(days[0]))
         rows += _register_rows(
             plan=plan,
-            reads_at=[_local_midnight(days[0] + dt.timedelta(days=r)) for r in read_days],
+            reads_at=[local_midnight(days[0] + dt.timedelta(days=r)) for r in read_days],
             cumulative=units[read_days] - units[read_days[0]],
             initial_kwh=initial,
             shares=tuple(shares),
