@@ -15,6 +15,15 @@ from django.utils.translation import gettext_lazy as _
 from billing.admin import ReadOnlyAdmin
 from core import clock
 from services import catalogue
+from services.actions import sla
+from services.actions.outages import publish_outage, restore_outage
+from services.actions.requests import (
+    TransitionRefused,
+    allowed_transitions,
+    assign_request,
+    staff_roles,
+    transition_request,
+)
 from services.models import (
     Notification,
     NotificationDelivery,
@@ -28,15 +37,6 @@ from services.models import (
     StaffCoverage,
     WorkflowStep,
     WorkflowTransition,
-)
-from services.services import sla
-from services.services.outages import publish_outage, restore_outage
-from services.services.requests import (
-    TransitionRefused,
-    allowed_transitions,
-    assign_request,
-    staff_roles,
-    transition_request,
 )
 
 

@@ -6,8 +6,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core import clock
+from services.actions.knowledge import publish_articles, render_markdown, unpublish_articles
 from services.models import Article
-from services.services.knowledge import publish_articles, render_markdown, unpublish_articles
 
 
 @admin.register(Article)

@@ -14,11 +14,11 @@ from django.utils.translation import gettext_lazy
 
 from core.web.widgets import DateInput
 from customers.models import Account
+from services.actions.applications import Document
+from services.actions.attachments import detect_type, document_label
+from services.actions.requests import clean_form
 from services.models import ServiceType
 from services.selectors_requests import tariff_choices
-from services.services.applications import Document
-from services.services.attachments import detect_type, document_label
-from services.services.requests import clean_form
 
 ACCEPT = ".pdf,.jpg,.jpeg,.png"
 DOCUMENT_PREFIX = "doc_"

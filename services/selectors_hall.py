@@ -10,8 +10,8 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from customers.access import accounts_visible_to, is_portal_customer
 from customers.models import Account
+from services.actions.outages import notices_for_user
 from services.models import Article, Notification, OutageNotice
-from services.services.outages import notices_for_user
 
 MAX_QUERY_TERMS = 5
 MAX_QUERY_LENGTH = 100

@@ -2,7 +2,7 @@
 with their step names and due days, and one request's answers (personal ones masked), documents and
 progress timeline.
 
-Everything starts from services.services.requests.requests_visible_to, so a customer only ever reads
+Everything starts from services.actions.requests.requests_visible_to, so a customer only ever reads
 the requests they filed. Staff appear on the timeline by role, never by name: the customer needs to
 know which desk has the request, not who sits at it.
 """
@@ -20,10 +20,10 @@ from billing.models import Tariff
 from security.masking import mask_address, mask_identifier, mask_phone
 from security.roles import ROLE_LABELS
 from services import catalogue
+from services.actions.attachments import document_label
+from services.actions.requests import private_answers, requests_visible_to
+from services.actions.sla import due_day
 from services.models import RequestAttachment, RequestStep, ServiceRequest, ServiceType, WorkflowStep
-from services.services.attachments import document_label
-from services.services.requests import private_answers, requests_visible_to
-from services.services.sla import due_day
 
 # The catalogue's groups in the order the hall shows them.
 GROUPS = ("connection", "change", "meter", "fault", "feedback", "billing")

@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from core import clock
-from services.services.notifications import deliver
+from services.actions.notifications import deliver
 
 
 @shared_task(
@@ -21,7 +21,7 @@ def deliver_notification_task(*, delivery_id: int) -> str:
 def send_billing_notices_task() -> dict:
     """Daily: reminders for bills due in three days, arrears notices, prepaid low-balance alerts."""
 
-    from services.services.billing_notices import send_arrears_notices, send_bill_reminders, send_low_balance_alerts
+    from services.actions.billing_notices import send_arrears_notices, send_bill_reminders, send_low_balance_alerts
 
     now = clock.now()
     return {
@@ -35,7 +35,7 @@ def send_billing_notices_task() -> dict:
 def check_service_deadlines_task() -> dict:
     """Every 30 minutes: warn on steps due soon, flag breaches and escalate them to area supervisors."""
 
-    from services.services.sla_monitor import check_deadlines
+    from services.actions.sla_monitor import check_deadlines
 
     report = check_deadlines(as_of=clock.now())
     return {"warned": report.warned, "breached": report.breached, "escalated": report.escalated}
@@ -45,6 +45,6 @@ def check_service_deadlines_task() -> dict:
 def apply_scheduled_account_changes_task() -> int:
     """Just after midnight: capacity changes and pauses whose effective date has come."""
 
-    from services.services.effects import apply_due_changes
+    from services.actions.effects import apply_due_changes
 
     return apply_due_changes(as_of=clock.now())

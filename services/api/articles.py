@@ -9,9 +9,9 @@ from rest_framework import serializers, viewsets
 from rest_framework.permissions import AllowAny
 from rest_framework.throttling import AnonRateThrottle
 
+from services.actions.knowledge import render_markdown
 from services.models import Article
 from services.selectors_hall import search_articles
-from services.services.knowledge import render_markdown
 
 
 class ArticleSerializer(serializers.ModelSerializer):

@@ -16,9 +16,9 @@ from rest_framework.response import Response
 from core import clock
 from customers.api.permissions import ModelPermissionsWithView, PortalCustomerReadOnly
 from customers.models import Feeder, TransformerArea
+from services.actions.outages import publish_outage, restore_outage
 from services.models import OutageNotice
 from services.selectors_hall import outage_notices_visible_to
-from services.services.outages import publish_outage, restore_outage
 
 
 class OutageNoticeSerializer(serializers.ModelSerializer):

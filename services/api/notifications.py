@@ -12,9 +12,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core import clock
+from services.actions.notifications import mark_read
 from services.models import Notification
 from services.selectors_hall import inbox_for
-from services.services.notifications import mark_read
 
 
 class NotificationSerializer(serializers.ModelSerializer):

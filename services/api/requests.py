@@ -38,6 +38,18 @@ from core.api.idempotency import idempotent_create
 from customers.access import is_portal_customer
 from security.models import AuditEvent
 from security.services.audit import record_event
+from services.actions.attachments import add_attachment, attachment_path
+from services.actions.requests import (
+    TransitionRefused,
+    actor_roles,
+    assign_request,
+    attachment_visible_to,
+    private_answers,
+    rate_request,
+    requests_visible_to,
+    submit_request,
+    transition_request,
+)
 from services.api.serializers_requests import (
     AssignmentInputSerializer,
     AttachmentSerializer,
@@ -51,18 +63,6 @@ from services.api.serializers_requests import (
     TransitionInputSerializer,
 )
 from services.models import RequestAttachment, RequestEvent, RequestStep, ServiceRequest, ServiceType
-from services.services.attachments import add_attachment, attachment_path
-from services.services.requests import (
-    TransitionRefused,
-    actor_roles,
-    assign_request,
-    attachment_visible_to,
-    private_answers,
-    rate_request,
-    requests_visible_to,
-    submit_request,
-    transition_request,
-)
 
 REVEAL_PERMISSION = "customers.reveal_customer_pii"
 

@@ -16,6 +16,9 @@ from rest_framework import serializers
 
 from security.masking import mask_address, mask_identifier, mask_phone
 from services import catalogue
+from services.actions.attachments import document_label
+from services.actions.requests import allowed_transitions, private_answers
+from services.actions.sla import due_day
 from services.models import (
     RequestAttachment,
     RequestEvent,
@@ -25,9 +28,6 @@ from services.models import (
     WorkflowStep,
     WorkflowTransition,
 )
-from services.services.attachments import document_label
-from services.services.requests import allowed_transitions, private_answers
-from services.services.sla import due_day
 
 
 def _translated(value: str) -> str:

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import clock
+from services.actions.notifications import mark_read
 from services.selectors_hall import inbox_for, unread_count
-from services.services.notifications import mark_read
 
 PAGE_SIZE = 20
 

@@ -7,9 +7,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
 
+from services.actions.knowledge import render_markdown
 from services.models import Article
 from services.selectors_hall import article_language, readable_articles, search_articles
-from services.services.knowledge import render_markdown
 
 RELATED_COUNT = 3
 

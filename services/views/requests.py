@@ -21,11 +21,9 @@ from core import clock
 from customers.access import current_account_for_request, customer_required
 from services import catalogue
 from services import selectors_requests as selectors
-from services.forms_requests import ApplicationForm, CancelForm, NoteForm, RateForm, ResubmitForm
-from services.models import RequestAttachment, ServiceRequest
-from services.services.applications import DocumentRefused, apply_for_service, resubmit_with_documents
-from services.services.attachments import attachment_path
-from services.services.requests import (
+from services.actions.applications import DocumentRefused, apply_for_service, resubmit_with_documents
+from services.actions.attachments import attachment_path
+from services.actions.requests import (
     TransitionRefused,
     accounts_for_service,
     allowed_transitions,
@@ -33,6 +31,8 @@ from services.services.requests import (
     rate_request,
     transition_request,
 )
+from services.forms_requests import ApplicationForm, CancelForm, NoteForm, RateForm, ResubmitForm
+from services.models import RequestAttachment, ServiceRequest
 
 
 def _own_request(request: HttpRequest, number: str) -> ServiceRequest:

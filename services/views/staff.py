@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import clock
-from services.services.requests import open_inspection
+from services.actions.requests import open_inspection
 
 
 @staff_member_required

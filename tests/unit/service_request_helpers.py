@@ -7,9 +7,9 @@ import io
 import itertools
 
 from services import catalogue
+from services.actions import sla
+from services.actions.requests import submit_request
 from services.models import RequestAttachment, RequestStep, ServiceRequest, ServiceType
-from services.services import sla
-from services.services.requests import submit_request
 from tests.factories import (
     SHANGHAI,
     bind,

@@ -15,8 +15,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from services import catalogue
+from services.actions.requests import actor_roles
 from services.models import RequestAttachment, ServiceRequest
-from services.services.requests import actor_roles
 
 # Accepted document formats by their leading bytes. Office files and archives are refused on purpose:
 # a scan or a photo is what the counter accepts, and those formats can carry macros or anything else.

@@ -13,9 +13,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from services import catalogue
+from services.actions.attachments import add_attachment, attachment_path
+from services.actions.requests import submit_request, transition_request
 from services.models import ServiceRequest
-from services.services.attachments import add_attachment, attachment_path
-from services.services.requests import submit_request, transition_request
 
 
 @dataclass(frozen=True)

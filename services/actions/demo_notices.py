@@ -11,8 +11,8 @@ from django.contrib.auth import get_user_model
 from core.time import SHANGHAI
 from customers.models import PortalBinding
 from customers.services.demo import DEMO_ADMIN_USERNAME, DEMO_CUSTOMER_USERNAME
+from services.actions.outages import publish_outage, restore_outage
 from services.models import OutageNotice
-from services.services.outages import publish_outage, restore_outage
 
 
 def seed_notices_demo(*, as_of: dt.date, **_ignored) -> str:

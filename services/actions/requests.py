@@ -25,6 +25,8 @@ from customers.validators import validate_credit_code, validate_id_number, valid
 from security.normalize import normalize_identifier, normalize_phone
 from security.roles import ALL_ROLES
 from services import catalogue
+from services.actions import sla
+from services.actions.notifications import notify
 from services.models import (
     RequestAttachment,
     RequestEvent,
@@ -33,8 +35,6 @@ from services.models import (
     ServiceType,
     WorkflowTransition,
 )
-from services.services import sla
-from services.services.notifications import notify
 
 
 class TransitionRefused(Exception):
@@ -434,7 +434,7 @@ def transition_request(
         at=as_of,
     )
     if transition.target == catalogue.COMPLETED and service_request.service_type.effect:
-        from services.services.effects import EffectError, apply_completion_effect
+        from services.actions.effects import EffectError, apply_completion_effect
 
         try:
             service_request.effect_result = apply_completion_effect(

@@ -1,5 +1,5 @@
 """A year of finished service requests for the demo, so the staff dashboard's request volume, time-limit
-compliance and satisfaction panels have months to compare (called by services.services.demo).
+compliance and satisfaction panels have months to compare (called by services.actions.demo).
 
 Every request goes through the real workflow (submit, accept, each step, rating) at back-dated moments,
 for a few dozen history customers spread over the transformer areas. Most steps finish well inside
@@ -20,9 +20,9 @@ from customers.models import Account, PortalBinding
 from customers.services.demo import DEMO_CUSTOMER_USERNAME, weighted_choice
 from customers.services.preferences import set_notification_preferences
 from services import catalogue
+from services.actions import sla
+from services.actions.requests import rate_request, submit_request, transition_request
 from services.models import ServiceRequest
-from services.services import sla
-from services.services.requests import rate_request, submit_request, transition_request
 
 HISTORY_CUSTOMERS = 30
 HISTORY_USERNAME_PREFIX = "history-"

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from billing.models import Bill
 from billing.services.ledger import OPEN_BILL_STATUSES, outstanding
 from core.time import SHANGHAI
-from services.services.notifications import notify
+from services.actions.notifications import notify
 
 
 def _users_of(bill: Bill):

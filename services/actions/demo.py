@@ -14,11 +14,11 @@ from customers.models import TransformerArea
 from customers.services.demo import DEMO_CUSTOMER_USERNAME, staff_username_for
 from security import roles
 from services import catalogue
+from services.actions.attachments import add_attachment
+from services.actions.demo_history import seed_request_history
+from services.actions.demo_notices import seed_notices_demo
+from services.actions.requests import rate_request, submit_request, transition_request
 from services.models import StaffCoverage
-from services.services.attachments import add_attachment
-from services.services.demo_history import seed_request_history
-from services.services.demo_notices import seed_notices_demo
-from services.services.requests import rate_request, submit_request, transition_request
 
 
 def tiny_png(*, rgb: tuple[int, int, int] = (200, 220, 255), size: int = 8) -> bytes:

@@ -10,9 +10,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from services import catalogue
+from services.actions import sla
+from services.actions.notifications import notify
 from services.models import RequestEvent, RequestStep, ServiceRequest
-from services.services import sla
-from services.services.notifications import notify
 
 
 @dataclass(frozen=True)

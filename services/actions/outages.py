@@ -13,8 +13,8 @@ from core.time import SHANGHAI
 from customers.models import Account, PortalBinding
 from security.models import AuditEvent
 from security.services.audit import record_event
+from services.actions.notifications import notify
 from services.models import OutageNotice
-from services.services.notifications import notify
 
 
 def affected_accounts(*, notice: OutageNotice) -> QuerySet[Account]:
