@@ -16,7 +16,7 @@ class ServicesConfig(AppConfig):
     name = "services"
     verbose_name = "Services"
     # Called by customers' seed_demo after customers, billing and analytics have seeded (dotted path).
-    demo_seeder = "services.actions.demo.seed_services_demo"
+    demo_seeder = "services.demo.seed_services_demo"
 
     def ready(self) -> None:
         post_migrate.connect(_sync_catalogue, sender=self, dispatch_uid="services.sync_catalogue")

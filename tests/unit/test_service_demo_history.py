@@ -1,4 +1,4 @@
-"""The demo's year of service-request history (services.actions.demo_history): the staff dashboard's
+"""The demo's year of service-request history (services.demo.history): the staff dashboard's
 request, time-limit and satisfaction panels have months of real workflow data to show."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from django.core.management import call_command
 
 from analytics.views.dashboard import DashboardFilterForm
 from services import catalogue
-from services.actions.demo_history import HISTORY_USERNAME_PREFIX
 from services.dashboard import compliance_table, satisfaction_table, volume_table
+from services.demo.history import HISTORY_USERNAME_PREFIX
 from services.models import NotificationDelivery, ServiceRequest
 from tests.module_data import kept_for_module
 

@@ -1,4 +1,5 @@
-"""Demo service requests for the business hall and the staff queues (called by seed_demo)."""
+"""Demo service requests for the business hall and the staff queues: four requests of the demo customer
+at different steps, and the demo staff covering every area (called by services.demo.seed_services_demo)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,7 @@ from django.utils import timezone
 from customers.models import TransformerArea
 from customers.services.demo import DEMO_CUSTOMER_USERNAME, staff_username_for
 from security import roles
-from services import catalogue
 from services.actions.attachments import add_attachment
-from services.actions.demo_history import seed_request_history
-from services.actions.demo_notices import seed_notices_demo
 from services.actions.requests import rate_request, submit_request, transition_request
 from services.models import StaffCoverage
 
@@ -44,26 +42,13 @@ def _upload(*, user, service_request, codes, at) -> None:
         )
 
 
-def seed_services_demo(*, seed: int, as_of: dt.date, customers: int, curves=None, progress: bool = False) -> str:
-    """Outage notices for the demo customer's area, demo service requests, then a year of history."""
-    notices = seed_notices_demo(as_of=as_of)
-    staff = _demo_staff()
-    requests = _seed_requests(as_of=as_of, staff=staff)
-    front_line = {role: staff[role] for role in (catalogue.CSA, catalogue.ENGINEER, catalogue.CLERK)}
-    if all(front_line.values()):
-        history = seed_request_history(seed=seed, as_of=as_of, staff=front_line)
-    else:
-        history = "Service-request history: no demo staff; skipped."
-    return f"{notices}\n{requests}\n{history}"
-
-
-def _demo_staff() -> dict:
+def demo_staff() -> dict:
     """The demo user of each staff role (None where seed_demo made none)."""
     user_model = get_user_model()
     return {role: user_model.objects.filter(username=staff_username_for(role=role)).first() for role in roles.ALL_ROLES}
 
 
-def _seed_requests(*, as_of: dt.date, staff: dict) -> str:
+def seed_requests(*, as_of: dt.date, staff: dict) -> str:
     customer = get_user_model().objects.filter(username=DEMO_CUSTOMER_USERNAME).first()
     front_line = [
         staff[r] for r in (roles.CUSTOMER_SERVICE_AGENT, roles.FIELD_ENGINEER, roles.BILLING_CLERK) if staff[r]

@@ -1,5 +1,5 @@
 """A year of finished service requests for the demo, so the staff dashboard's request volume, time-limit
-compliance and satisfaction panels have months to compare (called by services.actions.demo).
+compliance and satisfaction panels have months to compare (called by services.demo.seed_services_demo).
 
 Every request goes through the real workflow (submit, accept, each step, rating) at back-dated moments,
 for a few dozen history customers spread over the transformer areas. Most steps finish well inside

@@ -1,5 +1,7 @@
-"""The knowledge base every installation starts with: eight guides and a set of FAQ entries, in
-Chinese, written for customers. Loaded by migration 0006_knowledge; staff edit them in the admin.
+"""The knowledge base every installation starts with, as data (like services/catalogue.py): eight guides
+and a set of FAQ entries, in Chinese, written for customers. Loaded by migration 0006_knowledge through
+``seed_articles`` (which takes the migration's historical model); staff edit the rows in the admin.
+Not demo data: seed_demo does not touch it.
 
 Figures follow the tariffs seeded by billing (ZJ-RES-FLAT, ZJ-RES-TOU): residential tiers of
 2,760 and 4,800 kWh a year with +0.05 and +0.30 yuan/kWh, peak 08:00–22:00 and valley 22:00–08:00.
