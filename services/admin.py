@@ -14,8 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.admin import ReadOnlyAdmin
 from core import clock
-from services import catalogue
-from services.actions import sla
+from services import catalogue, sla
 from services.actions.outages import publish_outage, restore_outage
 from services.actions.requests import (
     TransitionRefused,

@@ -13,7 +13,7 @@ from analytics.selectors.dashboard import DashboardFilters
 from core.time import SHANGHAI
 from core.web.exports import Column, Table
 from customers.models import TransformerArea
-from services.selectors import request_volumes, satisfaction, sla_compliance
+from services.selectors.reports import request_volumes, satisfaction, sla_compliance
 
 
 def _window(filters: DashboardFilters):

@@ -15,10 +15,10 @@ from django.utils.translation import gettext_lazy
 from core.web.widgets import DateInput
 from customers.models import Account
 from services.actions.applications import Document
-from services.actions.attachments import detect_type, document_label
+from services.actions.attachments import detect_type
 from services.actions.requests import clean_form
 from services.models import ServiceType
-from services.selectors_requests import tariff_choices
+from services.selectors.catalogue import document_label, tariff_choices
 
 ACCEPT = ".pdf,.jpg,.jpeg,.png"
 DOCUMENT_PREFIX = "doc_"

@@ -14,7 +14,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from services import catalogue
 from services.actions.requests import actor_roles
 from services.models import RequestAttachment, ServiceRequest
 
@@ -92,7 +91,3 @@ def add_attachment(
         uploaded_by=actor,
         uploaded_at=as_of,
     )
-
-
-def document_label(code: str) -> str:
-    return str(catalogue.DOCUMENTS.get(code, code))

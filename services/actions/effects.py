@@ -18,9 +18,9 @@ from customers.models import Account, Customer, PortalBinding
 from customers.services.records import save_account
 from security.models import AuditEvent
 from security.services.audit import record_event
-from services.actions import sla
-from services.actions.requests import private_answers
+from services import sla
 from services.models import ScheduledAccountChange, ServiceRequest
+from services.selectors.requests import private_answers
 
 # The tariff a new account starts on, by category and whether its meter has TOU registers.
 DEFAULT_TARIFFS = {

@@ -78,14 +78,3 @@ def restore_outage(*, actor, notice: OutageNotice, as_of: dt.datetime) -> int:
         link="/notices/",
     )
     return len(sent)
-
-
-def notices_for_user(*, user, as_of: dt.datetime) -> QuerySet[OutageNotice]:
-    """Current and upcoming published notices touching the user's bound accounts."""
-    accounts = Account.objects.filter(bindings__user=user)
-    return (
-        OutageNotice.objects.current_or_upcoming(as_of=as_of)
-        .filter(Q(areas__accounts__in=accounts) | Q(feeders__areas__accounts__in=accounts))
-        .distinct()
-        .order_by("starts_at")
-    )

@@ -20,15 +20,14 @@ from django.utils.translation import gettext as _
 
 from billing.models import Tariff
 from customers.access import access_account
-from customers.models import Account, TransformerArea
+from customers.models import TransformerArea
 from customers.validators import validate_credit_code, validate_id_number, validate_mobile
 from security.normalize import normalize_identifier, normalize_phone
 from security.roles import ALL_ROLES
-from services import catalogue
-from services.actions import sla
+from services import catalogue, sla
+from services.actions.effects import EffectError, apply_completion_effect
 from services.actions.notifications import notify
 from services.models import (
-    RequestAttachment,
     RequestEvent,
     RequestStep,
     ServiceRequest,
@@ -151,10 +150,6 @@ def clean_form(*, service_type: ServiceType, form: dict) -> tuple[dict, dict]:
     if errors:
         raise ValidationError(errors)
     return plain, private
-
-
-def private_answers(*, service_request: ServiceRequest) -> dict:
-    return json.loads(service_request.private_data) if service_request.private_data else {}
 
 
 # --- routing ----------------------------------------------------------------------------------------
@@ -434,8 +429,6 @@ def transition_request(
         at=as_of,
     )
     if transition.target == catalogue.COMPLETED and service_request.service_type.effect:
-        from services.actions.effects import EffectError, apply_completion_effect
-
         try:
             service_request.effect_result = apply_completion_effect(
                 service_request=service_request, actor=actor, as_of=as_of
@@ -491,28 +484,3 @@ def rate_request(*, user, service_request_id: int, rating: int, comment: str, as
     service_request.rated_at = as_of
     service_request.save(update_fields=["rating", "rating_comment", "rated_at", "updated_at"])
     return service_request
-
-
-def requests_visible_to(*, user):
-    """Customers see the requests they filed; staff with the view permission see all."""
-    if not (user and user.is_authenticated):
-        return ServiceRequest.objects.none()
-    if user.is_staff:
-        if user.has_perm("services.view_servicerequest"):
-            return ServiceRequest.objects.all()
-        return ServiceRequest.objects.none()
-    return ServiceRequest.objects.filter(applicant=user)
-
-
-def attachment_visible_to(*, user, attachment_public_id) -> RequestAttachment:
-    """The attachment if ``user`` may read it (its request is visible to them); DoesNotExist otherwise,
-    so another customer's file looks exactly like a missing one."""
-    return RequestAttachment.objects.select_related("request").get(
-        public_id=attachment_public_id, request__in=requests_visible_to(user=user)
-    )
-
-
-def accounts_for_service(*, user) -> list[Account]:
-    from customers.access import accounts_visible_to
-
-    return list(accounts_visible_to(user=user).filter(status__in=[Account.Status.ACTIVE, Account.Status.PAUSED]))

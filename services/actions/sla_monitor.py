@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from services import catalogue
-from services.actions import sla
+from services import catalogue, sla
 from services.actions.notifications import notify
 from services.models import RequestEvent, RequestStep, ServiceRequest
 

@@ -11,7 +11,7 @@ from rest_framework.throttling import AnonRateThrottle
 
 from services.actions.knowledge import render_markdown
 from services.models import Article
-from services.selectors_hall import search_articles
+from services.selectors.knowledge import search_articles
 
 
 class ArticleSerializer(serializers.ModelSerializer):

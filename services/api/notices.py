@@ -18,7 +18,7 @@ from customers.api.permissions import ModelPermissionsWithView, PortalCustomerRe
 from customers.models import Feeder, TransformerArea
 from services.actions.outages import publish_outage, restore_outage
 from services.models import OutageNotice
-from services.selectors_hall import outage_notices_visible_to
+from services.selectors.notices import outage_notices_visible_to
 
 
 class OutageNoticeSerializer(serializers.ModelSerializer):

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from core import clock
 from services.actions.notifications import mark_read
 from services.models import Notification
-from services.selectors_hall import inbox_for
+from services.selectors.inbox import inbox_for
 
 
 class NotificationSerializer(serializers.ModelSerializer):

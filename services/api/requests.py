@@ -43,10 +43,7 @@ from services.actions.requests import (
     TransitionRefused,
     actor_roles,
     assign_request,
-    attachment_visible_to,
-    private_answers,
     rate_request,
-    requests_visible_to,
     submit_request,
     transition_request,
 )
@@ -63,6 +60,7 @@ from services.api.serializers_requests import (
     TransitionInputSerializer,
 )
 from services.models import RequestAttachment, RequestEvent, RequestStep, ServiceRequest, ServiceType
+from services.selectors.requests import attachment_visible_to, private_answers, requests_visible_to
 
 REVEAL_PERMISSION = "customers.reveal_customer_pii"
 

@@ -14,11 +14,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from security.masking import mask_address, mask_identifier, mask_phone
 from services import catalogue
-from services.actions.attachments import document_label
-from services.actions.requests import allowed_transitions, private_answers
-from services.actions.sla import due_day
+from services.actions.requests import allowed_transitions
 from services.models import (
     RequestAttachment,
     RequestEvent,
@@ -28,6 +25,9 @@ from services.models import (
     WorkflowStep,
     WorkflowTransition,
 )
+from services.selectors.catalogue import document_label
+from services.selectors.requests import masked_private_answers, private_answers
+from services.sla import due_day
 
 
 def _translated(value: str) -> str:
@@ -306,26 +306,6 @@ class AllowedTransitionSerializer(serializers.Serializer):
     records = RecordSpecSerializer(many=True, help_text="Values to send in ``recorded`` when taking this action.")
 
 
-# How each kind of personal answer is masked for staff; anything else (names, free text) keeps one character.
-_MASKS = {"phone": mask_phone, "id_number": mask_identifier, "textarea": mask_address}
-
-
-def _mask_answer(kind: str, value) -> str:
-    text = "" if value is None else str(value)
-    masker = _MASKS.get(kind)
-    if masker is not None:
-        return masker(text)
-    return f"{text[:1]}{'*' * max(len(text) - 1, 2)}" if text else ""
-
-
-def masked_private_answers(service_request: ServiceRequest) -> dict:
-    kinds = {spec["name"]: spec.get("kind", "text") for spec in service_request.service_type.form_fields}
-    return {
-        name: _mask_answer(kinds.get(name, "text"), value)
-        for name, value in private_answers(service_request=service_request).items()
-    }
-
-
 class ServiceRequestDetailSerializer(ServiceRequestListSerializer):
     """The detail view. ``private_answers`` are in clear for the applicant and masked for everybody else
     (``private_answers_masked`` says which); the serializer needs ``request`` in its context."""
@@ -368,7 +348,7 @@ class ServiceRequestDetailSerializer(ServiceRequestListSerializer):
     def get_private_answers(self, service_request: ServiceRequest) -> dict:
         if self._is_applicant(service_request):
             return private_answers(service_request=service_request)
-        return masked_private_answers(service_request)
+        return masked_private_answers(service_request=service_request)
 
     def get_private_answers_masked(self, service_request: ServiceRequest) -> bool:
         return not self._is_applicant(service_request)

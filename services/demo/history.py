@@ -19,8 +19,7 @@ from core.time import SHANGHAI
 from customers.models import Account, PortalBinding
 from customers.services.demo import DEMO_CUSTOMER_USERNAME, weighted_choice
 from customers.services.preferences import set_notification_preferences
-from services import catalogue
-from services.actions import sla
+from services import catalogue, sla
 from services.actions.requests import rate_request, submit_request, transition_request
 from services.models import ServiceRequest
 

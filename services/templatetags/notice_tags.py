@@ -7,7 +7,7 @@ from django import template
 
 from core import clock
 from customers.access import is_portal_customer
-from services.selectors_hall import current_notices_with_accounts
+from services.selectors.notices import current_notices_with_accounts
 
 register = template.Library()
 PANEL_SIZE = 3

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from core import clock
 from services.actions.notifications import mark_read
-from services.selectors_hall import inbox_for, unread_count
+from services.selectors.inbox import inbox_for, unread_count
 
 PAGE_SIZE = 20
 

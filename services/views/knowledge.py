@@ -9,7 +9,7 @@ from django.utils.translation import get_language
 
 from services.actions.knowledge import render_markdown
 from services.models import Article
-from services.selectors_hall import article_language, readable_articles, search_articles
+from services.selectors.knowledge import article_language, readable_articles, search_articles
 
 RELATED_COUNT = 3
 

@@ -8,7 +8,7 @@ from django.shortcuts import render
 
 from core import clock
 from customers.access import customer_required
-from services.selectors_hall import current_notices_with_accounts
+from services.selectors.notices import current_notices_with_accounts
 
 
 @customer_required

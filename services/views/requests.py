@@ -2,7 +2,7 @@
 follow my requests on a progress timeline, cancel, answer a return, rate the finished service, and
 download a request's files through an access-checked view.
 
-Thin: fetch through services.selectors_requests (a customer only reaches the requests they filed;
+Thin: fetch through services.selectors.requests (a customer only reaches the requests they filed;
 anyone else's answers 404, never 403, so numbers cannot be probed), and make each write one call to
 the workflow services. Pages read the clock; the services take it as ``as_of``.
 """
@@ -20,36 +20,45 @@ from django.views.decorators.http import require_POST
 from core import clock
 from customers.access import current_account_for_request, customer_required
 from services import catalogue
-from services import selectors_requests as selectors
 from services.actions.applications import DocumentRefused, apply_for_service, resubmit_with_documents
 from services.actions.attachments import attachment_path
-from services.actions.requests import (
-    TransitionRefused,
-    accounts_for_service,
-    allowed_transitions,
-    attachment_visible_to,
-    rate_request,
-    transition_request,
-)
+from services.actions.requests import TransitionRefused, allowed_transitions, rate_request, transition_request
 from services.forms_requests import ApplicationForm, CancelForm, NoteForm, RateForm, ResubmitForm
 from services.models import RequestAttachment, ServiceRequest
+from services.selectors.catalogue import catalogue_groups, document_label, offered_type
+from services.selectors.knowledge import guides_for
+from services.selectors.requests import (
+    access_request,
+    accounts_for_service,
+    answers,
+    attachment_visible_to,
+    closing_event,
+    documents,
+    missing_documents,
+    request_rows,
+    timeline,
+)
+from services.selectors.requests import (
+    my_requests as requests_of,
+)
+from services.sla import due_day
 
 
 def _own_request(request: HttpRequest, number: str) -> ServiceRequest:
     try:
-        return selectors.access_request(user=request.user, number=number)
+        return access_request(user=request.user, number=number)
     except ServiceRequest.DoesNotExist:
         raise Http404("No such request") from None
 
 
 @customer_required
 def choose_service(request: HttpRequest) -> HttpResponse:
-    return render(request, "services/requests/choose.html", {"groups": selectors.catalogue_groups()})
+    return render(request, "services/requests/choose.html", {"groups": catalogue_groups()})
 
 
 @customer_required
 def apply(request: HttpRequest, code: str) -> HttpResponse:
-    service_type = selectors.offered_type(code=code)
+    service_type = offered_type(code=code)
     if service_type is None:
         raise Http404("No such service")
     accounts = accounts_for_service(user=request.user)
@@ -90,14 +99,14 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
         "type_name": _(service_type.name),
         "description": _(service_type.description) if service_type.description else "",
         "form": form,
-        "guides": selectors.guides_for(service_type=service_type),
+        "guides": guides_for(service_type=service_type),
     }
     return render(request, "services/requests/apply.html", context)
 
 
 @customer_required
 def my_requests(request: HttpRequest) -> HttpResponse:
-    rows = selectors.request_rows(requests=selectors.my_requests(user=request.user)[:200])
+    rows = request_rows(requests=requests_of(user=request.user)[:200])
     return render(request, "services/requests/list.html", {"rows": rows})
 
 
@@ -109,17 +118,17 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
 
 def _render_detail(request: HttpRequest, service_request: ServiceRequest, **forms) -> HttpResponse:
     actions = {t.action for t in allowed_transitions(user=request.user, service_request=service_request)}
-    missing = selectors.missing_documents(service_request=service_request)
-    rows = selectors.request_rows(requests=[service_request])
+    missing = missing_documents(service_request=service_request)
+    rows = request_rows(requests=[service_request])
     context = {
         "sr": service_request,
         "row": rows[0],
-        "answers": selectors.answers(service_request=service_request),
-        "documents": selectors.documents(service_request=service_request),
-        "missing": [selectors.document_label(code) for code in missing],
-        "timeline": selectors.timeline(service_request=service_request),
-        "closing_event": selectors.closing_event(service_request=service_request),
-        "due_day": selectors.due_day(service_request.due_at) if service_request.due_at else None,
+        "answers": answers(service_request=service_request),
+        "documents": documents(service_request=service_request),
+        "missing": [document_label(code) for code in missing],
+        "timeline": timeline(service_request=service_request),
+        "closing_event": closing_event(service_request=service_request),
+        "due_day": due_day(service_request.due_at) if service_request.due_at else None,
         "can_cancel": "cancel" in actions,
         # A step the applicant finishes themself (a high-voltage customer's own construction).
         "can_finish_step": "advance" in actions,
@@ -186,7 +195,7 @@ def resubmit(request: HttpRequest, number: str) -> HttpResponse:
         request.POST,
         request.FILES,
         service_type=service_request.service_type,
-        missing=selectors.missing_documents(service_request=service_request),
+        missing=missing_documents(service_request=service_request),
     )
     if form.is_valid():
         try:

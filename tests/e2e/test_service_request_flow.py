@@ -21,8 +21,8 @@ from django.utils.translation import gettext
 
 from security import roles
 from services.actions.requests import transition_request
-from services.actions.sla import due_day
 from services.models import ServiceRequest
+from services.sla import due_day
 from tests.e2e.conftest import PHONE
 from tests.factories import make_area, make_id_number, make_portal_user, make_staff
 

@@ -6,8 +6,7 @@ import datetime as dt
 import io
 import itertools
 
-from services import catalogue
-from services.actions import sla
+from services import catalogue, sla
 from services.actions.requests import submit_request
 from services.models import RequestAttachment, RequestStep, ServiceRequest, ServiceType
 from tests.factories import (

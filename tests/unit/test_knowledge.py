@@ -15,7 +15,7 @@ from security import roles
 from services.actions.knowledge import publish_articles, render_markdown, unpublish_articles
 from services.knowledge_base import ARTICLES, FAQ
 from services.models import Article
-from services.selectors_hall import search_articles
+from services.selectors.knowledge import search_articles
 from tests.factories import SHANGHAI, bind, make_account, make_portal_user, make_staff
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,9 @@ from customers.services.preferences import all_preference_keys, set_notification
 from customers.sms import LocmemSmsBackend
 from security import roles
 from services.actions.notifications import notify
-from services.actions.outages import notices_for_user, publish_outage, restore_outage
+from services.actions.outages import publish_outage, restore_outage
 from services.models import Notification, NotificationDelivery, OutageNotice
+from services.selectors.notices import notices_for_user
 from tests.factories import SHANGHAI, bind, make_account, make_area, make_portal_user, make_staff
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,7 @@ import datetime as dt
 
 import pytest
 
-from services import catalogue
-from services.actions import sla
+from services import catalogue, sla
 from services.actions.requests import transition_request
 from services.actions.sla_monitor import check_deadlines
 from services.models import Notification, RequestEvent, ServiceRequest

@@ -1,15 +1,16 @@
-"""Reads for the business hall's service-request pages: the catalogue by group, a customer's requests
-with their step names and due days, and one request's answers (personal ones masked), documents and
-progress timeline.
+"""Reads for service requests, shared by the business-hall pages, the API and the admin: which requests
+and files a user may reach, the accounts they may file for, a customer's requests with their step names
+and due days, and one request's answers (personal ones masked), documents and progress timeline.
 
-Everything starts from services.actions.requests.requests_visible_to, so a customer only ever reads
-the requests they filed. Staff appear on the timeline by role, never by name: the customer needs to
-know which desk has the request, not who sits at it.
+Everything starts from ``requests_visible_to``, so a customer only ever reads the requests they filed.
+Staff appear on the hall's timeline by role, never by name: the customer needs to know which desk has
+the request, not who sits at it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
@@ -17,28 +18,44 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from billing.models import Tariff
+from customers.access import accounts_visible_to
+from customers.models import Account
 from security.masking import mask_address, mask_identifier, mask_phone
 from security.roles import ROLE_LABELS
 from services import catalogue
-from services.actions.attachments import document_label
-from services.actions.requests import private_answers, requests_visible_to
-from services.actions.sla import due_day
-from services.models import RequestAttachment, RequestStep, ServiceRequest, ServiceType, WorkflowStep
-
-# The catalogue's groups in the order the hall shows them.
-GROUPS = ("connection", "change", "meter", "fault", "feedback", "billing")
+from services.models import RequestAttachment, RequestStep, ServiceRequest
+from services.selectors.catalogue import document_label, step_names
+from services.sla import due_day
 
 
-def group_label(code: str) -> str:
-    labels = {
-        "connection": _("New connection"),
-        "change": _("Changes to an account"),
-        "meter": _("Meter"),
-        "fault": _("Faults and repairs"),
-        "feedback": _("Questions and complaints"),
-        "billing": _("Bills and invoices"),
-    }
-    return labels.get(code, code)
+def requests_visible_to(*, user) -> QuerySet[ServiceRequest]:
+    """Customers see the requests they filed; staff with the view permission see all."""
+    if not (user and user.is_authenticated):
+        return ServiceRequest.objects.none()
+    if user.is_staff:
+        if user.has_perm("services.view_servicerequest"):
+            return ServiceRequest.objects.all()
+        return ServiceRequest.objects.none()
+    return ServiceRequest.objects.filter(applicant=user)
+
+
+def attachment_visible_to(*, user, attachment_public_id) -> RequestAttachment:
+    """The attachment if ``user`` may read it (its request is visible to them); DoesNotExist otherwise,
+    so another customer's file looks exactly like a missing one."""
+    return RequestAttachment.objects.select_related("request").get(
+        public_id=attachment_public_id, request__in=requests_visible_to(user=user)
+    )
+
+
+def accounts_for_service(*, user) -> list[Account]:
+    """The accounts ``user`` may file a request about: their active or paused ones."""
+    return list(accounts_visible_to(user=user).filter(status__in=[Account.Status.ACTIVE, Account.Status.PAUSED]))
+
+
+def private_answers(*, service_request: ServiceRequest) -> dict:
+    """The personal form answers in clear (decrypted): only for the applicant, the completion effects
+    and an audited reveal."""
+    return json.loads(service_request.private_data) if service_request.private_data else {}
 
 
 def role_label(role: str) -> str:
@@ -50,50 +67,6 @@ def role_label(role: str) -> str:
         return _("Power supply company")
     chinese, _sep, english = label.partition(" / ")
     return chinese if (get_language() or "zh-hans").startswith("zh") else (english or chinese)
-
-
-@dataclass(frozen=True)
-class CatalogueEntry:
-    service_type: ServiceType
-    name: str
-    description: str
-    required_documents: list[str]
-    optional_documents: list[str]
-
-
-@dataclass(frozen=True)
-class CatalogueGroup:
-    code: str
-    label: str
-    entries: list[CatalogueEntry]
-
-
-def catalogue_groups() -> list[CatalogueGroup]:
-    by_group: dict[str, list[CatalogueEntry]] = {}
-    for service_type in ServiceType.objects.filter(active=True, staff_only=False).order_by("position"):
-        by_group.setdefault(service_type.group, []).append(
-            CatalogueEntry(
-                service_type=service_type,
-                name=_(service_type.name),
-                description=_(service_type.description) if service_type.description else "",
-                required_documents=[document_label(code) for code in service_type.required_documents],
-                optional_documents=[document_label(code) for code in service_type.optional_documents],
-            )
-        )
-    order = [*GROUPS, *sorted(set(by_group) - set(GROUPS))]
-    return [CatalogueGroup(code, group_label(code), by_group[code]) for code in order if code in by_group]
-
-
-def offered_type(*, code: str) -> ServiceType | None:
-    return ServiceType.objects.filter(code=code, active=True, staff_only=False).first()
-
-
-def step_names(*, service_type_ids) -> dict[tuple[int, str], str]:
-    """(service type id, step code) → the step's name in the page's language."""
-    rows = WorkflowStep.objects.filter(service_type_id__in=set(service_type_ids)).values_list(
-        "service_type_id", "code", "name"
-    )
-    return {(type_id, code): _(name) for type_id, code, name in rows}
 
 
 @dataclass(frozen=True)
@@ -145,15 +118,26 @@ def access_request(*, user, number: str) -> ServiceRequest:
 # --- one request ------------------------------------------------------------------------------------
 
 
-def _mask(*, kind: str, value: str) -> str:
-    if kind == "id_number":
-        return mask_identifier(value)
-    if kind == "phone":
-        return mask_phone(value)
-    if kind == "textarea":
-        return mask_address(value)
+# How each kind of personal answer is masked; anything else (a name, free text) keeps its first character.
+_MASKS = {"phone": mask_phone, "id_number": mask_identifier, "textarea": mask_address}
+
+
+def mask_answer(*, kind: str, value) -> str:
+    text = "" if value is None else str(value)
+    masker = _MASKS.get(kind)
+    if masker is not None:
+        return masker(text)
     # A name: the family name stays, the rest is starred.
-    return value[:1] + "*" * max(len(value) - 1, 2)
+    return f"{text[:1]}{'*' * max(len(text) - 1, 2)}" if text else ""
+
+
+def masked_private_answers(*, service_request: ServiceRequest) -> dict[str, str]:
+    """The personal answers by field name, masked: what staff read without the audited reveal."""
+    kinds = {spec["name"]: spec.get("kind", "text") for spec in service_request.service_type.form_fields}
+    return {
+        name: mask_answer(kind=kinds.get(name, "text"), value=value)
+        for name, value in private_answers(service_request=service_request).items()
+    }
 
 
 @dataclass(frozen=True)
@@ -172,7 +156,7 @@ def answers(*, service_request: ServiceRequest) -> list[Answer]:
         label = _(spec["label"])
         if spec.get("pii"):
             if name in private:
-                result.append(Answer(label, _mask(kind=kind, value=str(private[name])), masked=True))
+                result.append(Answer(label, mask_answer(kind=kind, value=private[name]), masked=True))
             continue
         value = service_request.form_data.get(name)
         if value in (None, ""):
@@ -251,16 +235,3 @@ def closing_event(*, service_request: ServiceRequest):
     if not (service_request.is_closed or service_request.status == catalogue.RETURNED):
         return None
     return service_request.events.filter(to_status=service_request.status).order_by("-at", "-id").first()
-
-
-def tariff_choices(*, categories) -> list[tuple[str, str]]:
-    return [
-        (t.code, f"{t.name} ({t.code})") for t in Tariff.objects.filter(category__in=set(categories)).order_by("code")
-    ]
-
-
-def guides_for(*, service_type: ServiceType) -> list:
-    """Published how-to articles linked to this type (知识库 办事指南), for the apply page."""
-    from services.models import Article
-
-    return list(Article.objects.published().filter(service_type_code=service_type.code).order_by("order", "title"))
