@@ -23,7 +23,7 @@ from services import catalogue
 from services.actions.applications import DocumentRefused, apply_for_service, resubmit_with_documents
 from services.actions.attachments import attachment_path
 from services.actions.requests import TransitionRefused, allowed_transitions, rate_request, transition_request
-from services.forms_requests import ApplicationForm, CancelForm, NoteForm, RateForm, ResubmitForm
+from services.forms.requests import ApplicationForm, CancelForm, NoteForm, RateForm, ResubmitForm
 from services.models import RequestAttachment, ServiceRequest
 from services.selectors.catalogue import catalogue_groups, document_label, offered_type
 from services.selectors.knowledge import guides_for
