@@ -4,6 +4,8 @@ once; restoring it notifies them again."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -78,3 +80,32 @@ def restore_outage(*, actor, notice: OutageNotice, as_of: dt.datetime) -> int:
         link="/notices/",
     )
     return len(sent)
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    """What a publish or restore over several notices did: users notified, and the notices refused
+    with the reasons (each notice is its own transaction, so one refusal keeps the others)."""
+
+    notified: int
+    refused: list[tuple[OutageNotice, list[str]]]
+
+
+def _each(*, step: Callable[..., int], actor, notices: Iterable[OutageNotice], as_of: dt.datetime) -> BulkOutcome:
+    notified, refused = 0, []
+    for notice in notices:
+        try:
+            notified += step(actor=actor, notice=notice, as_of=as_of)
+        except ValidationError as exc:
+            refused.append((notice, exc.messages))
+    return BulkOutcome(notified=notified, refused=refused)
+
+
+def publish_outages(*, actor, notices: Iterable[OutageNotice], as_of: dt.datetime) -> BulkOutcome:
+    """``publish_outage`` for each notice, in order (the admin's bulk action)."""
+    return _each(step=publish_outage, actor=actor, notices=notices, as_of=as_of)
+
+
+def restore_outages(*, actor, notices: Iterable[OutageNotice], as_of: dt.datetime) -> BulkOutcome:
+    """``restore_outage`` for each notice, in order (the admin's bulk action)."""
+    return _each(step=restore_outage, actor=actor, notices=notices, as_of=as_of)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth import get_user_model
@@ -484,3 +485,41 @@ def rate_request(*, user, service_request_id: int, rating: int, comment: str, as
     service_request.rated_at = as_of
     service_request.save(update_fields=["rating", "rating_comment", "rated_at", "updated_at"])
     return service_request
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    """What one action over several requests did: the requests updated, and those refused with the
+    engine's reason (each request is its own transaction, so one refusal keeps the others)."""
+
+    done: list[ServiceRequest]
+    refused: list[tuple[ServiceRequest, TransitionRefused]]
+
+
+def transition_requests(
+    *, actor, service_requests: Iterable[ServiceRequest], action: str, as_of: dt.datetime
+) -> BulkResult:
+    """``transition_request`` with ``action`` (no note, nothing recorded) for each request, in order:
+    the staff queue's bulk accept and finish-step."""
+    done, refused = [], []
+    for service_request in service_requests:
+        try:
+            done.append(
+                transition_request(actor=actor, service_request_id=service_request.pk, action=action, as_of=as_of)
+            )
+        except TransitionRefused as refusal:
+            refused.append((service_request, refusal))
+    return BulkResult(done=done, refused=refused)
+
+
+def assign_requests(*, actor, service_requests: Iterable[ServiceRequest], assignee, as_of: dt.datetime) -> BulkResult:
+    """``assign_request`` to ``assignee`` for each request, in order (the queue's "assign to me")."""
+    done, refused = [], []
+    for service_request in service_requests:
+        try:
+            done.append(
+                assign_request(actor=actor, service_request_id=service_request.pk, assignee=assignee, as_of=as_of)
+            )
+        except TransitionRefused as refusal:
+            refused.append((service_request, refusal))
+    return BulkResult(done=done, refused=refused)

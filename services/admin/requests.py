@@ -1,10 +1,11 @@
-"""Staff console: service-request queues and workflow, the catalogue (read-only), staff coverage,
-outage notices (publish / restore notify the affected users) and notifications."""
+"""Staff console for service requests: the work queues, the request page with its timeline, history and
+documents, workflow transitions (one on the request page, with a note and the values the step records,
+or in bulk from the list), staff coverage of areas, and the scheduled account changes."""
 
 import datetime as dt
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
@@ -12,135 +13,28 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from billing.admin import ReadOnlyAdmin
 from core import clock
+from core.web.admin import ReadOnlyAdmin, ReadOnlyTabularInline
+from core.web.gates import staff_permission_required
 from services import catalogue, sla
-from services.actions.outages import publish_outage, restore_outage
 from services.actions.requests import (
     TransitionRefused,
     allowed_transitions,
-    assign_request,
+    assign_requests,
     staff_roles,
     transition_request,
+    transition_requests,
 )
 from services.models import (
-    Notification,
-    NotificationDelivery,
-    OutageNotice,
     RequestAttachment,
     RequestEvent,
     RequestStep,
     ScheduledAccountChange,
     ServiceRequest,
-    ServiceType,
     StaffCoverage,
-    WorkflowStep,
-    WorkflowTransition,
 )
 
-
-@admin.register(OutageNotice)
-class OutageNoticeAdmin(admin.ModelAdmin):
-    list_display = ["title", "kind", "status", "starts_at", "expected_end", "restored_at", "published_at"]
-    list_filter = ["kind", "status", "starts_at"]
-    search_fields = ["title", "reason"]
-    filter_horizontal = ["feeders", "areas"]
-    readonly_fields = ["status", "published_at", "restored_at", "created_by"]
-    date_hierarchy = "starts_at"
-    actions = ["publish_selected", "restore_selected"]
-
-    def save_model(self, request, obj, form, change):
-        if obj.created_by_id is None:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
-
-    def _apply(self, request, queryset, service, done_message):
-        total = 0
-        for notice in queryset:
-            try:
-                total += service(actor=request.user, notice=notice, as_of=clock.now())
-            except ValidationError as exc:
-                messages.error(request, f"{notice}: {'; '.join(exc.messages)}")
-        messages.success(request, done_message % {"count": total})
-
-    @admin.action(description=_("Publish and notify affected customers"), permissions=["change"])
-    def publish_selected(self, request, queryset):
-        self._apply(request, queryset, publish_outage, _("%(count)d customer(s) notified."))
-
-    @admin.action(description=_("Power restored: close and notify"), permissions=["change"])
-    def restore_selected(self, request, queryset):
-        self._apply(request, queryset, restore_outage, _("%(count)d customer(s) notified of the restoration."))
-
-
-class DeliveryInline(admin.TabularInline):
-    model = NotificationDelivery
-    fields = ["channel", "status", "attempts", "last_error", "sent_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-
-@admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "user", "kind", "title", "read_at"]
-    list_filter = ["kind", "created_at"]
-    search_fields = ["event_key", "title", "user__username"]
-    inlines = [DeliveryInline]
-    readonly_fields = ["user", "kind", "event_key", "title", "body", "link", "created_at", "read_at"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
-# --- the catalogue, read-only ----------------------------------------------------------------------
-
-
-class StepInline(admin.TabularInline):
-    model = WorkflowStep
-    fields = ["position", "code", "name", "role", "sla_days", "sla_by_field", "records", "terminal"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class TransitionInline(StepInline):
-    model = WorkflowTransition
-    fields = ["source", "action", "target", "label", "roles", "guard", "note_required"]
-    readonly_fields = fields
-
-
-@admin.register(ServiceType)
-class ServiceTypeAdmin(ReadOnlyAdmin):
-    """The catalogue as the engine runs it (edited in services/catalogue.py, reviewed like code)."""
-
-    list_display = ["name", "code", "group", "needs_account", "effect", "total_sla_days", "document_list"]
-    list_filter = ["group", "needs_account"]
-    fields = [
-        "code",
-        "name",
-        "group",
-        "description",
-        "form_fields",
-        "required_documents",
-        "optional_documents",
-        "needs_account",
-        "effect",
-        "total_sla_days",
-    ]
-    inlines = [StepInline, TransitionInline]
-
-    @admin.display(description=_("required documents"))
-    def document_list(self, obj) -> str:
-        return ", ".join(str(catalogue.DOCUMENTS.get(code, code)) for code in obj.required_documents)
+CHANGE_PERMISSION = "services.change_servicerequest"
 
 
 @admin.register(StaffCoverage)
@@ -183,7 +77,7 @@ class QueueFilter(admin.SimpleListFilter):
         return queryset
 
 
-class StepTimelineInline(admin.TabularInline):
+class StepTimelineInline(ReadOnlyTabularInline):
     model = RequestStep
     fields = [
         "name",
@@ -197,12 +91,7 @@ class StepTimelineInline(admin.TabularInline):
         "escalated_to",
     ]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
     verbose_name_plural = _("progress")
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class EventInline(StepTimelineInline):
@@ -305,7 +194,7 @@ class ServiceRequestAdmin(admin.ModelAdmin):
         return [
             path(
                 "<int:pk>/transition/",
-                self.admin_site.admin_view(self.transition_view),
+                self.admin_site.admin_view(staff_permission_required(CHANGE_PERMISSION)(self.transition_view)),
                 name="services_servicerequest_transition",
             ),
             *super().get_urls(),
@@ -316,13 +205,13 @@ class ServiceRequestAdmin(admin.ModelAdmin):
         transitions = allowed_transitions(user=request.user, service_request=service_request)
         step = service_request.service_type.steps.filter(code=service_request.status).first()
         extra = {
-            "transitions": transitions if request.user.has_perm("services.change_servicerequest") else [],
+            "transitions": transitions if request.user.has_perm(CHANGE_PERMISSION) else [],
             "records": [(name, catalogue.RECORDS.get(name, name)) for name in (step.records if step else [])],
         }
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 
     def transition_view(self, request, pk: int):
-        if request.method != "POST" or not request.user.has_perm("services.change_servicerequest"):
+        if request.method != "POST":
             raise PermissionDenied
         recorded = {key[len("record_") :]: value for key, value in request.POST.items() if key.startswith("record_")}
         try:
@@ -342,30 +231,19 @@ class ServiceRequestAdmin(admin.ModelAdmin):
         return redirect("admin:services_servicerequest_change", pk)
 
     def _bulk(self, request, queryset, action: str) -> None:
-        done = 0
-        for service_request in queryset:
-            try:
-                transition_request(
-                    actor=request.user, service_request_id=service_request.pk, action=action, as_of=clock.now()
-                )
-                done += 1
-            except TransitionRefused as refused:
-                messages.error(request, f"{service_request.number}: {refused.message}")
-        if done:
-            messages.success(request, gettext("%(count)d request(s) updated.") % {"count": done})
+        result = transition_requests(actor=request.user, service_requests=queryset, action=action, as_of=clock.now())
+        for service_request, refused in result.refused:
+            messages.error(request, f"{service_request.number}: {refused.message}")
+        if result.done:
+            messages.success(request, gettext("%(count)d request(s) updated.") % {"count": len(result.done)})
 
     @admin.action(description=_("Assign to me"), permissions=["change"])
     def assign_to_me(self, request, queryset):
-        for service_request in queryset:
-            try:
-                assign_request(
-                    actor=request.user,
-                    service_request_id=service_request.pk,
-                    assignee=request.user,
-                    as_of=clock.now(),
-                )
-            except TransitionRefused as refused:
-                messages.error(request, f"{service_request.number}: {refused.message}")
+        result = assign_requests(
+            actor=request.user, service_requests=queryset, assignee=request.user, as_of=clock.now()
+        )
+        for service_request, refused in result.refused:
+            messages.error(request, f"{service_request.number}: {refused.message}")
 
     @admin.action(description=_("Accept (受理) the selected requests"), permissions=["change"])
     def accept_selected(self, request, queryset):
@@ -381,6 +259,3 @@ class ScheduledAccountChangeAdmin(ReadOnlyAdmin):
     list_display = ["account", "field", "value", "effective_on", "applied_at", "request"]
     list_filter = ["field", "effective_on", ("applied_at", admin.EmptyFieldListFilter)]
     search_fields = ["account__number", "request__number"]
-
-
-from services import admin_knowledge  # noqa: E402,F401 - registers the knowledge article admin

@@ -1,5 +1,5 @@
 """Staff console for knowledge articles and FAQ: search, filters, a rendered preview of the body,
-and publish / unpublish actions through the knowledge service (imported by services/admin.py)."""
+and publish / unpublish actions through the knowledge service."""
 
 from django.contrib import admin, messages
 from django.utils.html import format_html
