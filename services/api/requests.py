@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 
-import django_filters
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
@@ -47,7 +46,7 @@ from services.actions.requests import (
     submit_request,
     transition_request,
 )
-from services.api.serializers_requests import (
+from services.api.serializers import (
     AssignmentInputSerializer,
     AttachmentSerializer,
     AttachmentUploadSerializer,
@@ -59,6 +58,7 @@ from services.api.serializers_requests import (
     ServiceTypeSerializer,
     TransitionInputSerializer,
 )
+from services.filtersets import ServiceRequestFilterSet
 from services.models import RequestAttachment, RequestEvent, RequestStep, ServiceRequest, ServiceType
 from services.selectors.requests import attachment_visible_to, private_answers, requests_visible_to
 
@@ -115,31 +115,6 @@ class ServiceRequestAccess(BasePermission):
         if getattr(view, "action", None) == "create":
             return is_portal_customer(user)
         return is_portal_customer(user) or user.has_perm("services.view_servicerequest")
-
-
-class ServiceRequestFilterSet(django_filters.FilterSet):
-    status = django_filters.CharFilter(label=_("status (step code)"))
-    type = django_filters.CharFilter(field_name="service_type__code", label=_("service type code"))
-    area = django_filters.CharFilter(field_name="area__code", label=_("transformer area code"))
-    sla_state = django_filters.ChoiceFilter(choices=ServiceRequest.SlaState.choices, label=_("time limit state"))
-    assigned_to = django_filters.ChoiceFilter(
-        choices=[("me", "me")], method="filter_assigned_to", label=_("assigned to (only “me”)")
-    )
-    overdue = django_filters.BooleanFilter(
-        method="filter_overdue", label=_("open and past the current step's due time")
-    )
-
-    class Meta:
-        model = ServiceRequest
-        fields = ["status", "type", "area", "sla_state", "assigned_to", "overdue"]
-
-    def filter_assigned_to(self, queryset, name, value):
-        return queryset.filter(assigned_to=self.request.user)
-
-    def filter_overdue(self, queryset, name, value):
-        # Read against the clock rather than sla_state, which the beat task refreshes only periodically.
-        late = queryset.open().filter(step_due_at__lt=clock.now())
-        return late if value else queryset.exclude(pk__in=late.values("pk"))
 
 
 # --- the catalogue -----------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Serializers for the service catalogue and service requests under /api/v1/.
+"""Serializers of the services app's API (/api/v1/): the service catalogue and service requests,
+knowledge articles, outage notices and notifications.
 
 Labels are stored as English source strings in the catalogue rows and translated on the way out
 (``gettext``), so an integrator and the hall read them in the caller's language.
@@ -14,9 +15,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from customers.models import Feeder, TransformerArea
 from services import catalogue
+from services.actions.knowledge import render_markdown
 from services.actions.requests import allowed_transitions
 from services.models import (
+    Article,
+    Notification,
+    OutageNotice,
     RequestAttachment,
     RequestEvent,
     RequestStep,
@@ -436,3 +442,88 @@ class AttachmentUploadSerializer(serializers.Serializer):
 class RevealedAnswersSerializer(serializers.Serializer):
     number = serializers.CharField()
     private_answers = serializers.DictField(child=serializers.CharField())
+
+
+# --- knowledge articles ------------------------------------------------------------------------------
+
+
+class ArticleSerializer(serializers.ModelSerializer):
+    body_html = serializers.SerializerMethodField(help_text="The body rendered to safe HTML (all input escaped).")
+    url = serializers.SerializerMethodField(help_text="The article's business-hall page.")
+
+    class Meta:
+        model = Article
+        fields = [
+            "id",
+            "slug",
+            "kind",
+            "category",
+            "language",
+            "title",
+            "summary",
+            "body",
+            "body_html",
+            "keywords",
+            "service_type_code",
+            "order",
+            "published_at",
+            "updated_at",
+            "url",
+        ]
+
+    def get_body_html(self, article: Article) -> str:
+        return str(render_markdown(article.body))
+
+    def get_url(self, article: Article) -> str:
+        return article.get_absolute_url()
+
+
+# --- outage notices ----------------------------------------------------------------------------------
+
+
+class OutageNoticeSerializer(serializers.ModelSerializer):
+    areas = serializers.SlugRelatedField(
+        many=True, slug_field="code", queryset=TransformerArea.objects.all(), required=False
+    )
+    feeders = serializers.SlugRelatedField(many=True, slug_field="code", queryset=Feeder.objects.all(), required=False)
+
+    class Meta:
+        model = OutageNotice
+        fields = [
+            "id",
+            "kind",
+            "title",
+            "reason",
+            "starts_at",
+            "expected_end",
+            "status",
+            "published_at",
+            "restored_at",
+            "areas",
+            "feeders",
+        ]
+        read_only_fields = ["status", "published_at", "restored_at"]
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs["expected_end"] <= attrs["starts_at"]:
+            raise serializers.ValidationError({"expected_end": ["The expected end must be after the start."]})
+        return attrs
+
+
+class PublishResultSerializer(serializers.Serializer):
+    notified = serializers.IntegerField(help_text="Users notified by this call (0 when they all were already).")
+    notice = OutageNoticeSerializer()
+
+
+# --- notifications -----------------------------------------------------------------------------------
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "title", "body", "link", "created_at", "read_at"]
+        read_only_fields = fields
+
+
+class MarkedReadSerializer(serializers.Serializer):
+    marked = serializers.IntegerField(help_text="Notifications that were unread and are now read.")
