@@ -20,6 +20,6 @@ class ServicesConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_sync_catalogue, sender=self, dispatch_uid="services.sync_catalogue")
-        from services.dashboard import register_panels
+        from services.views.dashboard import register_panels
 
         register_panels()

@@ -7,7 +7,17 @@ import datetime as dt
 
 from django.db.models import Avg, Count, F, Q, QuerySet
 
+from customers.models import TransformerArea
 from services.models import RequestStep, ServiceRequest
+
+
+def area_ids_in(*, area_id: int | None = None, feeder_id: int | None = None) -> list[int] | None:
+    """The transformer areas a report is narrowed to: one area, a feeder's areas, or None for all."""
+    if area_id:
+        return [area_id]
+    if feeder_id:
+        return list(TransformerArea.objects.filter(feeder_id=feeder_id).values_list("pk", flat=True))
+    return None
 
 
 def _requests(*, start: dt.datetime, end: dt.datetime, area_ids: list[int] | None = None) -> QuerySet[ServiceRequest]:

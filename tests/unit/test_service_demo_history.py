@@ -13,9 +13,9 @@ from django.core.management import call_command
 
 from analytics.views.dashboard import DashboardFilterForm
 from services import catalogue
-from services.dashboard import compliance_table, satisfaction_table, volume_table
 from services.demo.history import HISTORY_USERNAME_PREFIX
 from services.models import NotificationDelivery, ServiceRequest
+from services.views.dashboard import compliance_table, satisfaction_table, volume_table
 from tests.module_data import kept_for_module
 
 pytestmark = pytest.mark.django_db

@@ -1,5 +1,6 @@
-"""Service-request panels for the staff overview dashboard (analytics draws and exports them; analytics
-may not import services, so services registers them from its AppConfig.ready)."""
+"""Service-request panels for the staff overview dashboard: the tables (columns, rows, chart) built from
+the report selectors. Analytics draws and exports them; analytics may not import services, so
+services registers them from its AppConfig.ready."""
 
 from __future__ import annotations
 
@@ -12,20 +13,13 @@ from analytics import dashboard_panels
 from analytics.selectors.dashboard import DashboardFilters
 from core.time import SHANGHAI
 from core.web.exports import Column, Table
-from customers.models import TransformerArea
-from services.selectors.reports import request_volumes, satisfaction, sla_compliance
+from services.selectors.reports import area_ids_in, request_volumes, satisfaction, sla_compliance
 
 
 def _window(filters: DashboardFilters):
     start = dt.datetime.combine(filters.month_from, dt.time(), tzinfo=SHANGHAI)
     end = dt.datetime.combine(filters.period_end, dt.time(), tzinfo=SHANGHAI)
-    if filters.area_id:
-        area_ids = [filters.area_id]
-    elif filters.feeder_id:
-        area_ids = list(TransformerArea.objects.filter(feeder_id=filters.feeder_id).values_list("pk", flat=True))
-    else:
-        area_ids = None
-    return start, end, area_ids
+    return start, end, area_ids_in(area_id=filters.area_id, feeder_id=filters.feeder_id)
 
 
 def _percent(value) -> str:
