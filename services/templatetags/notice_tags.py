@@ -13,7 +13,7 @@ register = template.Library()
 PANEL_SIZE = 3
 
 
-@register.inclusion_tag("notices/_panel.html", takes_context=True)
+@register.inclusion_tag("services/notices/_panel.html", takes_context=True)
 def outage_notices_panel(context) -> dict:
     request = context.get("request")
     user = getattr(request, "user", None)

@@ -21,7 +21,7 @@ PAGE_SIZE = 20
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     page = Paginator(inbox_for(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "inbox/list.html", {"page": page, "unread": unread_count(user=request.user)})
+    return render(request, "services/inbox/list.html", {"page": page, "unread": unread_count(user=request.user)})
 
 
 @login_required
@@ -35,7 +35,7 @@ def notification(request: HttpRequest, notification_id: int) -> HttpResponse:
         found.refresh_from_db(fields=["read_at"])
     # Links are written by our own services; only a site path is ever made clickable.
     link = found.link if found.link.startswith("/") and not found.link.startswith("//") else ""
-    return render(request, "inbox/detail.html", {"notification": found, "link": link})
+    return render(request, "services/inbox/detail.html", {"notification": found, "link": link})
 
 
 @require_POST

@@ -14,4 +14,4 @@ from services.selectors.notices import current_notices_with_accounts
 @customer_required
 def notices(request: HttpRequest) -> HttpResponse:
     items = current_notices_with_accounts(user=request.user, as_of=clock.now())
-    return render(request, "notices/list.html", {"items": items})
+    return render(request, "services/notices/list.html", {"items": items})
