@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 
 from billing.models import Bill
 from billing.services.ledger import OPEN_BILL_STATUSES, outstanding
+from billing.services.prepaid import low_balance_accounts
 from core.time import SHANGHAI
 from services.actions.notifications import notify
 
@@ -65,8 +66,6 @@ def send_arrears_notices(*, as_of: dt.datetime) -> int:
 
 def send_low_balance_alerts(*, as_of: dt.datetime) -> int:
     """At most one alert a day per prepaid account whose credit is below the customer's threshold."""
-    from billing.services.prepaid import low_balance_accounts
-
     today = as_of.astimezone(SHANGHAI).date()
     sent = 0
     for prepaid, left in low_balance_accounts():
@@ -81,3 +80,13 @@ def send_low_balance_alerts(*, as_of: dt.datetime) -> int:
             )
         )
     return sent
+
+
+def send_billing_notices(*, as_of: dt.datetime) -> dict[str, int]:
+    """The day's billing messages: reminders for bills due in three days, arrears notices, prepaid
+    low-balance alerts; how many of each were sent."""
+    return {
+        "reminders": send_bill_reminders(as_of=as_of),
+        "arrears": send_arrears_notices(as_of=as_of),
+        "low_balance": send_low_balance_alerts(as_of=as_of),
+    }

@@ -88,3 +88,8 @@ def mark_read(*, user, notification_ids: Iterable[int], as_of) -> int:
     return Notification.objects.filter(user=user, pk__in=list(notification_ids), read_at__isnull=True).update(
         read_at=as_of
     )
+
+
+def mark_all_read(*, user, as_of) -> int:
+    """Every unread notification of ``user`` read now; returns how many were unread."""
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=as_of)

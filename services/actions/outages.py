@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from core.time import SHANGHAI
-from customers.models import Account, PortalBinding
+from customers.models import Account, Feeder, PortalBinding, TransformerArea
 from security.models import AuditEvent
 from security.services.audit import record_event
 from services.actions.notifications import notify
@@ -35,6 +35,27 @@ def affected_users(*, notice: OutageNotice):
 def _when(notice: OutageNotice) -> str:
     start, end = notice.starts_at.astimezone(SHANGHAI), notice.expected_end.astimezone(SHANGHAI)
     return f"{start:%m月%d日 %H:%M} 至 {end:%m月%d日 %H:%M}"
+
+
+@transaction.atomic
+def draft_outage(
+    *,
+    actor,
+    kind: str,
+    title: str,
+    reason: str,
+    starts_at: dt.datetime,
+    expected_end: dt.datetime,
+    areas: Iterable[TransformerArea] = (),
+    feeders: Iterable[Feeder] = (),
+) -> OutageNotice:
+    """A draft notice for the affected areas and feeders; nobody is told until it is published."""
+    notice = OutageNotice.objects.create(
+        kind=kind, title=title, reason=reason, starts_at=starts_at, expected_end=expected_end, created_by=actor
+    )
+    notice.areas.set(areas)
+    notice.feeders.set(feeders)
+    return notice
 
 
 @transaction.atomic

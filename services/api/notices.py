@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from core import clock
 from customers.api.permissions import ModelPermissionsWithView, PortalCustomerReadOnly
-from services.actions.outages import publish_outage, restore_outage
+from services.actions.outages import draft_outage, publish_outage, restore_outage
 from services.api.serializers import OutageNoticeSerializer, PublishResultSerializer
 from services.filtersets import OutageNoticeFilter
 from services.models import OutageNotice
@@ -59,7 +59,17 @@ class OutageNoticeViewSet(
         return super().get_permissions()
 
     def perform_create(self, serializer):
-        serializer.save(created_by=self.request.user)
+        data = serializer.validated_data
+        serializer.instance = draft_outage(
+            actor=self.request.user,
+            kind=data["kind"],
+            title=data["title"],
+            reason=data["reason"],
+            starts_at=data["starts_at"],
+            expected_end=data["expected_end"],
+            areas=data.get("areas", []),
+            feeders=data.get("feeders", []),
+        )
 
     def _transition(self, service) -> Response:
         notice = self.get_object()

@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core import clock
-from services.actions.notifications import mark_read
+from services.actions.notifications import mark_all_read, mark_read
 from services.api.serializers import MarkedReadSerializer, NotificationSerializer
 from services.filtersets import NotificationFilter
 from services.models import Notification
@@ -43,5 +43,4 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     @extend_schema(summary="Mark all my notifications read", request=None, responses={200: MarkedReadSerializer})
     @action(detail=False, methods=["post"], url_path="read-all", filter_backends=[])
     def read_all(self, request: Request) -> Response:
-        unread = inbox_for(user=request.user).filter(read_at__isnull=True).values_list("pk", flat=True)
-        return Response({"marked": mark_read(user=request.user, notification_ids=unread, as_of=clock.now())})
+        return Response({"marked": mark_all_read(user=request.user, as_of=clock.now())})

@@ -35,9 +35,8 @@ from rest_framework.settings import api_settings
 from core import clock
 from core.api.idempotency import idempotent_create
 from customers.access import is_portal_customer
-from security.models import AuditEvent
-from security.services.audit import record_event
 from services.actions.attachments import add_attachment, attachment_path
+from services.actions.personal_data import RevealDenied, reveal_private_answers
 from services.actions.requests import (
     TransitionRefused,
     actor_roles,
@@ -60,10 +59,7 @@ from services.api.serializers import (
 )
 from services.filtersets import ServiceRequestFilterSet
 from services.models import RequestAttachment, RequestEvent, RequestStep, ServiceRequest, ServiceType
-from services.selectors.requests import attachment_visible_to, private_answers, requests_visible_to
-
-REVEAL_PERMISSION = "customers.reveal_customer_pii"
-
+from services.selectors.requests import attachment_visible_to, requests_visible_to
 
 # --- errors ------------------------------------------------------------------------------------------
 
@@ -321,18 +317,10 @@ class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     @action(detail=True, methods=["post"], filter_backends=[])
     def reveal(self, request, number: str):
         service_request = self.get_object()
-        allowed = request.user.has_perm(REVEAL_PERMISSION)
-        answers = private_answers(service_request=service_request)
-        record_event(
-            action=AuditEvent.Action.PII_REVEAL,
-            actor=request.user,
-            target=service_request,
-            request=request,
-            outcome=AuditEvent.Outcome.SUCCESS if allowed else AuditEvent.Outcome.DENIED,
-            details={"fields": sorted(answers)} if allowed else None,
-        )
-        if not allowed:
-            raise exceptions.PermissionDenied(_("You do not have permission to reveal personal data."))
+        try:
+            answers = reveal_private_answers(actor=request.user, service_request=service_request, request=request)
+        except RevealDenied:
+            raise exceptions.PermissionDenied(_("You do not have permission to reveal personal data.")) from None
         return Response(
             RevealedAnswersSerializer({"number": service_request.number, "private_answers": answers}).data,
             headers={"Cache-Control": "no-store"},

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import clock
-from services.actions.notifications import mark_read
+from services.actions.notifications import mark_all_read, mark_read
 from services.selectors.inbox import inbox_for, unread_count
 
 PAGE_SIZE = 20
@@ -41,7 +41,6 @@ def notification(request: HttpRequest, notification_id: int) -> HttpResponse:
 @require_POST
 @login_required
 def read_all(request: HttpRequest) -> HttpResponse:
-    unread_ids = inbox_for(user=request.user).filter(read_at__isnull=True).values_list("pk", flat=True)
-    count = mark_read(user=request.user, notification_ids=unread_ids, as_of=clock.now())
+    count = mark_all_read(user=request.user, as_of=clock.now())
     messages.success(request, _("%(count)d message(s) marked as read.") % {"count": count})
     return redirect("inbox:list")
