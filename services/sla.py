@@ -1,49 +1,43 @@
-"""Time limits in working days on the mainland calendar (statutory holidays and adjusted working days).
+"""The SLA rule: time limits in working days on the mainland calendar (core.calendar: statutory
+holidays, adjusted working days and the staff's overrides).
 
 A limit of N working days for a step that starts on day S ends at the close of the N-th working day
 after S: the day the step starts is not counted (it is usually part-used), which is how the power
 supply service rules count "within N working days". A step started on a holiday counts from the next
 working day all the same. ``due_at`` is the local midnight that closes the due day.
+
+Pure functions (no database, no clock) beside the catalogue, so the workflow (actions/), the pages'
+reads (selectors/), the API and the admin all count the same way.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from django.utils import timezone
-
-from core.calendar import is_working_day
-
-
-def local_day(moment: dt.datetime) -> dt.date:
-    return timezone.localtime(moment, timezone.get_default_timezone()).date()
+from core import calendar
+from core.time import local_date, local_midnight
 
 
 def nth_working_day_after(*, day: dt.date, days: int) -> dt.date:
     """The ``days``-th working day strictly after ``day`` (``days`` ≥ 1)."""
     if days < 1:
         raise ValueError("a time limit is at least one working day")
-    current, counted = day, 0
-    while counted < days:
-        current += dt.timedelta(days=1)
-        counted += is_working_day(current)
-    return current
+    return calendar.add_working_days(day, days)
 
 
 def end_of_day(day: dt.date) -> dt.datetime:
     """The local midnight that closes ``day`` (an exclusive bound: due strictly before it)."""
-    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=timezone.get_default_timezone())
+    return local_midnight(day + dt.timedelta(days=1))
 
 
 def due_at(*, started_at: dt.datetime, working_days: int) -> dt.datetime:
-    return end_of_day(nth_working_day_after(day=local_day(started_at), days=working_days))
+    return end_of_day(nth_working_day_after(day=local_date(started_at), days=working_days))
 
 
 def working_days_between(*, start: dt.datetime, end: dt.datetime) -> int:
     """Working days after the day of ``start`` up to and including the day of ``end`` (0 on the same day):
     counted as a time limit counts them, the first, part-used day left out."""
-    first, last = local_day(start), local_day(end)
-    return sum(is_working_day(first + dt.timedelta(days=k)) for k in range(1, (last - first).days + 1))
+    return calendar.working_days_between(local_date(start), local_date(end))
 
 
 def paused_due_at(*, due: dt.datetime, paused_from: dt.datetime, paused_to: dt.datetime) -> dt.datetime:
@@ -57,12 +51,11 @@ def paused_due_at(*, due: dt.datetime, paused_from: dt.datetime, paused_to: dt.d
 
 def due_day(due: dt.datetime) -> dt.date:
     """The calendar day a ``due_at`` closes (for display: "due by 13 October")."""
-    return local_day(due - dt.timedelta(microseconds=1))
+    return local_date(due - dt.timedelta(microseconds=1))
 
 
 def due_soon(*, due: dt.datetime, as_of: dt.datetime) -> bool:
     """True when the due day is today or the next working day: the last day to act, with a day's warning."""
     if as_of >= due:
         return False
-    today = local_day(as_of)
-    return due_day(due) <= nth_working_day_after(day=today, days=1)
+    return due_day(due) <= nth_working_day_after(day=local_date(as_of), days=1)

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from billing.models import Bill
 from billing.services.ledger import OPEN_BILL_STATUSES, outstanding
 from billing.services.prepaid import low_balance_accounts
-from core.time import SHANGHAI
+from core.time import local_date
 from services.actions.notifications import notify
 
 
@@ -39,7 +39,7 @@ def _notify_open_bills(*, bills, event: str, title: str, body) -> int:
 
 def send_bill_reminders(*, as_of: dt.datetime, days_before: int = 3) -> int:
     """Remind the users bound to each unpaid bill due in ``days_before`` days; returns notifications sent."""
-    due = as_of.astimezone(SHANGHAI).date() + dt.timedelta(days=days_before)
+    due = local_date(as_of) + dt.timedelta(days=days_before)
     return _notify_open_bills(
         bills=Bill.objects.filter(status__in=OPEN_BILL_STATUSES, due_date=due),
         event="reminder",
@@ -52,7 +52,7 @@ def send_bill_reminders(*, as_of: dt.datetime, days_before: int = 3) -> int:
 
 def send_arrears_notices(*, as_of: dt.datetime) -> int:
     """One arrears notice per overdue bill that is still not paid in full."""
-    today = as_of.astimezone(SHANGHAI).date()
+    today = local_date(as_of)
     return _notify_open_bills(
         bills=Bill.objects.filter(status__in=OPEN_BILL_STATUSES, due_date__lt=today),
         event="overdue",
@@ -66,7 +66,7 @@ def send_arrears_notices(*, as_of: dt.datetime) -> int:
 
 def send_low_balance_alerts(*, as_of: dt.datetime) -> int:
     """At most one alert a day per prepaid account whose credit is below the customer's threshold."""
-    today = as_of.astimezone(SHANGHAI).date()
+    today = local_date(as_of)
     sent = 0
     for prepaid, left in low_balance_accounts():
         sent += len(

@@ -10,15 +10,15 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.utils import timezone
 
 from billing.models import Meter, Tariff, TariffAssignment
 from billing.services.billing_run import enqueue_billing_run, start_billing_run
+from core.months import month_span
+from core.time import SHANGHAI, local_date, local_midnight
 from customers.models import Account, Customer, PortalBinding
 from customers.services.records import save_account
 from security.models import AuditEvent
 from security.services.audit import record_event
-from services import sla
 from services.models import ScheduledAccountChange, ServiceRequest
 from services.selectors.requests import private_answers
 
@@ -38,7 +38,7 @@ class EffectError(Exception):
 
 def _effective_on(*, service_request: ServiceRequest, as_of: dt.datetime) -> dt.date:
     value = service_request.form_data.get("effective_on")
-    return dt.date.fromisoformat(value) if value else sla.local_day(as_of)
+    return dt.date.fromisoformat(value) if value else local_date(as_of)
 
 
 def _allocate_account_number() -> str:
@@ -63,7 +63,7 @@ def _create_account(*, service_request: ServiceRequest, actor, as_of: dt.datetim
     customer.phone = personal.get("contact_phone")
     customer.address = personal.get("site_address")
     customer.save()
-    opened_on = sla.local_day(as_of)
+    opened_on = local_date(as_of)
     for _attempt in range(5):
         try:
             with transaction.atomic():
@@ -86,8 +86,8 @@ def _create_account(*, service_request: ServiceRequest, actor, as_of: dt.datetim
     has_tou = category != "residential"
     if recorded.get("meter_no"):
         installed_at = dt.datetime.fromisoformat(recorded.get("meter_installed_at") or as_of.isoformat())
-        if timezone.is_naive(installed_at):
-            installed_at = timezone.make_aware(installed_at, timezone.get_default_timezone())
+        if installed_at.tzinfo is None:  # entered as local time
+            installed_at = installed_at.replace(tzinfo=SHANGHAI)
         meter = Meter.objects.create(
             meter_no=recorded["meter_no"],
             account=account,
@@ -123,7 +123,7 @@ def _schedule(
     change = ScheduledAccountChange.objects.create(
         request=service_request, account=service_request.account, field=field, value=value, effective_on=effective_on
     )
-    if effective_on <= sla.local_day(as_of):
+    if effective_on <= local_date(as_of):
         apply_scheduled_change(change_id=change.pk, as_of=as_of)
     return {field: value, "effective_on": effective_on.isoformat()}
 
@@ -192,16 +192,15 @@ def _close_account(*, service_request: ServiceRequest, actor, as_of: dt.datetime
     """Close from the effective date, remove the meters then, and bill the last period up to it."""
     account = service_request.account
     closed_on = _effective_on(service_request=service_request, as_of=as_of)
-    if closed_on > sla.local_day(as_of):
+    if closed_on > local_date(as_of):
         raise EffectError("the closure date has not come yet: settle on or after it")
     account.status = Account.Status.CLOSED
     account.closed_on = closed_on
     save_account(actor=actor, account=account, changed_fields=["status", "closed_on"])
-    end = sla.end_of_day(closed_on - dt.timedelta(days=1))
+    end = local_midnight(closed_on)  # the close of the last day with supply
     Meter.objects.filter(account=account, removed_at__isnull=True, installed_at__lt=end).update(removed_at=end)
     # closed_on is the first day without supply (exclusive, as billing reads it): bill the month of the last day.
-    period_start = (closed_on - dt.timedelta(days=1)).replace(day=1)
-    period_end = (period_start + dt.timedelta(days=32)).replace(day=1)
+    period_start, period_end = month_span(closed_on - dt.timedelta(days=1))
     run = start_billing_run(period_start=period_start, period_end=period_end, as_of=as_of, account_ids=[account.pk])
     enqueue_billing_run(run=run, workers=1)
     return {"closed_on": closed_on.isoformat(), "final_billing_run": run.pk}
@@ -225,7 +224,7 @@ def apply_completion_effect(*, service_request: ServiceRequest, actor, as_of: dt
 def apply_scheduled_change(*, change_id: int, as_of: dt.datetime) -> bool:
     """Apply one scheduled change if due and not yet applied; True when applied now."""
     change = ScheduledAccountChange.objects.select_for_update().select_related("account").get(pk=change_id)
-    if change.applied_at is not None or change.effective_on > sla.local_day(as_of):
+    if change.applied_at is not None or change.effective_on > local_date(as_of):
         return False
     account = change.account
     value = Decimal(change.value) if change.field == "contracted_kva" else change.value
@@ -238,5 +237,5 @@ def apply_scheduled_change(*, change_id: int, as_of: dt.datetime) -> bool:
 
 def apply_due_changes(*, as_of: dt.datetime) -> int:
     """Daily: apply every scheduled change whose date has come."""
-    due = ScheduledAccountChange.objects.filter(applied_at__isnull=True, effective_on__lte=sla.local_day(as_of))
+    due = ScheduledAccountChange.objects.filter(applied_at__isnull=True, effective_on__lte=local_date(as_of))
     return sum(apply_scheduled_change(change_id=pk, as_of=as_of) for pk in due.values_list("pk", flat=True))

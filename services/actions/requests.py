@@ -20,6 +20,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from billing.models import Tariff
+from core.time import local_date
 from customers.access import access_account
 from customers.models import TransformerArea
 from customers.validators import validate_credit_code, validate_id_number, validate_mobile
@@ -319,7 +320,7 @@ def submit_request(
     service_request.private_data = json.dumps(private, ensure_ascii=False) if private else None
     service_request.save()
     # Numbers read like the counter's: SR + date + the row id, unique without a shared counter.
-    service_request.number = f"SR{sla.local_day(as_of):%Y%m%d}{service_request.pk:06d}"
+    service_request.number = f"SR{local_date(as_of):%Y%m%d}{service_request.pk:06d}"
     _enter_step(service_request=service_request, code=catalogue.SUBMITTED, at=as_of)
     service_request.save()
     event = _record(

@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core import clock
+from core.time import local_date
 from core.web.admin import ReadOnlyAdmin, ReadOnlyTabularInline
 from core.web.gates import staff_permission_required
 from services import catalogue, sla
@@ -70,7 +71,7 @@ class QueueFilter(admin.SimpleListFilter):
         if self.value() == "overdue":
             return queryset.open().filter(Q(step_due_at__lte=now) | Q(due_at__lte=now))
         if self.value() == "due_today":
-            today_ends = sla.end_of_day(sla.local_day(now))
+            today_ends = sla.end_of_day(local_date(now))
             return queryset.open().filter(step_due_at__gt=now, step_due_at__lte=today_ends)
         if self.value() == "open":
             return queryset.open()

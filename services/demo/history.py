@@ -13,9 +13,9 @@ import random
 
 from django.contrib.auth import get_user_model
 
-from billing.selectors import add_months, month_start
-from core.calendar import is_working_day
-from core.time import SHANGHAI
+from core.calendar import next_working_day
+from core.months import add_months, month_start, next_month
+from core.time import local_datetime
 from customers.models import Account, PortalBinding
 from customers.services.demo import DEMO_CUSTOMER_USERNAME, weighted_choice
 from customers.services.preferences import set_notification_preferences
@@ -81,9 +81,7 @@ def _history_customers(*, rng: random.Random) -> list[tuple[object, Account]]:
 
 
 def _working_moment(day: dt.date, hour: int) -> dt.datetime:
-    while not is_working_day(day):
-        day += dt.timedelta(days=1)
-    return dt.datetime.combine(day, dt.time(hour), tzinfo=SHANGHAI)
+    return local_datetime(next_working_day(day), dt.time(hour))
 
 
 def _finish(*, rng: random.Random, started: dt.datetime, working_days: int | None) -> dt.datetime:
@@ -186,7 +184,7 @@ def seed_request_history(*, seed: int, as_of: dt.date, staff: dict) -> str:
     month = first_month
     while month <= last_day:
         extra = 3 if month.month in (6, 7, 8) else 0
-        days_in_month = (add_months(month, 1) - month).days
+        days_in_month = (next_month(month) - month).days
         for _ in range(MONTHLY_REQUESTS + extra + rng.randint(-2, 2)):
             day = month + dt.timedelta(days=rng.randrange(days_in_month))
             if day > last_day:
@@ -201,6 +199,6 @@ def seed_request_history(*, seed: int, as_of: dt.date, staff: dict) -> str:
                 submitted=submitted,
                 staff=staff,
             )
-        month = add_months(month, 1)
+        month = next_month(month)
     created = ServiceRequest.objects.count() - before
     return f"Service-request history: {created} requests over twelve months from {len(customers)} customers."

@@ -8,7 +8,7 @@ import datetime as dt
 
 from django.contrib.auth import get_user_model
 
-from core.time import SHANGHAI
+from core.time import local_datetime
 from customers.models import PortalBinding
 from customers.services.demo import DEMO_ADMIN_USERNAME, DEMO_CUSTOMER_USERNAME
 from services.actions.outages import publish_outage, restore_outage
@@ -26,7 +26,7 @@ def seed_notices_demo(*, as_of: dt.date, **_ignored) -> str:
     if binding is None or actor is None:
         return "Outage notices: no demo customer or admin, none seeded."
     area = binding.account.area
-    morning = dt.datetime.combine(as_of, dt.time(8), tzinfo=SHANGHAI)
+    morning = local_datetime(as_of, dt.time(8))
     three_days_ago = morning - dt.timedelta(days=3)
     upcoming = OutageNotice.objects.create(
         kind=OutageNotice.Kind.PLANNED,

@@ -9,8 +9,8 @@ import struct
 import zlib
 
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 
+from core.time import local_datetime
 from customers.models import TransformerArea
 from customers.services.demo import DEMO_CUSTOMER_USERNAME, staff_username_for
 from security import roles
@@ -67,10 +67,9 @@ def seed_requests(*, as_of: dt.date, staff: dict) -> str:
     agent = staff[roles.CUSTOMER_SERVICE_AGENT]
     accounts = list(customer.bindings.select_related("account").order_by("account__number"))
     account = accounts[0].account
-    tz = timezone.get_default_timezone()
 
     def moment(days_ago: int, hour: int = 10) -> dt.datetime:
-        return dt.datetime.combine(as_of - dt.timedelta(days=days_ago), dt.time(hour), tzinfo=tz)
+        return local_datetime(as_of - dt.timedelta(days=days_ago), dt.time(hour))
 
     # 1. A consultation answered and rated.
     asked = submit_request(

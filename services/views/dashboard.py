@@ -4,26 +4,25 @@ services registers them from its AppConfig.ready."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from analytics import dashboard_panels
 from analytics.selectors.dashboard import DashboardFilters
-from core.time import SHANGHAI
+from core.money import percent
+from core.time import day_span
 from core.web.exports import Column, Table
 from services.selectors.reports import area_ids_in, request_volumes, satisfaction, sla_compliance
 
 
 def _window(filters: DashboardFilters):
-    start = dt.datetime.combine(filters.month_from, dt.time(), tzinfo=SHANGHAI)
-    end = dt.datetime.combine(filters.period_end, dt.time(), tzinfo=SHANGHAI)
+    start, end = day_span(filters.month_from, filters.period_end)
     return start, end, area_ids_in(area_id=filters.area_id, feeder_id=filters.feeder_id)
 
 
-def _percent(value) -> str:
-    return "" if value is None else f"{value * 100:.1f} %"
+def _percent(part: int, whole: int) -> str:
+    share = percent(part, whole)  # to 0.1 %, half up, like every percentage staff read
+    return "" if share is None else f"{share} %"
 
 
 def volume_table(filters: DashboardFilters) -> Table:
@@ -58,7 +57,7 @@ def volume_table(filters: DashboardFilters) -> Table:
 def compliance_table(filters: DashboardFilters) -> Table:
     start, end, area_ids = _window(filters)
     rows = [
-        {**row, "label": _(row["label"]), "on_time_rate": _percent(row["on_time_rate"])}
+        {**row, "label": _(row["label"]), "on_time_rate": _percent(row["on_time"], row["finished"])}
         for row in sla_compliance(start=start, end=end, area_ids=area_ids)
     ]
     return Table(
@@ -80,7 +79,11 @@ def compliance_table(filters: DashboardFilters) -> Table:
 def satisfaction_table(filters: DashboardFilters, *, by: str) -> Table:
     start, end, area_ids = _window(filters)
     rows = [
-        {**row, "label": _(row["label"]) if by == "type" else row["label"], "rated_share": _percent(row["rated_share"])}
+        {
+            **row,
+            "label": _(row["label"]) if by == "type" else row["label"],
+            "rated_share": _percent(row["rated"], row["completed"]),
+        }
         for row in satisfaction(start=start, end=end, by=by, area_ids=area_ids)
     ]
     return Table(
