@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from services import catalogue
+from services.models import ServiceType, WorkflowStep, WorkflowTransition
 
 
 def _text(value) -> str:
@@ -19,8 +20,6 @@ def _text(value) -> str:
 
 @transaction.atomic
 def sync_catalogue(*, using: str = "default") -> int:
-    from services.models import ServiceType, WorkflowStep, WorkflowTransition
-
     for position, spec in enumerate(catalogue.CATALOGUE):
         service_type, _ = ServiceType.objects.using(using).update_or_create(
             code=spec.code,

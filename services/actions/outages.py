@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -24,8 +25,6 @@ def affected_accounts(*, notice: OutageNotice) -> QuerySet[Account]:
 
 
 def affected_users(*, notice: OutageNotice):
-    from django.contrib.auth import get_user_model
-
     user_ids = PortalBinding.objects.filter(account__in=affected_accounts(notice=notice)).values_list(
         "user_id", flat=True
     )

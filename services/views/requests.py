@@ -25,28 +25,15 @@ from services.actions.attachments import attachment_path
 from services.actions.requests import TransitionRefused, allowed_transitions, rate_request, transition_request
 from services.forms.requests import ApplicationForm, CancelForm, NoteForm, RateForm, ResubmitForm
 from services.models import RequestAttachment, ServiceRequest
+from services.selectors import requests as selectors
 from services.selectors.catalogue import catalogue_groups, document_label, offered_type
 from services.selectors.knowledge import guides_for
-from services.selectors.requests import (
-    access_request,
-    accounts_for_service,
-    answers,
-    attachment_visible_to,
-    closing_event,
-    documents,
-    missing_documents,
-    request_rows,
-    timeline,
-)
-from services.selectors.requests import (
-    my_requests as requests_of,
-)
 from services.sla import due_day
 
 
 def _own_request(request: HttpRequest, number: str) -> ServiceRequest:
     try:
-        return access_request(user=request.user, number=number)
+        return selectors.access_request(user=request.user, number=number)
     except ServiceRequest.DoesNotExist:
         raise Http404("No such request") from None
 
@@ -61,7 +48,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
     service_type = offered_type(code=code)
     if service_type is None:
         raise Http404("No such service")
-    accounts = accounts_for_service(user=request.user)
+    accounts = selectors.accounts_for_service(user=request.user)
     if service_type.needs_account and not accounts:
         return render(request, "services/requests/apply.html", {"service_type": service_type, "no_account": True})
     current = current_account_for_request(request)
@@ -106,7 +93,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
 
 @customer_required
 def my_requests(request: HttpRequest) -> HttpResponse:
-    rows = request_rows(requests=requests_of(user=request.user)[:200])
+    rows = selectors.request_rows(requests=selectors.my_requests(user=request.user)[:200])
     return render(request, "services/requests/list.html", {"rows": rows})
 
 
@@ -118,16 +105,16 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
 
 def _render_detail(request: HttpRequest, service_request: ServiceRequest, **forms) -> HttpResponse:
     actions = {t.action for t in allowed_transitions(user=request.user, service_request=service_request)}
-    missing = missing_documents(service_request=service_request)
-    rows = request_rows(requests=[service_request])
+    missing = selectors.missing_documents(service_request=service_request)
+    rows = selectors.request_rows(requests=[service_request])
     context = {
         "sr": service_request,
         "row": rows[0],
-        "answers": answers(service_request=service_request),
-        "documents": documents(service_request=service_request),
+        "answers": selectors.answers(service_request=service_request),
+        "documents": selectors.documents(service_request=service_request),
         "missing": [document_label(code) for code in missing],
-        "timeline": timeline(service_request=service_request),
-        "closing_event": closing_event(service_request=service_request),
+        "timeline": selectors.timeline(service_request=service_request),
+        "closing_event": selectors.closing_event(service_request=service_request),
         "due_day": due_day(service_request.due_at) if service_request.due_at else None,
         "can_cancel": "cancel" in actions,
         # A step the applicant finishes themself (a high-voltage customer's own construction).
@@ -195,7 +182,7 @@ def resubmit(request: HttpRequest, number: str) -> HttpResponse:
         request.POST,
         request.FILES,
         service_type=service_request.service_type,
-        missing=missing_documents(service_request=service_request),
+        missing=selectors.missing_documents(service_request=service_request),
     )
     if form.is_valid():
         try:
@@ -243,7 +230,7 @@ def rate(request: HttpRequest, number: str) -> HttpResponse:
 def download(request: HttpRequest, number: str, public_id) -> FileResponse:
     """A request's file for its applicant, or for staff allowed to view requests; 404 for anyone else."""
     try:
-        attachment = attachment_visible_to(user=request.user, attachment_public_id=public_id)
+        attachment = selectors.attachment_visible_to(user=request.user, attachment_public_id=public_id)
     except RequestAttachment.DoesNotExist:
         raise Http404("No such file") from None
     if attachment.request.number != number:
