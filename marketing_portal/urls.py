@@ -25,10 +25,7 @@ urlpatterns = [
     path("", include("analytics.hall_urls_tariffadvice")),
     path("", include("analytics.hall_urls_segments")),
     path("payments/", include((payment_patterns, "payments"))),
-    path("help/", include("services.hall_urls_knowledge")),
-    path("inbox/", include("services.hall_urls_inbox")),
-    path("notices/", include("services.hall_urls_notices")),
-    path("service-requests/", include("services.hall_urls_requests")),
+    path("", include("services.urls")),  # help/, inbox/, notices/, service-requests/
     path("", include("customers.urls")),
 ]
 

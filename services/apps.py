@@ -5,7 +5,7 @@ from django.db.models.signals import post_migrate
 def _sync_catalogue(sender, using="default", **kwargs) -> None:
     from django.utils import translation
 
-    from services.services.catalogue_sync import sync_catalogue
+    from services.actions.catalogue_sync import sync_catalogue
 
     # The rows keep the English source strings; pages translate them through gettext.
     with translation.override("en"):
@@ -16,10 +16,10 @@ class ServicesConfig(AppConfig):
     name = "services"
     verbose_name = "Services"
     # Called by customers' seed_demo after customers, billing and analytics have seeded (dotted path).
-    demo_seeder = "services.services.demo.seed_services_demo"
+    demo_seeder = "services.demo.seed_services_demo"
 
     def ready(self) -> None:
         post_migrate.connect(_sync_catalogue, sender=self, dispatch_uid="services.sync_catalogue")
-        from services.dashboard import register_panels
+        from services.views.dashboard import register_panels
 
         register_panels()

@@ -2,11 +2,11 @@
 
 This module is the reviewed, versioned source of the catalogue. ``sync_catalogue`` writes it into the
 ServiceType / WorkflowStep / WorkflowTransition tables after every migrate; the workflow engine
-(services/services/requests.py) runs on those rows, and staff read them in the admin. Changing a
+(services/actions/requests.py) runs on those rows, and staff read them in the admin. Changing a
 workflow means changing the data below, never an if-statement in the engine.
 
 Roles are the staff groups of security/roles.py plus ``APPLICANT``: the portal user who filed the request.
-Time limits are in working days of the mainland calendar (see services/services/sla.py).
+Time limits are in working days of the mainland calendar (see services/sla.py).
 """
 
 from __future__ import annotations

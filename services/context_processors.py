@@ -1,5 +1,5 @@
 from customers.access import is_portal_customer
-from services.selectors_hall import unread_count
+from services.selectors.inbox import unread_count
 
 
 def unread_notifications(request) -> dict:

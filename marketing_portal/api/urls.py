@@ -6,8 +6,7 @@ urlpatterns = [
     path("", include("customers.api.urls")),
     path("", include("billing.api.urls")),
     path("", include("analytics.api.urls_segments")),
-    path("", include("services.api.urls_notices")),
-    path("", include("services.api.urls_requests")),
+    path("", include("services.api.urls")),
     path("", include("analytics.api.urls_lineloss")),
     path("", include("analytics.api.urls_forecasting")),
 ]

@@ -3,57 +3,14 @@ public, like the /help/ pages). Drafts exist only in the admin. ``?q=`` searches
 
 from __future__ import annotations
 
-import django_filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import serializers, viewsets
+from rest_framework import viewsets
 from rest_framework.permissions import AllowAny
 from rest_framework.throttling import AnonRateThrottle
 
+from services.api.serializers import ArticleSerializer
+from services.filtersets import ArticleFilter
 from services.models import Article
-from services.selectors_hall import search_articles
-from services.services.knowledge import render_markdown
-
-
-class ArticleSerializer(serializers.ModelSerializer):
-    body_html = serializers.SerializerMethodField(help_text="The body rendered to safe HTML (all input escaped).")
-    url = serializers.SerializerMethodField(help_text="The article's business-hall page.")
-
-    class Meta:
-        model = Article
-        fields = [
-            "id",
-            "slug",
-            "kind",
-            "category",
-            "language",
-            "title",
-            "summary",
-            "body",
-            "body_html",
-            "keywords",
-            "service_type_code",
-            "order",
-            "published_at",
-            "updated_at",
-            "url",
-        ]
-
-    def get_body_html(self, article: Article) -> str:
-        return str(render_markdown(article.body))
-
-    def get_url(self, article: Article) -> str:
-        return article.get_absolute_url()
-
-
-class ArticleFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="filter_q", max_length=100, label="Words that must all appear (substrings)")
-
-    class Meta:
-        model = Article
-        fields = ["kind", "category", "language", "slug", "service_type_code"]
-
-    def filter_q(self, queryset, name, value):
-        return search_articles(articles=queryset, query=value) if value.strip() else queryset
 
 
 @extend_schema_view(

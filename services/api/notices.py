@@ -4,10 +4,8 @@ restoring are the same services the admin actions call (they notify the affected
 
 from __future__ import annotations
 
-import django_filters
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import mixins, serializers, viewsets
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -15,63 +13,11 @@ from rest_framework.response import Response
 
 from core import clock
 from customers.api.permissions import ModelPermissionsWithView, PortalCustomerReadOnly
-from customers.models import Feeder, TransformerArea
+from services.actions.outages import draft_outage, publish_outage, restore_outage
+from services.api.serializers import OutageNoticeSerializer, PublishResultSerializer
+from services.filtersets import OutageNoticeFilter
 from services.models import OutageNotice
-from services.selectors_hall import outage_notices_visible_to
-from services.services.outages import publish_outage, restore_outage
-
-
-class OutageNoticeSerializer(serializers.ModelSerializer):
-    areas = serializers.SlugRelatedField(
-        many=True, slug_field="code", queryset=TransformerArea.objects.all(), required=False
-    )
-    feeders = serializers.SlugRelatedField(many=True, slug_field="code", queryset=Feeder.objects.all(), required=False)
-
-    class Meta:
-        model = OutageNotice
-        fields = [
-            "id",
-            "kind",
-            "title",
-            "reason",
-            "starts_at",
-            "expected_end",
-            "status",
-            "published_at",
-            "restored_at",
-            "areas",
-            "feeders",
-        ]
-        read_only_fields = ["status", "published_at", "restored_at"]
-
-    def validate(self, attrs: dict) -> dict:
-        if attrs["expected_end"] <= attrs["starts_at"]:
-            raise serializers.ValidationError({"expected_end": ["The expected end must be after the start."]})
-        return attrs
-
-
-class PublishResultSerializer(serializers.Serializer):
-    notified = serializers.IntegerField(help_text="Users notified by this call (0 when they all were already).")
-    notice = OutageNoticeSerializer()
-
-
-class OutageNoticeFilter(django_filters.FilterSet):
-    # A choice rather than a BooleanFilter, which would silently ignore a value like "maybe".
-    current = django_filters.TypedChoiceFilter(
-        choices=[("true", "true"), ("false", "false")],
-        coerce=lambda value: value == "true",
-        method="filter_current",
-        label="true: only published notices not yet past their expected end; false: the others",
-    )
-
-    class Meta:
-        model = OutageNotice
-        fields = ["status", "kind"]
-
-    @extend_schema_field(OpenApiTypes.BOOL)
-    def filter_current(self, queryset, name, value):
-        current = OutageNotice.objects.current_or_upcoming(as_of=clock.now()).values("pk")
-        return queryset.filter(pk__in=current) if value else queryset.exclude(pk__in=current)
+from services.selectors.notices import outage_notices_visible_to
 
 
 class CanPublishOutageNotices(BasePermission):
@@ -113,7 +59,17 @@ class OutageNoticeViewSet(
         return super().get_permissions()
 
     def perform_create(self, serializer):
-        serializer.save(created_by=self.request.user)
+        data = serializer.validated_data
+        serializer.instance = draft_outage(
+            actor=self.request.user,
+            kind=data["kind"],
+            title=data["title"],
+            reason=data["reason"],
+            starts_at=data["starts_at"],
+            expected_end=data["expected_end"],
+            areas=data.get("areas", []),
+            feeders=data.get("feeders", []),
+        )
 
     def _transition(self, service) -> Response:
         notice = self.get_object()

@@ -3,44 +3,19 @@ another user's notification is a 404. Marking read is the inbox page's service c
 
 from __future__ import annotations
 
-import django_filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core import clock
+from services.actions.notifications import mark_all_read, mark_read
+from services.api.serializers import MarkedReadSerializer, NotificationSerializer
+from services.filtersets import NotificationFilter
 from services.models import Notification
-from services.selectors_hall import inbox_for
-from services.services.notifications import mark_read
-
-
-class NotificationSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Notification
-        fields = ["id", "kind", "title", "body", "link", "created_at", "read_at"]
-        read_only_fields = fields
-
-
-class MarkedReadSerializer(serializers.Serializer):
-    marked = serializers.IntegerField(help_text="Notifications that were unread and are now read.")
-
-
-class NotificationFilter(django_filters.FilterSet):
-    # A choice rather than a BooleanFilter, which would silently ignore a value like "maybe".
-    unread = django_filters.TypedChoiceFilter(
-        choices=[("true", "true"), ("false", "false")],
-        coerce=lambda value: value == "true",
-        field_name="read_at",
-        lookup_expr="isnull",
-        label="true: only unread; false: only read",
-    )
-
-    class Meta:
-        model = Notification
-        fields = ["kind"]
+from services.selectors.inbox import inbox_for
 
 
 @extend_schema_view(
@@ -68,5 +43,4 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     @extend_schema(summary="Mark all my notifications read", request=None, responses={200: MarkedReadSerializer})
     @action(detail=False, methods=["post"], url_path="read-all", filter_backends=[])
     def read_all(self, request: Request) -> Response:
-        unread = inbox_for(user=request.user).filter(read_at__isnull=True).values_list("pk", flat=True)
-        return Response({"marked": mark_read(user=request.user, notification_ids=unread, as_of=clock.now())})
+        return Response({"marked": mark_all_read(user=request.user, as_of=clock.now())})

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 
-import django_filters
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
@@ -36,9 +35,17 @@ from rest_framework.settings import api_settings
 from core import clock
 from core.api.idempotency import idempotent_create
 from customers.access import is_portal_customer
-from security.models import AuditEvent
-from security.services.audit import record_event
-from services.api.serializers_requests import (
+from services.actions.attachments import add_attachment, attachment_path
+from services.actions.personal_data import RevealDenied, reveal_private_answers
+from services.actions.requests import (
+    TransitionRefused,
+    actor_roles,
+    assign_request,
+    rate_request,
+    submit_request,
+    transition_request,
+)
+from services.api.serializers import (
     AssignmentInputSerializer,
     AttachmentSerializer,
     AttachmentUploadSerializer,
@@ -50,22 +57,9 @@ from services.api.serializers_requests import (
     ServiceTypeSerializer,
     TransitionInputSerializer,
 )
+from services.filtersets import ServiceRequestFilterSet
 from services.models import RequestAttachment, RequestEvent, RequestStep, ServiceRequest, ServiceType
-from services.services.attachments import add_attachment, attachment_path
-from services.services.requests import (
-    TransitionRefused,
-    actor_roles,
-    assign_request,
-    attachment_visible_to,
-    private_answers,
-    rate_request,
-    requests_visible_to,
-    submit_request,
-    transition_request,
-)
-
-REVEAL_PERMISSION = "customers.reveal_customer_pii"
-
+from services.selectors.requests import attachment_visible_to, requests_visible_to
 
 # --- errors ------------------------------------------------------------------------------------------
 
@@ -117,31 +111,6 @@ class ServiceRequestAccess(BasePermission):
         if getattr(view, "action", None) == "create":
             return is_portal_customer(user)
         return is_portal_customer(user) or user.has_perm("services.view_servicerequest")
-
-
-class ServiceRequestFilterSet(django_filters.FilterSet):
-    status = django_filters.CharFilter(label=_("status (step code)"))
-    type = django_filters.CharFilter(field_name="service_type__code", label=_("service type code"))
-    area = django_filters.CharFilter(field_name="area__code", label=_("transformer area code"))
-    sla_state = django_filters.ChoiceFilter(choices=ServiceRequest.SlaState.choices, label=_("time limit state"))
-    assigned_to = django_filters.ChoiceFilter(
-        choices=[("me", "me")], method="filter_assigned_to", label=_("assigned to (only “me”)")
-    )
-    overdue = django_filters.BooleanFilter(
-        method="filter_overdue", label=_("open and past the current step's due time")
-    )
-
-    class Meta:
-        model = ServiceRequest
-        fields = ["status", "type", "area", "sla_state", "assigned_to", "overdue"]
-
-    def filter_assigned_to(self, queryset, name, value):
-        return queryset.filter(assigned_to=self.request.user)
-
-    def filter_overdue(self, queryset, name, value):
-        # Read against the clock rather than sla_state, which the beat task refreshes only periodically.
-        late = queryset.open().filter(step_due_at__lt=clock.now())
-        return late if value else queryset.exclude(pk__in=late.values("pk"))
 
 
 # --- the catalogue -----------------------------------------------------------------------------------
@@ -348,18 +317,10 @@ class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     @action(detail=True, methods=["post"], filter_backends=[])
     def reveal(self, request, number: str):
         service_request = self.get_object()
-        allowed = request.user.has_perm(REVEAL_PERMISSION)
-        answers = private_answers(service_request=service_request)
-        record_event(
-            action=AuditEvent.Action.PII_REVEAL,
-            actor=request.user,
-            target=service_request,
-            request=request,
-            outcome=AuditEvent.Outcome.SUCCESS if allowed else AuditEvent.Outcome.DENIED,
-            details={"fields": sorted(answers)} if allowed else None,
-        )
-        if not allowed:
-            raise exceptions.PermissionDenied(_("You do not have permission to reveal personal data."))
+        try:
+            answers = reveal_private_answers(actor=request.user, service_request=service_request, request=request)
+        except RevealDenied:
+            raise exceptions.PermissionDenied(_("You do not have permission to reveal personal data.")) from None
         return Response(
             RevealedAnswersSerializer({"number": service_request.number, "private_answers": answers}).data,
             headers={"Cache-Control": "no-store"},

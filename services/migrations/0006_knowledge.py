@@ -2,11 +2,11 @@
 
 from django.db import migrations, models
 
-from services.knowledge_seed import seed_articles
+from services.knowledge_base import seed_articles
 
 
 def seed(apps, schema_editor):
-    """The starting knowledge base (services/knowledge_seed.py): eight guides and the FAQ, published."""
+    """The starting knowledge base (services/knowledge_base.py): eight guides and the FAQ, published."""
     seed_articles(article_model=apps.get_model("services", "Article"))
 
 

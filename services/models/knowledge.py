@@ -2,7 +2,7 @@
 
 A FAQ entry is an Article with ``kind=faq``: its title is the question and its body the answer, so
 staff manage one kind of thing in the admin and search covers both. Bodies are a small Markdown
-subset rendered by ``services.services.knowledge.render_markdown``, which escapes everything first:
+subset rendered by ``services.actions.knowledge.render_markdown``, which escapes everything first:
 no HTML typed into the admin ever reaches a customer's page.
 """
 

@@ -7,13 +7,13 @@ from django import template
 
 from core import clock
 from customers.access import is_portal_customer
-from services.selectors_hall import current_notices_with_accounts
+from services.selectors.notices import current_notices_with_accounts
 
 register = template.Library()
 PANEL_SIZE = 3
 
 
-@register.inclusion_tag("notices/_panel.html", takes_context=True)
+@register.inclusion_tag("services/notices/_panel.html", takes_context=True)
 def outage_notices_panel(context) -> dict:
     request = context.get("request")
     user = getattr(request, "user", None)

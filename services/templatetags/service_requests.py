@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import template
 
 from customers.access import is_portal_customer
-from services.selectors_requests import open_request_rows
+from services.selectors.requests import open_request_rows
 
 register = template.Library()
 

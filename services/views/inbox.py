@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import clock
-from services.selectors_hall import inbox_for, unread_count
-from services.services.notifications import mark_read
+from services.actions.notifications import mark_all_read, mark_read
+from services.selectors.inbox import inbox_for, unread_count
 
 PAGE_SIZE = 20
 
@@ -21,7 +21,7 @@ PAGE_SIZE = 20
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     page = Paginator(inbox_for(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "inbox/list.html", {"page": page, "unread": unread_count(user=request.user)})
+    return render(request, "services/inbox/list.html", {"page": page, "unread": unread_count(user=request.user)})
 
 
 @login_required
@@ -35,13 +35,12 @@ def notification(request: HttpRequest, notification_id: int) -> HttpResponse:
         found.refresh_from_db(fields=["read_at"])
     # Links are written by our own services; only a site path is ever made clickable.
     link = found.link if found.link.startswith("/") and not found.link.startswith("//") else ""
-    return render(request, "inbox/detail.html", {"notification": found, "link": link})
+    return render(request, "services/inbox/detail.html", {"notification": found, "link": link})
 
 
 @require_POST
 @login_required
 def read_all(request: HttpRequest) -> HttpResponse:
-    unread_ids = inbox_for(user=request.user).filter(read_at__isnull=True).values_list("pk", flat=True)
-    count = mark_read(user=request.user, notification_ids=unread_ids, as_of=clock.now())
+    count = mark_all_read(user=request.user, as_of=clock.now())
     messages.success(request, _("%(count)d message(s) marked as read.") % {"count": count})
     return redirect("inbox:list")

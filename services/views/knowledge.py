@@ -7,9 +7,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
 
+from services.actions.knowledge import render_markdown
 from services.models import Article
-from services.selectors_hall import article_language, readable_articles, search_articles
-from services.services.knowledge import render_markdown
+from services.selectors.knowledge import article_language, readable_articles, search_articles
 
 RELATED_COUNT = 3
 
@@ -47,7 +47,7 @@ def help_index(request: HttpRequest) -> HttpResponse:
             if any(a.category == code for a in guides)
         ]
         context["faq_count"] = articles.filter(kind=Article.Kind.FAQ).count()
-    return render(request, "knowledge/index.html", context)
+    return render(request, "services/knowledge/index.html", context)
 
 
 def article(request: HttpRequest, slug: str) -> HttpResponse:
@@ -62,7 +62,7 @@ def article(request: HttpRequest, slug: str) -> HttpResponse:
         .exclude(pk=found.pk)[:RELATED_COUNT]
     )
     context = {"article": found, "body_html": render_markdown(found.body), "related": related}
-    return render(request, "knowledge/article.html", context)
+    return render(request, "services/knowledge/article.html", context)
 
 
 def faq(request: HttpRequest) -> HttpResponse:
@@ -77,4 +77,4 @@ def faq(request: HttpRequest) -> HttpResponse:
         for code in Article.Category.values
         if any(entry.category == code for entry in entries)
     ]
-    return render(request, "knowledge/faq.html", {"groups": groups, "category": category})
+    return render(request, "services/knowledge/faq.html", {"groups": groups, "category": category})

@@ -8,10 +8,10 @@ from django.shortcuts import render
 
 from core import clock
 from customers.access import customer_required
-from services.selectors_hall import current_notices_with_accounts
+from services.selectors.notices import current_notices_with_accounts
 
 
 @customer_required
 def notices(request: HttpRequest) -> HttpResponse:
     items = current_notices_with_accounts(user=request.user, as_of=clock.now())
-    return render(request, "notices/list.html", {"items": items})
+    return render(request, "services/notices/list.html", {"items": items})

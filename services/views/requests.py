@@ -2,7 +2,7 @@
 follow my requests on a progress timeline, cancel, answer a return, rate the finished service, and
 download a request's files through an access-checked view.
 
-Thin: fetch through services.selectors_requests (a customer only reaches the requests they filed;
+Thin: fetch through services.selectors.requests (a customer only reaches the requests they filed;
 anyone else's answers 404, never 403, so numbers cannot be probed), and make each write one call to
 the workflow services. Pages read the clock; the services take it as ``as_of``.
 """
@@ -20,19 +20,15 @@ from django.views.decorators.http import require_POST
 from core import clock
 from customers.access import current_account_for_request, customer_required
 from services import catalogue
-from services import selectors_requests as selectors
-from services.forms_requests import ApplicationForm, CancelForm, NoteForm, RateForm, ResubmitForm
+from services.actions.applications import DocumentRefused, apply_for_service, resubmit_with_documents
+from services.actions.attachments import attachment_path
+from services.actions.requests import TransitionRefused, allowed_transitions, rate_request, transition_request
+from services.forms.requests import ApplicationForm, CancelForm, NoteForm, RateForm, ResubmitForm
 from services.models import RequestAttachment, ServiceRequest
-from services.services.applications import DocumentRefused, apply_for_service, resubmit_with_documents
-from services.services.attachments import attachment_path
-from services.services.requests import (
-    TransitionRefused,
-    accounts_for_service,
-    allowed_transitions,
-    attachment_visible_to,
-    rate_request,
-    transition_request,
-)
+from services.selectors import requests as selectors
+from services.selectors.catalogue import catalogue_groups, document_label, offered_type
+from services.selectors.knowledge import guides_for
+from services.sla import due_day
 
 
 def _own_request(request: HttpRequest, number: str) -> ServiceRequest:
@@ -44,15 +40,15 @@ def _own_request(request: HttpRequest, number: str) -> ServiceRequest:
 
 @customer_required
 def choose_service(request: HttpRequest) -> HttpResponse:
-    return render(request, "services/requests/choose.html", {"groups": selectors.catalogue_groups()})
+    return render(request, "services/requests/choose.html", {"groups": catalogue_groups()})
 
 
 @customer_required
 def apply(request: HttpRequest, code: str) -> HttpResponse:
-    service_type = selectors.offered_type(code=code)
+    service_type = offered_type(code=code)
     if service_type is None:
         raise Http404("No such service")
-    accounts = accounts_for_service(user=request.user)
+    accounts = selectors.accounts_for_service(user=request.user)
     if service_type.needs_account and not accounts:
         return render(request, "services/requests/apply.html", {"service_type": service_type, "no_account": True})
     current = current_account_for_request(request)
@@ -90,7 +86,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
         "type_name": _(service_type.name),
         "description": _(service_type.description) if service_type.description else "",
         "form": form,
-        "guides": selectors.guides_for(service_type=service_type),
+        "guides": guides_for(service_type=service_type),
     }
     return render(request, "services/requests/apply.html", context)
 
@@ -116,10 +112,10 @@ def _render_detail(request: HttpRequest, service_request: ServiceRequest, **form
         "row": rows[0],
         "answers": selectors.answers(service_request=service_request),
         "documents": selectors.documents(service_request=service_request),
-        "missing": [selectors.document_label(code) for code in missing],
+        "missing": [document_label(code) for code in missing],
         "timeline": selectors.timeline(service_request=service_request),
         "closing_event": selectors.closing_event(service_request=service_request),
-        "due_day": selectors.due_day(service_request.due_at) if service_request.due_at else None,
+        "due_day": due_day(service_request.due_at) if service_request.due_at else None,
         "can_cancel": "cancel" in actions,
         # A step the applicant finishes themself (a high-voltage customer's own construction).
         "can_finish_step": "advance" in actions,
@@ -234,7 +230,7 @@ def rate(request: HttpRequest, number: str) -> HttpResponse:
 def download(request: HttpRequest, number: str, public_id) -> FileResponse:
     """A request's file for its applicant, or for staff allowed to view requests; 404 for anyone else."""
     try:
-        attachment = attachment_visible_to(user=request.user, attachment_public_id=public_id)
+        attachment = selectors.attachment_visible_to(user=request.user, attachment_public_id=public_id)
     except RequestAttachment.DoesNotExist:
         raise Http404("No such file") from None
     if attachment.request.number != number:

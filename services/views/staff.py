@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -10,14 +10,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import clock
-from services.services.requests import open_inspection
+from core.web.gates import staff_permission_required
+from services.actions.requests import open_inspection
 
 
-@staff_member_required
+@staff_member_required  # anyone but staff goes to the admin login, as the admin pages it sits among do
 @require_POST
+@staff_permission_required("services.change_servicerequest")
 def open_inspection_view(request):
-    if not request.user.has_perm("services.change_servicerequest"):
-        raise PermissionDenied
     try:
         inspection = open_inspection(
             actor=request.user,

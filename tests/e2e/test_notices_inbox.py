@@ -13,9 +13,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from services.knowledge_seed import seed_articles
+from services.actions.outages import publish_outage
+from services.knowledge_base import seed_articles
 from services.models import Article, Notification, OutageNotice
-from services.services.outages import publish_outage
 from tests.e2e.conftest import PHONE
 from tests.factories import bind, make_account, make_area, make_portal_user
 

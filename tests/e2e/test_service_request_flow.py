@@ -20,9 +20,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from security import roles
+from services.actions.requests import transition_request
 from services.models import ServiceRequest
-from services.services.requests import transition_request
-from services.services.sla import due_day
+from services.sla import due_day
 from tests.e2e.conftest import PHONE
 from tests.factories import make_area, make_id_number, make_portal_user, make_staff
 
@@ -48,7 +48,7 @@ def zh_date(day: dt.date) -> str:
 def staff_roles():
     """Transactional tests flush every table after them, the migration-made role groups included (and,
     when a flush skips post_migrate, the synced service catalogue: write it again)."""
-    from services.services.catalogue_sync import sync_catalogue
+    from services.actions.catalogue_sync import sync_catalogue
 
     with translation.override("en"):
         sync_catalogue()

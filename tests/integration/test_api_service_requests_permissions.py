@@ -38,9 +38,9 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from security import roles
+from services.actions.attachments import add_attachment
+from services.actions.requests import submit_request
 from services.models import RequestAttachment, ServiceRequest
-from services.services.attachments import add_attachment
-from services.services.requests import submit_request
 from tests.factories import (
     SHANGHAI,
     bind,

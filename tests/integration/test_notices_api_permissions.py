@@ -26,9 +26,9 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from security import roles
+from services.actions.notifications import notify
+from services.actions.outages import publish_outage
 from services.models import Article, Notification, OutageNotice
-from services.services.notifications import notify
-from services.services.outages import publish_outage
 from tests.factories import bind, make_account, make_area, make_portal_user, make_staff
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]

@@ -6,10 +6,9 @@ import datetime as dt
 import io
 import itertools
 
-from services import catalogue
+from services import catalogue, sla
+from services.actions.requests import submit_request
 from services.models import RequestAttachment, RequestStep, ServiceRequest, ServiceType
-from services.services import sla
-from services.services.requests import submit_request
 from tests.factories import (
     SHANGHAI,
     bind,

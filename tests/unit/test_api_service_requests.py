@@ -19,8 +19,8 @@ from rest_framework.test import APIClient
 
 from security import roles
 from security.models import AuditEvent
+from services.actions.requests import submit_request
 from services.models import RequestAttachment, ServiceRequest
-from services.services.requests import submit_request
 from tests.factories import (
     SHANGHAI,
     bind,

@@ -6,8 +6,8 @@ from decimal import Decimal as D
 import pytest
 
 from billing.services.payments import record_counter_payment
+from services.actions.billing_notices import send_arrears_notices, send_bill_reminders
 from services.models import Notification
-from services.services.billing_notices import send_arrears_notices, send_bill_reminders
 from tests.factories import SHANGHAI, bind, make_portal_user
 from tests.unit.test_bills import AS_OF, assign, bill_for, read
 

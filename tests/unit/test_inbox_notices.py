@@ -13,10 +13,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from security import roles
+from services.actions.notifications import notify
+from services.actions.outages import publish_outage, restore_outage
 from services.context_processors import unread_notifications
 from services.models import Notification, OutageNotice
-from services.services.notifications import notify
-from services.services.outages import notices_for_user, publish_outage, restore_outage
+from services.selectors.notices import notices_for_user
 from tests.factories import bind, make_account, make_area, make_portal_user, make_staff
 
 pytestmark = pytest.mark.django_db

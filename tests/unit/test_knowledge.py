@@ -12,10 +12,10 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from security import roles
-from services.knowledge_seed import ARTICLES, FAQ
+from services.actions.knowledge import publish_articles, render_markdown, unpublish_articles
+from services.knowledge_base import ARTICLES, FAQ
 from services.models import Article
-from services.selectors_hall import search_articles
-from services.services.knowledge import publish_articles, render_markdown, unpublish_articles
+from services.selectors.knowledge import search_articles
 from tests.factories import SHANGHAI, bind, make_account, make_portal_user, make_staff
 
 pytestmark = pytest.mark.django_db

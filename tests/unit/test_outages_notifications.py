@@ -9,9 +9,10 @@ from django.core.exceptions import PermissionDenied
 from customers.services.preferences import all_preference_keys, set_notification_preferences
 from customers.sms import LocmemSmsBackend
 from security import roles
+from services.actions.notifications import notify
+from services.actions.outages import publish_outage, restore_outage
 from services.models import Notification, NotificationDelivery, OutageNotice
-from services.services.notifications import notify
-from services.services.outages import notices_for_user, publish_outage, restore_outage
+from services.selectors.notices import notices_for_user
 from tests.factories import SHANGHAI, bind, make_account, make_area, make_portal_user, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -105,7 +106,7 @@ def test_preferences_choose_the_channels(grid, django_capture_on_commit_callback
 def test_a_failing_backend_is_recorded_and_retried_without_double_sending(
     grid, settings, django_capture_on_commit_callbacks
 ):
-    from services.services.notifications import deliver
+    from services.actions.notifications import deliver
 
     _, _, users = grid
     settings.SMS_BACKEND = "tests.unit.test_outages_notifications.BrokenSms"

@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from billing.models import PrepaidAccount
 from billing.services.payments import record_counter_payment
 from billing.services.prepaid import credit, set_low_balance_threshold
+from services.actions.billing_notices import send_low_balance_alerts
 from services.models import Notification
-from services.services.billing_notices import send_low_balance_alerts
 from tests.factories import SHANGHAI, bind, make_portal_user
 from tests.unit.test_bills import AS_OF, assign, bill_for, read
 

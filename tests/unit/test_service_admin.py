@@ -105,7 +105,7 @@ def test_staff_open_one_inspection_per_account_from_an_analysis_page(client):
 def test_customers_cannot_open_inspections(client):
     from django.core.exceptions import ValidationError
 
-    from services.services.requests import submit_request
+    from services.actions.requests import submit_request
     from tests.factories import bind, make_account, make_portal_user
     from tests.unit.service_request_helpers import AS_OF
 

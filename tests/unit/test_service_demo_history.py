@@ -1,4 +1,4 @@
-"""The demo's year of service-request history (services.services.demo_history): the staff dashboard's
+"""The demo's year of service-request history (services.demo.history): the staff dashboard's
 request, time-limit and satisfaction panels have months of real workflow data to show."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from django.core.management import call_command
 
 from analytics.views.dashboard import DashboardFilterForm
 from services import catalogue
-from services.dashboard import compliance_table, satisfaction_table, volume_table
+from services.demo.history import HISTORY_USERNAME_PREFIX
 from services.models import NotificationDelivery, ServiceRequest
-from services.services.demo_history import HISTORY_USERNAME_PREFIX
+from services.views.dashboard import compliance_table, satisfaction_table, volume_table
 from tests.module_data import kept_for_module
 
 pytestmark = pytest.mark.django_db

@@ -15,15 +15,11 @@ from django.core.exceptions import ValidationError
 from billing.models import BillingRun, Meter, TariffAssignment
 from customers.models import Account, PortalBinding
 from services import catalogue
+from services.actions.attachments import add_attachment, attachment_path
+from services.actions.effects import apply_due_changes
+from services.actions.requests import TransitionRefused, transition_request
 from services.models import RequestAttachment, ScheduledAccountChange
-from services.services.attachments import add_attachment, attachment_path
-from services.services.effects import apply_due_changes
-from services.services.requests import (
-    TransitionRefused,
-    attachment_visible_to,
-    private_answers,
-    transition_request,
-)
+from services.selectors.requests import attachment_visible_to, private_answers
 from tests.factories import SHANGHAI, make_area, make_portal_user, make_staff
 from tests.unit.service_request_helpers import AS_OF, EXE, PDF, PNG, file, new_request, place_at
 

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from services import catalogue
-from services.selectors import request_volumes, satisfaction, sla_compliance
-from services.services.requests import rate_request, transition_request
+from services.actions.requests import rate_request, transition_request
+from services.selectors.reports import request_volumes, satisfaction, sla_compliance
 from tests.factories import SHANGHAI, make_staff
 from tests.unit.service_request_helpers import new_request, place_at
 

@@ -24,11 +24,11 @@ from django.utils.translation import gettext
 
 from customers.models import Account
 from security import roles
+from services.actions.applications import Document, DocumentRefused, apply_for_service
+from services.actions.attachments import add_attachment, attachment_path
+from services.actions.requests import submit_request, transition_request
 from services.models import RequestAttachment, ServiceRequest
-from services.services.applications import Document, DocumentRefused, apply_for_service
-from services.services.attachments import add_attachment, attachment_path
-from services.services.requests import submit_request, transition_request
-from services.services.sla import due_day
+from services.sla import due_day
 from tests.factories import SHANGHAI, bind, make_account, make_id_number, make_portal_user, make_staff
 from tests.unit.service_request_helpers import new_request, place_at
 

@@ -10,11 +10,10 @@ import datetime as dt
 
 import pytest
 
-from services import catalogue
+from services import catalogue, sla
+from services.actions.requests import transition_request
+from services.actions.sla_monitor import check_deadlines
 from services.models import Notification, RequestEvent, ServiceRequest
-from services.services import sla
-from services.services.requests import transition_request
-from services.services.sla_monitor import check_deadlines
 from tests.factories import SHANGHAI, make_staff
 from tests.unit.service_request_helpers import attach_required, new_request, place_at, records_for
 

@@ -7,8 +7,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from services import catalogue
+from services.actions.requests import TransitionRefused, rate_request, transition_request
 from services.models import RequestEvent, RequestStep, ServiceType, WorkflowTransition
-from services.services.requests import TransitionRefused, rate_request, transition_request
 from tests.factories import make_portal_user, make_staff
 from tests.unit.service_request_helpers import (
     AS_OF,

@@ -1,0 +1,9 @@
+"""The services app's staff console, one module per topic; importing them registers the ModelAdmins."""
+
+from services.admin import (
+    catalogue,  # noqa: F401
+    knowledge,  # noqa: F401
+    notices,  # noqa: F401
+    notifications,  # noqa: F401
+    requests,  # noqa: F401
+)
