@@ -7,9 +7,7 @@ urlpatterns = [
     path("", include("billing.api.urls")),
     path("", include("billing.api.tariff_urls")),
     path("", include("billing.api.payment_urls")),
-    path("", include("analytics.api.urls_segments")),
+    path("", include("analytics.api.urls")),
     path("", include("services.api.urls_notices")),
     path("", include("services.api.urls_requests")),
-    path("", include("analytics.api.urls_lineloss")),
-    path("", include("analytics.api.urls_forecasting")),
 ]
