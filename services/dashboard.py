@@ -8,8 +8,8 @@ import datetime as dt
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from analytics import dashboard_panels
 from analytics.selectors.dashboard import DashboardFilters
+from analytics.views import panels as dashboard_panels
 from core.time import SHANGHAI
 from core.web.exports import Column, Table
 from customers.models import TransformerArea

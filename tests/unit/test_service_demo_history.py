@@ -11,7 +11,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from analytics.views.dashboard import DashboardFilterForm
+from analytics.forms.dashboard import DashboardFilterForm
 from services import catalogue
 from services.dashboard import compliance_table, satisfaction_table, volume_table
 from services.models import NotificationDelivery, ServiceRequest
