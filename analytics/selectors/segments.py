@@ -17,8 +17,9 @@ from django.db.models import DecimalField, F, QuerySet, Sum
 from analytics.models import AccountSegment, Segment, SegmentationRun
 from analytics.models.segments import DayType
 from billing.models import IntervalReading, Meter
-from billing.selectors import kwh
-from core.time import SHANGHAI
+from core.money import round_kwh
+from core.months import month_start
+from core.time import day_span
 from customers.models import Account
 
 MIN_GROUP = 5  # below this many accounts a median would come close to describing one neighbour
@@ -189,10 +190,9 @@ def _quartiles(per_account: QuerySet) -> tuple[int, Quartiles | None]:
 def segment_comparison(*, account: Account, today: dt.date) -> Comparison:
     """This month so far (1st to ``today`` inclusive) for ``account`` against its segment-and-category
     group. Only aggregates of the others leave this function, and none for a group below MIN_GROUP."""
-    start_day = today.replace(day=1)
+    start_day = month_start(today)
     end_day = today + dt.timedelta(days=1)
-    start = dt.datetime.combine(start_day, dt.time(), tzinfo=SHANGHAI)
-    end = dt.datetime.combine(end_day, dt.time(), tzinfo=SHANGHAI)
+    start, end = day_span(start_day, end_day)
     membership = membership_for(account=account)
     if membership is None:
         return Comparison(None, start_day, end_day, None, 0, None)
@@ -206,7 +206,7 @@ def segment_comparison(*, account: Account, today: dt.date) -> Comparison:
         membership=membership,
         period_start=start_day,
         period_end=end_day,
-        my_kwh=float(kwh(my_row["total"])) if my_row else None,
+        my_kwh=float(round_kwh(my_row["total"])) if my_row else None,
         group_size=count,
         quartiles=quartiles if count >= MIN_GROUP else None,
     )
