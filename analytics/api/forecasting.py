@@ -18,7 +18,13 @@ from rest_framework.response import Response
 
 from analytics.filtersets import ForecastFilterSet, ForecastModelFilterSet, ForecastScopeFilterSet, WeatherFilterSet
 from analytics.models import Forecast, ForecastModel, ForecastScope, WeatherObservation
-from analytics.selectors.forecasting import actual_by_slot, forecast_models, forecast_scopes
+from analytics.selectors.forecasting import (
+    actual_by_slot,
+    forecast_list,
+    forecast_models,
+    forecast_scopes,
+    weather_observations,
+)
 from analytics.services.weather import ingest_weather
 from core.time import SHANGHAI
 from customers.api.permissions import ModelPermissionsWithView
@@ -160,11 +166,7 @@ class ForecastViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Forecast.objects.none()
 
     def get_queryset(self):
-        return (
-            Forecast.objects.select_related("scope", "model")
-            .prefetch_related("slots")
-            .order_by("scope_id", "-day", "-issued_at")
-        )
+        return forecast_list()
 
 
 @extend_schema_view(
@@ -195,7 +197,7 @@ class WeatherViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Ge
         return WeatherUploadSerializer if self.action == "create" else WeatherSerializer
 
     def get_queryset(self):
-        return WeatherObservation.objects.select_related("area").order_by("area__code", "at", "kind")
+        return weather_observations()
 
     def create(self, request, *args, **kwargs):
         upload = WeatherUploadSerializer(data=request.data)

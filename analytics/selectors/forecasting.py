@@ -175,6 +175,19 @@ def forecast_models(*, scope: ForecastScope | None = None) -> QuerySet[ForecastM
     return models.filter(scope=scope) if scope is not None else models
 
 
+def forecast_list() -> QuerySet[Forecast]:
+    """Every forecast with its scope, model and slots: the API's list (filtered by its FilterSet)."""
+    return (
+        Forecast.objects.select_related("scope", "model")
+        .prefetch_related("slots")
+        .order_by("scope_id", "-day", "-issued_at")
+    )
+
+
+def weather_observations() -> QuerySet[WeatherObservation]:
+    return WeatherObservation.objects.select_related("area").order_by("area__code", "at", "kind")
+
+
 def forecasts_in_range(*, scope: ForecastScope, day_from: dt.date, day_to: dt.date) -> list[Forecast]:
     """The latest-issued forecast of each day in [day_from, day_to] (a retrain may issue a second one)."""
     latest: dict[dt.date, Forecast] = {}

@@ -31,6 +31,21 @@ def current_runs() -> list[SegmentationRun]:
     return [run for run in runs if run is not None]
 
 
+def current_run_list(*, day_type: str | None = None) -> QuerySet[SegmentationRun]:
+    """The current runs (of one day type, or all) with their segments, for the API's list."""
+    ids = [run.pk for run in current_runs() if day_type in (None, run.day_type)]
+    return SegmentationRun.objects.filter(pk__in=ids).prefetch_related("segments").order_by("day_type")
+
+
+def account_segments(*, account: Account) -> QuerySet[AccountSegment]:
+    """The account's memberships in the current runs, working days first."""
+    return (
+        AccountSegment.objects.filter(account=account, run__in=[run.pk for run in current_runs()])
+        .select_related("run", "segment")
+        .order_by("run__day_type")
+    )
+
+
 def segments_of(*, run: SegmentationRun) -> list[Segment]:
     return list(run.segments.order_by("number"))
 
