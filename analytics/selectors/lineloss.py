@@ -53,4 +53,4 @@ def last_loss_day(*, area_id: int) -> dt.date | None:
 
 def area_by_code(*, code: str) -> TransformerArea | None:
     """The transformer area a page or API parameter names by its code, None when there is none."""
-    return TransformerArea.objects.filter(code=code).first()
+    return TransformerArea.objects.select_related("feeder").filter(code=code).first()

@@ -10,8 +10,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
@@ -31,7 +30,6 @@ from core import clock
 from core.months import next_month
 from core.web.exports import rows_response
 from core.web.gates import staff_permission_required
-from customers.models import TransformerArea
 
 VIEW_MONTH = "analytics.view_arealossmonth"
 VIEW_DAY = "analytics.view_arealossday"
@@ -121,7 +119,9 @@ def ranking(request: HttpRequest) -> HttpResponse:
 
 @staff_permission_required(VIEW_DAY)
 def area_detail(request: HttpRequest, code: str) -> HttpResponse:
-    area = get_object_or_404(TransformerArea.objects.select_related("feeder"), code=code)
+    area = area_by_code(code=code)
+    if area is None:
+        raise Http404("No such transformer area")
     form = RankingFilterForm(request.GET or None)
     month = form.cleaned_data.get("month") if form.is_valid() else None
     if month is not None:
