@@ -6,4 +6,4 @@ class AnalyticsConfig(AppConfig):
     verbose_name = "Analytics"
     # Called by customers' seed_demo after billing's demo data (by dotted path: customers must not
     # import analytics): line loss and segmentation over the demo curves.
-    demo_seeder = "analytics.services.demo.seed_analytics_demo"
+    demo_seeder = "analytics.demo.seed_analytics_demo"

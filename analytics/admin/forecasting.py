@@ -7,19 +7,9 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from analytics.models import Forecast, ForecastModel, ForecastScope, ForecastSlot, WeatherObservation
-from analytics.tasks.forecasting import QUEUE, forecast_train_task
+from analytics.services.forecasting import enqueue_training
 from core import clock
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+from core.web.admin import ReadOnlyAdmin, ReadOnlyTabularInline
 
 
 @admin.register(ForecastScope)
@@ -35,11 +25,8 @@ class ForecastScopeAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Retrain the selected scopes now"), permissions=["change"])
     def retrain(self, request, queryset) -> None:
-        as_of = clock.now().isoformat()
-        scope_ids = list(queryset.values_list("pk", flat=True))
-        for scope_id in scope_ids:
-            forecast_train_task.apply_async(kwargs={"scope_id": scope_id, "as_of": as_of}, queue=QUEUE)
-        self.message_user(request, _("%(n)d scope(s) queued for training.") % {"n": len(scope_ids)}, messages.INFO)
+        queued = enqueue_training(as_of=clock.now(), scope_ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, _("%(n)d scope(s) queued for training.") % {"n": queued}, messages.INFO)
 
 
 @admin.register(ForecastModel)
@@ -76,15 +63,10 @@ class ForecastModelAdmin(ReadOnlyAdmin):
         return f"{value:.2f}" if isinstance(value, int | float) else "-"
 
 
-class ForecastSlotInline(admin.TabularInline):
+class ForecastSlotInline(ReadOnlyTabularInline):
     model = ForecastSlot
     fields = ["slot_start", "p10", "p50", "p90"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Forecast)

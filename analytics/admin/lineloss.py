@@ -6,22 +6,14 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from analytics.models import AreaLossDay, AreaLossMonth
+from core.web.admin import ReadOnlyAdmin
 
 
-class _AreaLossAdmin(admin.ModelAdmin):
+class _AreaLossAdmin(ReadOnlyAdmin):
     list_select_related = ["area", "area__feeder"]
     list_filter = ["flagged", "flag_high", "flag_jump", "flag_negative", "incomplete", "area__feeder", "area"]
     search_fields = ["area__code", "area__name"]
     readonly_fields = [f.name for f in AreaLossDay._meta.fields if f.name not in {"id", "day"}]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description=_("loss rate"), ordering="loss_rate")
     def rate_percent(self, obj) -> str:

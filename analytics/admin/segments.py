@@ -17,29 +17,18 @@ from analytics.selectors.segments import (
     current_account_segments,
     current_runs,
 )
-from analytics.views.segments import table_response
+from analytics.views.segments import stamped_download
+from core.web.admin import ReadOnlyAdmin, ReadOnlyTabularInline
 
 
-class ReadOnly:
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class SegmentInline(ReadOnly, admin.TabularInline):
+class SegmentInline(ReadOnlyTabularInline):
     model = Segment
     fields = ["number", "shape", "label", "peak_hour", "size"]
     readonly_fields = fields
-    extra = 0
 
 
 @admin.register(SegmentationRun)
-class SegmentationRunAdmin(ReadOnly, admin.ModelAdmin):
+class SegmentationRunAdmin(ReadOnlyAdmin):
     list_display = [
         "as_of",
         "day_type",
@@ -99,7 +88,7 @@ class DayTypeFilter(admin.SimpleListFilter):
 
 
 @admin.register(AccountSegment)
-class AccountSegmentAdmin(ReadOnly, admin.ModelAdmin):
+class AccountSegmentAdmin(ReadOnlyAdmin):
     """The accounts of the current working-day and weekend runs (older runs stay in their run's record)."""
 
     list_display = ["account_number", "category", "area", "day_type", "segment_label", "distance_shown"]
@@ -139,7 +128,7 @@ class AccountSegmentAdmin(ReadOnly, admin.ModelAdmin):
         return f"{obj.distance:.3f}"
 
     def _export(self, queryset, kind: str):
-        return table_response(
+        return stamped_download(
             kind=kind,
             filename="segment-accounts",
             headers=ACCOUNT_EXPORT_HEADERS,

@@ -4,7 +4,7 @@ permission (ModelPermissionsWithView); portal customers hold none of these permi
 
 from __future__ import annotations
 
-import django_filters
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
@@ -16,9 +16,17 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from analytics.filtersets import ForecastFilterSet, ForecastModelFilterSet, ForecastScopeFilterSet, WeatherFilterSet
 from analytics.models import Forecast, ForecastModel, ForecastScope, WeatherObservation
-from analytics.selectors.forecasting import SHANGHAI, actual_by_slot, forecast_models, forecast_scopes
-from analytics.services.forecasting import parse_weather_rows, upsert_weather
+from analytics.selectors.forecasting import (
+    actual_by_slot,
+    forecast_list,
+    forecast_models,
+    forecast_scopes,
+    weather_observations,
+)
+from analytics.services.weather import ingest_weather
+from core.time import SHANGHAI
 from customers.api.permissions import ModelPermissionsWithView
 
 MAX_WEATHER_ROWS = 50_000
@@ -111,41 +119,7 @@ class WeatherUploadSerializer(serializers.Serializer):
     )
 
 
-# --- filters ------------------------------------------------------------------------------------------
-
-
-class ForecastScopeFilterSet(django_filters.FilterSet):
-    class Meta:
-        model = ForecastScope
-        fields = ["kind", "active", "resolution_minutes"]
-
-
-class ForecastModelFilterSet(django_filters.FilterSet):
-    class Meta:
-        model = ForecastModel
-        fields = ["scope", "status"]
-
-
-class ForecastFilterSet(django_filters.FilterSet):
-    day_from = django_filters.DateFilter(field_name="day", lookup_expr="gte")
-    day_to = django_filters.DateFilter(field_name="day", lookup_expr="lte")
-
-    class Meta:
-        model = Forecast
-        fields = ["scope", "day", "day_from", "day_to"]
-
-
-class WeatherFilterSet(django_filters.FilterSet):
-    area = django_filters.CharFilter(field_name="area__code")
-    at_from = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
-    at_to = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt")
-
-    class Meta:
-        model = WeatherObservation
-        fields = ["area", "kind", "at_from", "at_to"]
-
-
-FILTERS = [django_filters.rest_framework.DjangoFilterBackend]
+FILTERS = [DjangoFilterBackend]
 
 
 # --- views ----------------------------------------------------------------------------------------------
@@ -192,11 +166,7 @@ class ForecastViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Forecast.objects.none()
 
     def get_queryset(self):
-        return (
-            Forecast.objects.select_related("scope", "model")
-            .prefetch_related("slots")
-            .order_by("scope_id", "-day", "-issued_at")
-        )
+        return forecast_list()
 
 
 @extend_schema_view(
@@ -227,16 +197,15 @@ class WeatherViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Ge
         return WeatherUploadSerializer if self.action == "create" else WeatherSerializer
 
     def get_queryset(self):
-        return WeatherObservation.objects.select_related("area").order_by("area__code", "at", "kind")
+        return weather_observations()
 
     def create(self, request, *args, **kwargs):
         upload = WeatherUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
-        rows, errors = parse_weather_rows(upload.validated_data["observations"], first_line=0)
-        if errors:
-            # All or nothing: an integrator fixes the listed rows and sends the batch again (idempotent).
-            raise ValidationError({"observations": {str(e.line): [e.message] for e in errors}})
-        result = upsert_weather(rows=rows)
+        # All or nothing: an integrator fixes the listed rows and sends the batch again (idempotent).
+        result = ingest_weather(records=upload.validated_data["observations"], first_line=0, all_or_nothing=True)
+        if result.rejected:
+            raise ValidationError({"observations": {str(e.line): [e.message] for e in result.rejected}})
         return Response(
             {"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
             status=status.HTTP_200_OK,

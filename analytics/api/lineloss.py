@@ -15,10 +15,9 @@ from rest_framework.generics import ListAPIView
 from rest_framework.permissions import BasePermission
 
 from analytics.models import AreaLossMonth
-from analytics.selectors.lineloss import area_month_ranking, loss_months
+from analytics.selectors.lineloss import area_by_code, area_month_ranking, loss_months
 from analytics.services.lineloss_suspects import loss_suspects
 from core import clock
-from customers.models import TransformerArea
 
 
 class _StaffWith(BasePermission):
@@ -150,9 +149,10 @@ class LineLossSuspectsView(ListAPIView):
         params = query.validated_data
         area_id = None
         if params.get("area"):
-            area_id = TransformerArea.objects.filter(code=params["area"]).values_list("pk", flat=True).first()
-            if area_id is None:
+            area = area_by_code(code=params["area"])
+            if area is None:
                 raise ValidationError({"area": ["No transformer area with this code."]})
+            area_id = area.pk
         found = loss_suspects(as_of=params.get("as_of") or clock.today(), area_id=area_id, window=params["window"])
         page = self.paginate_queryset(found)
         return self.get_paginated_response(SuspectSerializer(page, many=True).data)

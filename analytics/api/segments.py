@@ -12,7 +12,7 @@ from rest_framework.permissions import IsAuthenticated
 
 from analytics.models import AccountSegment, Segment, SegmentationRun
 from analytics.models.segments import DayType
-from analytics.selectors.segments import current_runs
+from analytics.selectors.segments import account_segments, current_run_list
 from customers.access import access_account, is_portal_customer
 from customers.api.permissions import ModelPermissionsWithView
 
@@ -64,8 +64,7 @@ class SegmentListView(generics.ListAPIView):
         day_type = self.request.query_params.get("day_type")
         if day_type is not None and day_type not in DayType.values:
             raise ValidationError({"day_type": [f"Must be one of: {', '.join(DayType.values)}."]})
-        ids = [run.pk for run in current_runs() if day_type in (None, run.day_type)]
-        return SegmentationRun.objects.filter(pk__in=ids).prefetch_related("segments").order_by("day_type")
+        return current_run_list(day_type=day_type)
 
 
 class AccountSegmentSerializer(serializers.ModelSerializer):
@@ -99,8 +98,4 @@ class AccountSegmentView(generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
         account = access_account(user=self.request.user, account_number=self.kwargs["number"])
-        return (
-            AccountSegment.objects.filter(account=account, run__in=[run.pk for run in current_runs()])
-            .select_related("run", "segment")
-            .order_by("run__day_type")
-        )
+        return account_segments(account=account)

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
-import chinese_calendar
 import numpy as np
 import pandas as pd
 
-from core.calendar import is_working_day
+from core.calendar import DayKind, day_kind
+from core.time import SHANGHAI_NAME
 
-TZ = ZoneInfo("Asia/Shanghai")
+TZ = SHANGHAI_NAME  # pandas wants the zone's name
 SUPPORTED_RESOLUTIONS = (5, 10, 15, 20, 30, 60)
 # Features look back at most 14 days (the most recent day of the same kind, last week's slot); one spare.
 LOOKBACK_DAYS = 15
@@ -98,8 +97,9 @@ def day_matrix(series: pd.Series | None, *, first_day: dt.date, n_days: int, res
 def calendar_frame(days: list[dt.date], *, workday: pd.Series | None = None) -> pd.DataFrame:
     """Per day: workday, statutory holiday, adjusted working day (调休: a weekend day that is worked), weekday.
 
-    The mainland calendar (chinesecalendar) decides unless `workday` (date -> 0/1) has an entry for the day;
-    then that entry wins, a non-working weekday counts as a holiday and a working weekend day as adjusted.
+    The mainland calendar (core.calendar: staff-maintained days, then chinesecalendar) decides unless
+    `workday` (date -> 0/1) has an entry for the day; then that entry wins, a non-working weekday counts as
+    a holiday and a working weekend day as adjusted.
     """
     override = _override_map(workday)
     rows = []
@@ -109,19 +109,12 @@ def calendar_frame(days: list[dt.date], *, workday: pd.Series | None = None) -> 
             working = override[day]
             holiday = not working and not weekend
         else:
-            working = is_working_day(day)
-            holiday = not working and _statutory_holiday_name(day) is not None
+            kind = day_kind(day)
+            working = kind.is_working
+            holiday = kind is DayKind.HOLIDAY
         rows.append((working, holiday, working and weekend, day.weekday()))
     frame = pd.DataFrame(rows, index=days, columns=["workday", "holiday", "adjusted_workday", "weekday"])
     return frame.astype({"workday": int, "holiday": int, "adjusted_workday": int, "weekday": int})
-
-
-def _statutory_holiday_name(day: dt.date) -> str | None:
-    try:
-        is_off, name = chinese_calendar.get_holiday_detail(day)
-    except NotImplementedError:
-        return None  # year not covered by the package yet: only weekends are known
-    return name if is_off else None
 
 
 def _override_map(workday: pd.Series | None) -> dict[dt.date, bool]:

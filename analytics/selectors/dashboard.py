@@ -18,19 +18,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.db import connection
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 
 from billing.models import Bill, Payment, PaymentAllocation
-from core.money import round_kwh
-from core.months import add_months
+from core.money import ZERO_MONEY, percent, round_kwh, round_money
+from core.months import add_months, iter_months
 from core.time import local_midnight
 
-ZERO = Decimal("0.00")
-CENT = Decimal("0.01")
 MONEY_FIELD = DecimalField(max_digits=16, decimal_places=2)
 BILLED_STATUSES = (Bill.Status.ISSUED, Bill.Status.PARTIALLY_PAID, Bill.Status.PAID)
 AGE_BUCKETS = ("0_30", "31_60", "61_90", "over_90")
@@ -54,16 +51,7 @@ class DashboardFilters:
         return local_midnight(self.as_of + dt.timedelta(days=1))
 
     def months(self) -> list[dt.date]:
-        months, month = [], self.month_from
-        while month <= self.month_to:
-            months.append(month)
-            month = add_months(month, 1)
-        return months
-
-
-def _money(value) -> Decimal:
-    """Sums to 0.01 as Decimal on every backend (SQLite's SUM drops the trailing zeros, or gives floats)."""
-    return Decimal(str(value or 0)).quantize(CENT)
+        return list(iter_months(self.month_from, self.month_to))
 
 
 def live_bills(*, filters: DashboardFilters) -> QuerySet[Bill]:
@@ -89,7 +77,7 @@ def sales_by_month_and_category(*, filters: DashboardFilters) -> list[dict]:
         .annotate(kwh=Sum("total_kwh"), revenue=Sum("amount"), bills=Count("id"))
         .order_by("month", "category")
     )
-    return [{**r, "kwh": round_kwh(r["kwh"]), "revenue": _money(r["revenue"])} for r in rows]
+    return [{**r, "kwh": round_kwh(r["kwh"]), "revenue": round_money(r["revenue"])} for r in rows]
 
 
 def _collected(filters: DashboardFilters) -> QuerySet[PaymentAllocation]:
@@ -104,11 +92,11 @@ def collection_by_month(*, filters: DashboardFilters) -> list[dict]:
     ``rate`` (collected ÷ billed in %, 0.1; None when nothing was billed)."""
     bills = _bills_in_period(filters)
     billed = {
-        row["month"]: _money(row["billed"])
+        row["month"]: round_money(row["billed"])
         for row in bills.annotate(month=TruncMonth("period_start")).values("month").annotate(billed=Sum("amount"))
     }
     collected = {
-        row["month"]: _money(row["collected"])
+        row["month"]: round_money(row["collected"])
         for row in _collected(filters)
         .filter(bill__in=bills)
         .annotate(month=TruncMonth("bill__period_start"))
@@ -117,14 +105,14 @@ def collection_by_month(*, filters: DashboardFilters) -> list[dict]:
     }
     rows = []
     for month in sorted(billed):
-        total, paid = billed[month], collected.get(month, ZERO)
+        total, paid = billed[month], collected.get(month, ZERO_MONEY)
         rows.append(
             {
                 "month": month,
                 "billed": total,
                 "collected": paid,
                 "outstanding": total - paid,
-                "rate": (paid * 100 / total).quantize(Decimal("0.1")) if total else None,
+                "rate": percent(paid, total),
             }
         )
     return rows
@@ -142,7 +130,9 @@ def _owed_per_bill(filters: DashboardFilters) -> QuerySet:
     return (
         live_bills(filters=filters)
         .filter(due_date__lt=filters.as_of)
-        .annotate(paid=Coalesce(Sum("allocations__amount", filter=settled), Value(ZERO), output_field=MONEY_FIELD))
+        .annotate(
+            paid=Coalesce(Sum("allocations__amount", filter=settled), Value(ZERO_MONEY), output_field=MONEY_FIELD)
+        )
         .annotate(owed=ExpressionWrapper(F("amount") - F("paid"), output_field=MONEY_FIELD))
         .filter(owed__gt=0)
         .order_by()
@@ -195,7 +185,7 @@ def _arrears_grouped(filters: DashboardFilters, *, group_by: tuple[str, ...], to
         names = [c[0] for c in cursor.description]
         rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     money = ("0_30", "31_60", "61_90", "over_90", "total")
-    return [{**row, **{k: _money(row[k]) for k in money}} for row in rows]
+    return [{**row, **{k: round_money(row[k]) for k in money}} for row in rows]
 
 
 def arrears_by_category(*, filters: DashboardFilters) -> list[dict]:

@@ -18,7 +18,6 @@ the embedded default): one GROUP BY over billing_intervalreading, never a Python
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 from django.db import NotSupportedError
@@ -26,14 +25,16 @@ from django.db.models import Avg, Exists, F, FloatField, Func, IntegerField, Out
 
 from analytics.models import Forecast, ForecastModel, ForecastScope, ForecastSlot, WeatherObservation
 from billing.models import IntervalReading, Meter
+from core.time import SHANGHAI_NAME, local_midnight
 from customers.models import TransformerArea
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 VIEW_PERMISSION = "analytics.view_forecast"
 
 
-def local_midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), tzinfo=SHANGHAI)
+def _local_timestamp(day: dt.date) -> pd.Timestamp:
+    """00:00 of ``day`` in Asia/Shanghai as a pandas Timestamp on the named zone (what every series here
+    is indexed by)."""
+    return pd.Timestamp(local_midnight(day)).tz_convert(SHANGHAI_NAME)
 
 
 class SlotEpoch(Func):
@@ -108,13 +109,11 @@ def scope_load_rows(*, scope: ForecastScope, start: dt.date, end: dt.date) -> Qu
 
 
 def _slot_index(*, start: dt.date, end: dt.date, minutes: int) -> pd.DatetimeIndex:
-    return pd.date_range(
-        pd.Timestamp(local_midnight(start)), pd.Timestamp(local_midnight(end)), freq=f"{minutes}min", inclusive="left"
-    )
+    return pd.date_range(_local_timestamp(start), _local_timestamp(end), freq=f"{minutes}min", inclusive="left")
 
 
 def _from_epoch(seconds) -> pd.DatetimeIndex:
-    return pd.to_datetime(pd.Index(seconds, dtype="int64"), unit="s", utc=True).tz_convert(SHANGHAI)
+    return pd.to_datetime(pd.Index(seconds, dtype="int64"), unit="s", utc=True).tz_convert(SHANGHAI_NAME)
 
 
 def scope_load_series(*, scope: ForecastScope, start: dt.date, end: dt.date) -> pd.Series:
@@ -147,7 +146,7 @@ def scope_temperature_series(*, scope: ForecastScope, start: dt.date, end: dt.da
         if not rows:
             return pd.Series(dtype="float64")
         return pd.Series(
-            [float(r["t"]) for r in rows], index=pd.DatetimeIndex([r["at"] for r in rows]).tz_convert(SHANGHAI)
+            [float(r["t"]) for r in rows], index=pd.DatetimeIndex([r["at"] for r in rows]).tz_convert(SHANGHAI_NAME)
         )
 
     observed, forecast = averaged(WeatherObservation.Kind.OBSERVED), averaged(WeatherObservation.Kind.FORECAST)
@@ -162,6 +161,10 @@ def scope_temperature_series(*, scope: ForecastScope, start: dt.date, end: dt.da
 # --- pages and API ----------------------------------------------------------------------------------
 
 
+def active_scope_ids() -> list[int]:
+    return list(ForecastScope.objects.filter(active=True).order_by("pk").values_list("pk", flat=True))
+
+
 def forecast_scopes(*, active_only: bool = False) -> QuerySet[ForecastScope]:
     scopes = ForecastScope.objects.select_related("feeder", "area", "account")
     return scopes.filter(active=True) if active_only else scopes
@@ -170,6 +173,19 @@ def forecast_scopes(*, active_only: bool = False) -> QuerySet[ForecastScope]:
 def forecast_models(*, scope: ForecastScope | None = None) -> QuerySet[ForecastModel]:
     models = ForecastModel.objects.select_related("scope").order_by("scope_id", "-version")
     return models.filter(scope=scope) if scope is not None else models
+
+
+def forecast_list() -> QuerySet[Forecast]:
+    """Every forecast with its scope, model and slots: the API's list (filtered by its FilterSet)."""
+    return (
+        Forecast.objects.select_related("scope", "model")
+        .prefetch_related("slots")
+        .order_by("scope_id", "-day", "-issued_at")
+    )
+
+
+def weather_observations() -> QuerySet[WeatherObservation]:
+    return WeatherObservation.objects.select_related("area").order_by("area__code", "at", "kind")
 
 
 def forecasts_in_range(*, scope: ForecastScope, day_from: dt.date, day_to: dt.date) -> list[Forecast]:
@@ -193,7 +209,7 @@ def forecast_vs_actual(*, scope: ForecastScope, day_from: dt.date, day_to: dt.da
     slots = list(ForecastSlot.objects.filter(forecast__in=forecasts).values_list("slot_start", "p10", "p50", "p90"))
     predicted = pd.DataFrame(
         [row[1:] for row in slots],
-        index=pd.DatetimeIndex([row[0] for row in slots], dtype="datetime64[ns, UTC]").tz_convert(SHANGHAI),
+        index=pd.DatetimeIndex([row[0] for row in slots], dtype="datetime64[ns, UTC]").tz_convert(SHANGHAI_NAME),
         columns=["p10", "p50", "p90"],
         dtype="float64",
     )

@@ -7,6 +7,8 @@ import datetime as dt
 from django.db.models import F, QuerySet
 
 from analytics.models import AreaLossDay, AreaLossMonth
+from core.months import month_start
+from customers.models import TransformerArea
 
 
 def loss_months() -> list[dt.date]:
@@ -17,7 +19,7 @@ def loss_months() -> list[dt.date]:
 def default_loss_month(*, months: list[dt.date], today: dt.date) -> dt.date | None:
     """The month the ranking opens on: the newest that has ended. The current month is still filling in
     (every area short of days, rates of a partial month), which is not what a clerk comes to read."""
-    this_month = today.replace(day=1)
+    this_month = month_start(today)
     return next((month for month in months if month < this_month), months[0] if months else None)
 
 
@@ -42,3 +44,13 @@ def area_loss_days(*, area_id: int, start: dt.date, end: dt.date) -> QuerySet[Ar
 
 def area_loss_months(*, area_id: int) -> QuerySet[AreaLossMonth]:
     return AreaLossMonth.objects.filter(area_id=area_id).order_by("month")
+
+
+def last_loss_day(*, area_id: int) -> dt.date | None:
+    """The newest day with figures for the area."""
+    return AreaLossDay.objects.filter(area_id=area_id).order_by("-day").values_list("day", flat=True).first()
+
+
+def area_by_code(*, code: str) -> TransformerArea | None:
+    """The transformer area a page or API parameter names by its code, None when there is none."""
+    return TransformerArea.objects.select_related("feeder").filter(code=code).first()

@@ -18,7 +18,8 @@ from analytics.models import AccountSegment, Segment, SegmentationRun
 from analytics.models.segments import DayType
 from billing.models import IntervalReading, Meter
 from core.money import round_kwh
-from core.time import SHANGHAI
+from core.months import month_start
+from core.time import day_span
 from customers.models import Account
 
 MIN_GROUP = 5  # below this many accounts a median would come close to describing one neighbour
@@ -28,6 +29,21 @@ def current_runs() -> list[SegmentationRun]:
     """The current (latest finished) run of each day type that has one: working days first."""
     runs = (SegmentationRun.objects.current(day_type=day_type) for day_type in DayType.values)
     return [run for run in runs if run is not None]
+
+
+def current_run_list(*, day_type: str | None = None) -> QuerySet[SegmentationRun]:
+    """The current runs (of one day type, or all) with their segments, for the API's list."""
+    ids = [run.pk for run in current_runs() if day_type in (None, run.day_type)]
+    return SegmentationRun.objects.filter(pk__in=ids).prefetch_related("segments").order_by("day_type")
+
+
+def account_segments(*, account: Account) -> QuerySet[AccountSegment]:
+    """The account's memberships in the current runs, working days first."""
+    return (
+        AccountSegment.objects.filter(account=account, run__in=[run.pk for run in current_runs()])
+        .select_related("run", "segment")
+        .order_by("run__day_type")
+    )
 
 
 def segments_of(*, run: SegmentationRun) -> list[Segment]:
@@ -189,10 +205,9 @@ def _quartiles(per_account: QuerySet) -> tuple[int, Quartiles | None]:
 def segment_comparison(*, account: Account, today: dt.date) -> Comparison:
     """This month so far (1st to ``today`` inclusive) for ``account`` against its segment-and-category
     group. Only aggregates of the others leave this function, and none for a group below MIN_GROUP."""
-    start_day = today.replace(day=1)
+    start_day = month_start(today)
     end_day = today + dt.timedelta(days=1)
-    start = dt.datetime.combine(start_day, dt.time(), tzinfo=SHANGHAI)
-    end = dt.datetime.combine(end_day, dt.time(), tzinfo=SHANGHAI)
+    start, end = day_span(start_day, end_day)
     membership = membership_for(account=account)
     if membership is None:
         return Comparison(None, start_day, end_day, None, 0, None)

@@ -1,5 +1,7 @@
-"""Forecasting operations: default scopes, training a scope's model into the registry, issuing a
-day-ahead forecast, the private artefact store, and weather ingestion.
+"""Forecasting operations: training a scope's model into the registry, issuing a day-ahead forecast,
+the private artefact store, and queueing both for every active scope (the nightly and daily fan-outs).
+Default scopes are in ``analytics.services.forecast_scopes``, weather ingestion in
+``analytics.services.weather``.
 
 The engine (``analytics.forecasting``) is pure pandas/scikit-learn; this module feeds it the scope's
 series from the database (``analytics.selectors.forecasting``) and records what it produced.
@@ -11,26 +13,26 @@ import datetime as dt
 import hashlib
 import hmac
 import logging
-from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from threadpoolctl import threadpool_limits
 
 from analytics.forecasting.model import QuantileForecaster, SeriesData, backtest
-from analytics.models import Forecast, ForecastModel, ForecastScope, ForecastSlot, WeatherObservation
-from analytics.selectors.forecasting import SHANGHAI, scope_load_series, scope_temperature_series
-from billing.demo.metering import demo_hourly_temperature
-from billing.models import MeterDayCompleteness
-from customers.models import Account, Feeder, TransformerArea
+from analytics.models import Forecast, ForecastModel, ForecastScope, ForecastSlot
+from analytics.selectors.forecasting import active_scope_ids, scope_load_series, scope_temperature_series
+from core.tasks import enqueue_on_commit
+from core.time import SHANGHAI_NAME, local_date
 
 logger = logging.getLogger(__name__)
 
+QUEUE = "analytics"
+TRAIN_TASK = "analytics.forecast_train_scope"
+ISSUE_TASK = "analytics.forecast_issue"
 ARTEFACT_DIR = "forecast-models"
 MIN_HISTORY_DAYS = 28  # four weeks: the weekly lags need one, the model needs a few weeks to learn from
 ISSUE_HISTORY_DAYS = 56  # load passed to predict_day: enough for every lag the engine uses
@@ -108,7 +110,7 @@ def _trim_to_data(load: pd.Series) -> pd.Series:
     first = load.first_valid_index()
     if first is None:
         return load.iloc[0:0]
-    return load[load.index >= pd.Timestamp(first.date(), tz=SHANGHAI)]
+    return load[load.index >= pd.Timestamp(first.date(), tz=SHANGHAI_NAME)]
 
 
 def _temperature_for(*, scope: ForecastScope, start: dt.date, end: dt.date, load_index) -> pd.Series | None:
@@ -165,7 +167,7 @@ def train_scope(
     register it as the next version and retire the previous one. Without ``force``, a scope whose active
     model was already trained up to that day keeps it (a repeated nightly run does nothing)."""
     scope = ForecastScope.objects.get(pk=scope_id)
-    until = as_of.astimezone(SHANGHAI).date()
+    until = local_date(as_of)
     current = ForecastModel.objects.filter(scope=scope, status=ForecastModel.Status.ACTIVE).first()
     if current is not None and current.window_end == until and not force:
         return current
@@ -233,7 +235,7 @@ def _issue_data(*, scope: ForecastScope, model: ForecastModel, day: dt.date) -> 
     temperature = None
     if model.uses_temperature:
         temperature = scope_temperature_series(scope=scope, start=load.index[0].date(), end=day + dt.timedelta(days=1))
-        day_index = temperature.index >= pd.Timestamp(day, tz=SHANGHAI)
+        day_index = temperature.index >= pd.Timestamp(day, tz=SHANGHAI_NAME)
         if temperature[day_index].isna().all():
             # No weather forecast for the day: persistence (yesterday's temperatures slot by slot).
             temperature[day_index] = temperature.shift(24 * 60 // scope.resolution_minutes)[day_index].to_numpy()
@@ -285,250 +287,26 @@ def issue_forecast(*, scope_id: int, day: dt.date, as_of: dt.datetime) -> Foreca
     return forecast
 
 
-# --- default scopes --------------------------------------------------------------------------------
+# --- queueing every active scope ---------------------------------------------------------------------
 
 
-@dataclass
-class ScopeCounts:
-    created: int = 0
-    existing: int = 0
+def enqueue_training(*, as_of: dt.datetime, scope_ids: list[int] | None = None) -> int:
+    """One training task per scope (default: every active scope) on the history before ``as_of``'s local
+    day, sent when the surrounding transaction commits; returns how many were queued. Workers share the
+    scopes: each is its own task."""
+    ids = active_scope_ids() if scope_ids is None else list(scope_ids)
+    for scope_id in ids:
+        enqueue_on_commit(TRAIN_TASK, queue=QUEUE, kwargs={"scope_id": scope_id, "as_of": as_of.isoformat()})
+    return len(ids)
 
 
-def ensure_default_scopes() -> ScopeCounts:
-    """The system, every feeder, every transformer area, every customer category and every active account
-    at or above FORECAST_ACCOUNT_MIN_KVA contracted capacity get a scope at FORECAST_RESOLUTION_MINUTES
-    (existing scopes, active or not, are left as they are). One read of what exists and one bulk insert
-    of what is missing: a 10,000-customer grid has over 1,300 scopes."""
-    minutes = settings.FORECAST_RESOLUTION_MINUTES
-    kind = ForecastScope.Kind
-
-    def scope(*, name: str, **target) -> ForecastScope:
-        return ForecastScope(resolution_minutes=minutes, name=name[:120], **target)
-
-    wanted = [scope(kind=kind.SYSTEM, name="全系统 / System")]
-    wanted += [
-        scope(kind=kind.FEEDER, feeder_id=pk, name=f"馈线 {code} {name}")
-        for pk, code, name in Feeder.objects.order_by("code").values_list("pk", "code", "name")
-    ]
-    wanted += [
-        scope(kind=kind.AREA, area_id=pk, name=f"台区 {code} {name}")
-        for pk, code, name in TransformerArea.objects.order_by("code").values_list("pk", "code", "name")
-    ]
-    wanted += [scope(kind=kind.CATEGORY, category=value, name=f"类别 {value}") for value in Account.Category.values]
-    large = Account.objects.filter(
-        status=Account.Status.ACTIVE, contracted_kva__gte=Decimal(str(settings.FORECAST_ACCOUNT_MIN_KVA))
-    ).order_by("number")
-    wanted += [
-        scope(kind=kind.ACCOUNT, account_id=pk, name=f"户号 {number}")
-        for pk, number in large.values_list("pk", "number")
-    ]
-
-    existing = set(
-        ForecastScope.objects.filter(resolution_minutes=minutes).values_list(
-            "kind", "feeder_id", "area_id", "category", "account_id"
+def enqueue_issuing(*, as_of: dt.datetime) -> int:
+    """One task per active scope issuing its forecast for the local day after ``as_of``'s; returns how
+    many were queued."""
+    day = (local_date(as_of) + dt.timedelta(days=1)).isoformat()
+    ids = active_scope_ids()
+    for scope_id in ids:
+        enqueue_on_commit(
+            ISSUE_TASK, queue=QUEUE, kwargs={"scope_id": scope_id, "day": day, "as_of": as_of.isoformat()}
         )
-    )
-    missing = [s for s in wanted if (s.kind, s.feeder_id, s.area_id, s.category, s.account_id) not in existing]
-    ForecastScope.objects.bulk_create(missing, batch_size=2000)
-    return ScopeCounts(created=len(missing), existing=len(wanted) - len(missing))
-
-
-def active_scope_ids() -> list[int]:
-    return list(ForecastScope.objects.filter(active=True).order_by("pk").values_list("pk", flat=True))
-
-
-# --- weather -----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class WeatherRow:
-    area_id: int
-    at: dt.datetime
-    kind: str
-    temperature_c: Decimal
-    issued_at: dt.datetime | None
-
-
-@dataclass(frozen=True)
-class RowError:
-    line: int  # CSV line number (header = 1) or 0-based index in a JSON list
-    message: str
-
-
-@dataclass
-class WeatherResult:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: list[RowError] = field(default_factory=list)
-
-
-WEATHER_FIELDS = ("area", "at", "temperature_c", "kind", "issued_at")
-
-
-def _parse_moment(text: str, *, name: str) -> dt.datetime:
-    try:
-        moment = dt.datetime.fromisoformat(text.strip())
-    except ValueError as exc:
-        raise ValueError(f"{name}: {text!r} is not an ISO 8601 date-time") from exc
-    # Naive times are Asia/Shanghai wall time, like everything local in this system.
-    return moment.replace(tzinfo=SHANGHAI) if moment.tzinfo is None else moment
-
-
-def parse_weather_rows(records: list[dict], *, first_line: int) -> tuple[list[WeatherRow], list[RowError]]:
-    """Validate raw records (CSV rows or JSON objects) into WeatherRows; each bad record becomes a RowError
-    numbered from ``first_line``. The area is given by its code."""
-    codes = {str(r.get("area") or "").strip() for r in records}
-    areas = dict(TransformerArea.objects.filter(code__in=codes).values_list("code", "pk"))
-    rows, errors, seen = [], [], set()
-    for line, record in enumerate(records, start=first_line):
-        try:
-            if not isinstance(record, dict):
-                raise ValueError("a row must be an object with area, at, temperature_c[, kind, issued_at]")
-            code = str(record.get("area") or "").strip()
-            if not code:
-                raise ValueError("area: required")
-            if code not in areas:
-                raise ValueError(f"area: no transformer area with code {code!r}")
-            if not str(record.get("at") or "").strip():
-                raise ValueError("at: required")
-            at = _parse_moment(str(record["at"]), name="at")
-            try:
-                temperature = Decimal(str(record.get("temperature_c", "")).strip())
-            except InvalidOperation:
-                raise ValueError(f"temperature_c: {record.get('temperature_c')!r} is not a number") from None
-            if not temperature.is_finite() or not Decimal(-60) <= temperature <= Decimal(60):
-                raise ValueError(f"temperature_c: {temperature} is outside -60…60 °C")
-            kind = str(record.get("kind") or WeatherObservation.Kind.OBSERVED).strip().lower()
-            if kind not in WeatherObservation.Kind.values:
-                raise ValueError(f"kind: {kind!r} is not one of {', '.join(WeatherObservation.Kind.values)}")
-            issued_text = str(record.get("issued_at") or "").strip()
-            issued_at = _parse_moment(issued_text, name="issued_at") if issued_text else None
-            if kind == WeatherObservation.Kind.FORECAST and issued_at is None:
-                raise ValueError("issued_at: required for a forecast")
-            if kind == WeatherObservation.Kind.OBSERVED and issued_at is not None:
-                raise ValueError("issued_at: only forecasts have one")
-            key = (areas[code], at, kind)
-            if key in seen:
-                raise ValueError(f"duplicate of an earlier row for {code} at {at.isoformat()} ({kind})")
-            seen.add(key)
-            rows.append(
-                WeatherRow(
-                    area_id=areas[code],
-                    at=at,
-                    kind=kind,
-                    temperature_c=temperature.quantize(Decimal("0.01")),
-                    issued_at=issued_at,
-                )
-            )
-        except ValueError as exc:
-            errors.append(RowError(line=line, message=str(exc)))
-    return rows, errors
-
-
-def upsert_weather(*, rows: list[WeatherRow]) -> WeatherResult:
-    """Insert or update weather rows by (area, at, kind). Re-sending the same rows changes nothing; a
-    forecast replaces a stored one only when it was issued at the same time or later."""
-    result = WeatherResult()
-    for offset in range(0, len(rows), 5000):
-        chunk = rows[offset : offset + 5000]
-        existing = {
-            (w.area_id, w.at, w.kind): w
-            for w in WeatherObservation.objects.filter(
-                area_id__in={r.area_id for r in chunk},
-                at__gte=min(r.at for r in chunk),
-                at__lte=max(r.at for r in chunk),
-                kind__in={r.kind for r in chunk},
-            )
-        }
-        to_create, to_update = [], []
-        for row in chunk:
-            stored = existing.get((row.area_id, row.at, row.kind))
-            if stored is None:
-                to_create.append(WeatherObservation(**row.__dict__))
-            elif stored.temperature_c == row.temperature_c and stored.issued_at == row.issued_at:
-                result.unchanged += 1
-            elif row.issued_at is not None and stored.issued_at is not None and row.issued_at < stored.issued_at:
-                result.unchanged += 1  # an older forecast never overwrites a newer one
-            else:
-                stored.temperature_c, stored.issued_at = row.temperature_c, row.issued_at
-                to_update.append(stored)
-        with transaction.atomic():
-            WeatherObservation.objects.bulk_create(to_create)
-            WeatherObservation.objects.bulk_update(to_update, ["temperature_c", "issued_at"])
-        result.created += len(to_create)
-        result.updated += len(to_update)
-    return result
-
-
-# --- demo data -------------------------------------------------------------------------------------
-
-DEMO_HISTORY_DAYS = 91  # a quarter is enough to show the model working and keeps seed_demo quick
-DEMO_FORECAST_DAYS = 7
-
-
-def seed_forecasting_demo(*, seed: int, as_of: dt.date, customers: int, **_ignored) -> str:
-    """seed_demo's last step for forecasting: the default scopes, and for the system scope a model trained
-    on the quarter before ``as_of`` − 7 days that issues the forecasts of those seven days and of ``as_of``
-    itself (each for a day the model never saw), so the staff chart has forecast against actual at once."""
-    scopes = ensure_default_scopes()
-    system = ForecastScope.objects.get(
-        kind=ForecastScope.Kind.SYSTEM, resolution_minutes=settings.FORECAST_RESOLUTION_MINUTES
-    )
-    first_day = as_of - dt.timedelta(days=DEMO_FORECAST_DAYS)
-    weather = _seed_demo_weather(seed=seed, as_of=as_of)
-    try:
-        train_scope(
-            scope_id=system.pk,
-            as_of=dt.datetime.combine(first_day, dt.time(1, 30), tzinfo=SHANGHAI),
-            history_days=DEMO_HISTORY_DAYS,
-        )
-        issued = [
-            issue_forecast(
-                scope_id=system.pk,
-                day=first_day + dt.timedelta(days=offset),
-                as_of=dt.datetime.combine(first_day + dt.timedelta(days=offset - 1), dt.time(10, 30), tzinfo=SHANGHAI),
-            )
-            for offset in range(DEMO_FORECAST_DAYS + 1)
-        ]
-    except ForecastError as exc:  # e.g. seed_demo --curves 0: no load to learn from
-        return f"Forecasting: {scopes.created} scopes; no demo forecast ({exc})."
-    return (
-        f"Forecasting: {scopes.created} scopes; {weather:,} hourly temperatures; system scope trained and "
-        f"{len(issued)} day-ahead forecasts issued ({issued[0].day} to {issued[-1].day})."
-    )
-
-
-def _seed_demo_weather(*, seed: int, as_of: dt.date) -> int:
-    """The observed temperature of the areas with load curves (the only ones a forecast can learn from;
-    a 10,000-customer seed has hundreds of areas without): the hourly weather the curves were drawn with."""
-    hourly = demo_hourly_temperature(as_of=as_of, seed=seed)
-    with_curves = (
-        MeterDayCompleteness.objects.filter(day=as_of - dt.timedelta(days=1))
-        .values_list("meter__area_id", flat=True)
-        .distinct()
-    )
-    areas = sorted(set(with_curves) - {None})
-    temperatures = [Decimal(f"{celsius:.2f}") for _, celsius in hourly]
-    if connection.vendor == "postgresql":
-        # Every area gets the same year (one city's weather): the database repeats it per area, 10x
-        # faster than building the 52,560 rows of a 10,000-customer seed as model instances.
-        with connection.cursor() as cursor:
-            cursor.execute(DEMO_WEATHER_SQL, [[at for at, _ in hourly], temperatures, areas])
-    else:
-        WeatherObservation.objects.bulk_create(
-            [
-                WeatherObservation(area_id=area_id, at=at, temperature_c=celsius)
-                for area_id in areas
-                for (at, _), celsius in zip(hourly, temperatures, strict=True)
-            ],
-            batch_size=5000,
-        )
-    return len(areas) * len(hourly)
-
-
-DEMO_WEATHER_SQL = """
-INSERT INTO analytics_weatherobservation (area_id, at, kind, temperature_c)
-SELECT a.id, w.at, 'observed', w.t
-FROM unnest(%s::timestamptz[], %s::numeric[]) AS w(at, t) CROSS JOIN unnest(%s::bigint[]) AS a(id)
-"""
+    return len(ids)

@@ -27,7 +27,9 @@ from django.db.models.functions import TruncMonth
 
 from analytics.models import AreaLossDay, AreaLossMonth
 from billing.models import Meter, MeterDayCompleteness
-from core.time import SHANGHAI
+from core.money import round_kwh
+from core.months import month_start, next_month
+from core.time import local_midnight
 
 JUMP_HISTORY_DAYS = 30  # complete days the jump baseline looks back over
 JUMP_MIN_HISTORY = 7  # fewer complete days than this: no jump test yet
@@ -35,8 +37,7 @@ JUMP_Z = Decimal(4)  # robust z-score a jump must also exceed
 MAD_TO_SIGMA = Decimal("1.4826")  # MAD × this estimates σ for normally distributed noise
 MONTH_HISTORY = 6  # complete months the monthly jump baseline looks back over
 MONTH_MIN_HISTORY = 3
-KWH_STEP = Decimal("0.0001")
-RATE_STEP = Decimal("0.000001")
+RATE_STEP = Decimal("0.000001")  # rates and shares as stored (numeric(…, 6)); a step of this module's own
 CUSTOMER, SUMMARY = Meter.Role.CUSTOMER, Meter.Role.AREA_SUMMARY
 
 
@@ -64,8 +65,8 @@ def compute_line_loss(
     ``as_of``: intervals after it are not expected yet (a day still running is incomplete, not lossy)."""
     if end <= start:
         raise ValueError("end must be after start")
-    window_start = _local_midnight(start)
-    window_end = _local_midnight(end)
+    window_start = local_midnight(start)
+    window_end = local_midnight(end)
     summaries = Meter.objects.filter(role=SUMMARY, installed_at__lt=window_end).filter(
         Q(removed_at__isnull=True) | Q(removed_at__gt=window_start)
     )
@@ -124,17 +125,9 @@ def compute_line_loss(
     )
 
 
-def _local_midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), tzinfo=SHANGHAI)
-
-
 def _decimal(value) -> Decimal:
-    """SQLite sums numerics as floats; PostgreSQL as exact numerics. Both to 4 places."""
-    if value is None:
-        return Decimal(0)
-    if not isinstance(value, Decimal):
-        value = Decimal(str(value))
-    return value.quantize(KWH_STEP, rounding=ROUND_HALF_UP)
+    """SQLite sums numerics as floats; PostgreSQL as exact numerics. Both to 4 places (0 when nothing)."""
+    return Decimal(0) if value is None else round_kwh(value)
 
 
 def _share(measured: int, expected: int) -> Decimal:
@@ -305,17 +298,9 @@ def _flag_days(*, rows: dict[tuple[int, dt.date], AreaLossDay], areas: list[int]
 # --- months --------------------------------------------------------------------------------------------
 
 
-def _month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def _next_month(month: dt.date) -> dt.date:
-    return (month + dt.timedelta(days=32)).replace(day=1)
-
-
 def _roll_up_months(*, areas: list[int], start: dt.date, end: dt.date, as_of: dt.datetime, min_share: Decimal) -> int:
     """Re-aggregate (in the database) the stored days of every month ``start``…``end`` touches."""
-    first, last = _month_start(start), _next_month(_month_start(end - dt.timedelta(days=1)))
+    first, last = month_start(start), next_month(end - dt.timedelta(days=1))
     sums = (
         AreaLossDay.objects.filter(area_id__in=areas, day__gte=first, day__lt=last)
         .annotate(month=TruncMonth("day"))
@@ -335,7 +320,7 @@ def _roll_up_months(*, areas: list[int], start: dt.date, end: dt.date, as_of: dt
     months = []
     meters = dict(
         Meter.objects.filter(role=CUSTOMER, area_id__in=areas)
-        .filter(Q(removed_at__isnull=True) | Q(removed_at__gt=_local_midnight(first)))
+        .filter(Q(removed_at__isnull=True) | Q(removed_at__gt=local_midnight(first)))
         .values("area_id")
         .annotate(n=Count("id"))
         .values_list("area_id", "n")
@@ -372,9 +357,3 @@ def _roll_up_months(*, areas: list[int], start: dt.date, end: dt.date, as_of: dt
     AreaLossMonth.objects.filter(area_id__in=areas, month__gte=first, month__lt=last).delete()
     AreaLossMonth.objects.bulk_create(months, batch_size=2000)
     return len(months)
-
-
-def seed_line_loss_demo(*, as_of: dt.date, **_ignored) -> LineLossResult:
-    """``seed_demo`` hook (AnalyticsConfig.demo_seeder): line loss over the seeded year of curves, so the
-    staff pages and the suspicion list have figures at once (about 3 s for the default demo)."""
-    return compute_line_loss(start=as_of - dt.timedelta(days=365), end=as_of, as_of=_local_midnight(as_of))

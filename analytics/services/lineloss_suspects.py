@@ -43,7 +43,8 @@ from django.db.models import Q
 
 from analytics.models import AreaLossDay, AreaLossMonth
 from billing.models import Meter, MeterDayCompleteness
-from core.time import SHANGHAI
+from core.months import month_start
+from core.time import day_span
 from customers.models import Account
 
 MIN_SEGMENT_DAYS = 14  # change points closer to either end than this are noise
@@ -116,7 +117,7 @@ def suspect_areas(*, as_of: dt.date, lookback_days: int = 180) -> list[int]:
     since = as_of - dt.timedelta(days=lookback_days)
     flagged = Q(flag_high=True) | Q(flag_jump=True)
     days = AreaLossDay.objects.filter(flagged, day__gte=since, day__lt=as_of, incomplete=False)
-    months = AreaLossMonth.objects.filter(flagged, month__gte=since.replace(day=1), month__lt=as_of, incomplete=False)
+    months = AreaLossMonth.objects.filter(flagged, month__gte=month_start(since), month__lt=as_of, incomplete=False)
     return sorted(set(days.values_list("area_id", flat=True)) | set(months.values_list("area_id", flat=True)))
 
 
@@ -266,8 +267,7 @@ GROUP BY 1, 2
 def _account_days(*, areas: list[int], start: dt.date, end: dt.date, index: dict):
     """Per account: kWh per day (meters × multiplier, summed in SQL) and measured share per day."""
     n = len(index)
-    begin = dt.datetime.combine(start, dt.time(), tzinfo=SHANGHAI)
-    finish = dt.datetime.combine(end, dt.time(), tzinfo=SHANGHAI)
+    begin, finish = day_span(start, end)
     meters: dict[int, dict] = {}
     meter_account = {}
     for meter_id, meter_no, account_id, area_id, area_code in Meter.objects.filter(

@@ -31,7 +31,8 @@ from analytics.models import AccountSegment, Segment, SegmentationRun
 from analytics.models.segments import DayType, Shape
 from billing.models import IntervalReading, Meter
 from core.calendar import is_working_day
-from core.time import SHANGHAI
+from core.months import add_months, month_start
+from core.time import day_span, local_date
 from customers.models import Account
 
 SLOTS = 24  # hourly slots: the same grid for 15-, 30- and 60-minute meters
@@ -106,8 +107,7 @@ def load_profiles(*, days: list[dt.date], window_start: dt.date, window_end: dt.
     (one row per account and hour). Accounts whose data is too thin are left out and counted by reason."""
     if not days:
         return Profiles(account_ids=[], kwh=np.zeros((0, SLOTS)))
-    start = dt.datetime.combine(window_start, dt.time(), tzinfo=SHANGHAI)
-    end = dt.datetime.combine(window_end, dt.time(), tzinfo=SHANGHAI)
+    start, end = day_span(window_start, window_end)
     rows = (
         IntervalReading.objects.filter(
             interval_start__gte=start, interval_start__lt=end, meter__role=Meter.Role.CUSTOMER
@@ -454,39 +454,5 @@ def run_segmentation(
 def default_window(*, as_of: dt.datetime, months: int = 3) -> tuple[dt.date, dt.date]:
     """The ``months`` whole calendar months before the month of ``as_of`` (local): what the monthly
     scheduled run clusters."""
-    first = as_of.astimezone(SHANGHAI).date().replace(day=1)
-    index = first.year * 12 + first.month - 1 - months
-    return dt.date(index // 12, index % 12 + 1, 1), first
-
-
-@dataclass(frozen=True)
-class SegmentsDemoResult:
-    runs: list[SegmentationRun]
-    seconds: float
-
-    def __str__(self) -> str:
-        parts = [
-            f"{run.day_type} k={run.k}, {run.accounts_clustered:,} accounts"
-            if run.k
-            else f"{run.day_type} {run.status}"
-            for run in self.runs
-        ]
-        return f"Segments: {'; '.join(parts)} ({self.seconds:.1f} s)."
-
-
-def seed_segments_demo(
-    *, seed: int, as_of: dt.date, customers: int, curves: int | None, progress: bool
-) -> SegmentsDemoResult:
-    """seed_demo's last step (AnalyticsConfig.demo_seeder): segment the demo curves of the three whole
-    months before ``as_of``'s month, working days and days off, so the staff page, the admin and the
-    hall's comparison have something to show. About 1–2 s on the default demo (docs/benchmarks.md)."""
-    import time
-
-    started = time.perf_counter()
-    moment = dt.datetime.combine(as_of, dt.time(), tzinfo=SHANGHAI)
-    window_start, window_end = default_window(as_of=moment)
-    runs = [
-        run_segmentation(window_start=window_start, window_end=window_end, day_type=day_type, as_of=moment)
-        for day_type in DayType.values
-    ]
-    return SegmentsDemoResult(runs=runs, seconds=time.perf_counter() - started)
+    first = month_start(local_date(as_of))
+    return add_months(first, -months), first

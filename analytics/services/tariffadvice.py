@@ -30,12 +30,11 @@ from billing.models import Bill, Meter, Tariff, TariffVersion
 from billing.selectors.consumption import Grouping, consumption_by_period
 from billing.selectors.meters import account_meters
 from billing.selectors.tariffs import billed_kwh_in_year, current_tariff, quote_tariffs
-from billing.services.tariffs.calendars import SHANGHAI
 from billing.services.tariffs.engine import QuoteError, QuoteInput
 from billing.services.tariffs.quotes import load_versions, quote_on_versions, version_calendar
-from core.money import round_money as money
+from core.money import round_money
 from core.months import add_months, month_start
-from core.time import local_midnight
+from core.time import SHANGHAI, local_date, local_midnight
 from customers.models import Account
 
 ZERO = Decimal("0")
@@ -149,7 +148,7 @@ def _readings(*, meters: list[Meter], start: dt.date, end: dt.date, grouping: Gr
 
 
 def _month_of(moment: dt.datetime) -> dt.date:
-    return month_start(moment.astimezone(SHANGHAI).date())
+    return month_start(local_date(moment))
 
 
 def _bill_facts(*, account: Account, months: list[dt.date]) -> dict[dt.date, Bill]:
@@ -211,7 +210,7 @@ def _energy_cost_by_hour(*, readings: list[Reading], versions: list[TariffVersio
 
 
 def tariff_advice(*, account: Account, as_of: dt.datetime) -> TariffAdvice:
-    today = as_of.astimezone(SHANGHAI).date()
+    today = local_date(as_of)
     window_end = month_start(today)
     window_start = add_months(window_end, -MONTHS_WANTED)
     assignment = current_tariff(account=account, on=today)
@@ -228,7 +227,7 @@ def tariff_advice(*, account: Account, as_of: dt.datetime) -> TariffAdvice:
     coverage = tuple(
         MonthCoverage(
             month=month,
-            days_with_data=len({moment.astimezone(SHANGHAI).date() for moment, _ in by_month[month]}),
+            days_with_data=len({local_date(moment) for moment, _ in by_month[month]}),
             days=(add_months(month, 1) - month).days,
         )
         for month in months
@@ -279,7 +278,10 @@ def tariff_advice(*, account: Account, as_of: dt.datetime) -> TariffAdvice:
         other_cost = _energy_cost_by_hour(readings=readings, versions=versions[alternative.tariff.pk])
         hours = tuple(
             HourDriver(
-                hour=h, kwh=kwh_by_hour[h], baseline_cost=money(base_cost[h]), alternative_cost=money(other_cost[h])
+                hour=h,
+                kwh=kwh_by_hour[h],
+                baseline_cost=round_money(base_cost[h]),
+                alternative_cost=round_money(other_cost[h]),
             )
             for h in range(24)
         )

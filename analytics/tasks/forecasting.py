@@ -9,14 +9,18 @@ import logging
 from celery import shared_task
 from django.db import OperationalError
 
-from analytics.selectors.forecasting import SHANGHAI
-from analytics.services.forecasting import ForecastError, active_scope_ids, issue_forecast, train_scope
+from analytics.services.forecasting import (
+    ForecastError,
+    enqueue_issuing,
+    enqueue_training,
+    issue_forecast,
+    train_scope,
+)
 from core import clock
 
 __all__ = ["forecast_issue_all_task", "forecast_issue_task", "forecast_retrain_all_task", "forecast_train_task"]
 
 logger = logging.getLogger(__name__)
-QUEUE = "analytics"
 RETRY = {"acks_late": True, "reject_on_worker_lost": True, "autoretry_for": (OperationalError,), "max_retries": 3}
 
 
@@ -45,20 +49,9 @@ def forecast_issue_task(*, scope_id: int, day: str, as_of: str) -> dict:
 @shared_task(name="analytics.forecast_retrain_all")
 def forecast_retrain_all_task() -> int:
     # Beat's clock is "now": the models learn everything before today.
-    as_of = clock.now().isoformat()
-    scope_ids = active_scope_ids()
-    for scope_id in scope_ids:
-        forecast_train_task.apply_async(kwargs={"scope_id": scope_id, "as_of": as_of}, queue=QUEUE)
-    return len(scope_ids)
+    return enqueue_training(as_of=clock.now())
 
 
 @shared_task(name="analytics.forecast_issue_all")
 def forecast_issue_all_task() -> int:
-    now = clock.now()
-    tomorrow = (now.astimezone(SHANGHAI).date() + dt.timedelta(days=1)).isoformat()
-    scope_ids = active_scope_ids()
-    for scope_id in scope_ids:
-        forecast_issue_task.apply_async(
-            kwargs={"scope_id": scope_id, "day": tomorrow, "as_of": now.isoformat()}, queue=QUEUE
-        )
-    return len(scope_ids)
+    return enqueue_issuing(as_of=clock.now())

@@ -1,25 +1,22 @@
 """Staff overview dashboard (staff/analytics/): sales, collection rate, arrears, and panels other apps
-register (analytics.dashboard_panels). Every table on the page can be downloaded as CSV or Excel with
-the same filters (core.web.exports). Thin: a filter form, SQL reads from analytics.selectors.dashboard,
-and presentation (labels, chart specs) here. Pages may read the clock: the default period and as-of day.
+register (analytics.views.panels). Every table on the page can be downloaded as CSV or Excel with
+the same filters (core.web.exports). Thin: a filter form (analytics.forms.dashboard), SQL reads from
+analytics.selectors.dashboard, and presentation (labels, chart specs) here. Pages may read the clock:
+the default period and as-of day.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from functools import wraps
 
-from django import forms
 from django.contrib import admin
-from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from analytics import dashboard_panels
+from analytics.forms.dashboard import DashboardFilterForm
 from analytics.selectors.dashboard import (
     DashboardFilters,
     arrears_by_area,
@@ -27,84 +24,16 @@ from analytics.selectors.dashboard import (
     collection_by_month,
     sales_by_month_and_category,
 )
+from analytics.views import panels
 from core import clock
-from core.months import add_months, month_start
 from core.web.exports import FORMATS, Column, Table, table_response
-from core.web.widgets import DateInput
-from customers.models import Account, Feeder, TransformerArea
+from core.web.gates import staff_permission_required
+from customers.models import Account
 
 PERMISSION = "analytics.view_dashboards"
-MAX_MONTHS = 36
-
-
-def dashboard_required(view: Callable) -> Callable:
-    """Staff holding ``analytics.view_dashboards``. Anonymous visitors go to the admin login; customers
-    and staff without the permission get a 403 page saying why."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        user = request.user
-        if not user.is_authenticated:
-            return redirect_to_login(request.get_full_path(), login_url=reverse("admin:login"))
-        if not (user.is_active and user.is_staff and user.has_perm(PERMISSION)):
-            return render(request, "analytics/dashboard/forbidden.html", status=403)
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-class MonthField(forms.RegexField):
-    def __init__(self, **kwargs) -> None:
-        super().__init__(
-            regex=r"^\d{4}-(0[1-9]|1[0-2])$",
-            error_messages={"invalid": gettext_lazy("Enter a month as YYYY-MM.")},
-            widget=forms.TextInput(attrs={"type": "month"}),
-            **kwargs,
-        )
-
-    def clean(self, value):
-        value = super().clean(value)
-        return dt.date(int(value[:4]), int(value[5:]), 1) if value else None
-
-
-class DashboardFilterForm(forms.Form):
-    month_from = MonthField(label=gettext_lazy("From month"), required=False)
-    month_to = MonthField(label=gettext_lazy("To month"), required=False)
-    as_of = forms.DateField(
-        label=gettext_lazy("Arrears as of"),
-        required=False,
-        widget=DateInput(),
-    )
-    feeder = forms.ModelChoiceField(label=gettext_lazy("Feeder"), queryset=Feeder.objects.all(), required=False)
-    area = forms.ModelChoiceField(
-        label=gettext_lazy("Transformer area"), queryset=TransformerArea.objects.all(), required=False
-    )
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("month_from"), data.get("month_to")
-        if start and end:
-            if start > end:
-                raise forms.ValidationError(_("The first month must not be after the last month."))
-            if (end.year - start.year) * 12 + end.month - start.month >= MAX_MONTHS:
-                raise forms.ValidationError(_("Choose at most %(n)d months.") % {"n": MAX_MONTHS})
-        return data
-
-    def filters(self, *, today: dt.date) -> DashboardFilters:
-        """The chosen filters, defaults where a value is missing: the twelve months up to last month,
-        arrears as of today. Call after is_valid(); an invalid form gives the defaults."""
-        data = self.cleaned_data if self.is_valid() else {}
-        month_to = data.get("month_to") or add_months(month_start(today), -1)
-        month_from = data.get("month_from") or add_months(month_to, -11)
-        if month_from > month_to:
-            month_from = add_months(month_to, -11)
-        return DashboardFilters(
-            month_from=month_from,
-            month_to=month_to,
-            as_of=data.get("as_of") or today,
-            area_id=data["area"].pk if data.get("area") else None,
-            feeder_id=data["feeder"].pk if data.get("feeder") else None,
-        )
+# Anonymous visitors go to the staff console's login; customers and staff without the permission get
+# a 403 page saying why.
+dashboard_required = staff_permission_required(PERMISSION, forbidden_template="analytics/dashboard/forbidden.html")
 
 
 # --- tables ---------------------------------------------------------------------------------------------
@@ -282,12 +211,12 @@ def built_in_tables(filters: DashboardFilters) -> list[Table]:
 
 
 def extra_tables(filters: DashboardFilters) -> list[Table]:
-    return [panel.build(filters) for panel in dashboard_panels.registered_panels()]
+    return [panel.build(filters) for panel in panels.registered_panels()]
 
 
 def _table_builders() -> dict[str, Callable[[DashboardFilters], Table]]:
     """Export looks a table up by key without building the others."""
-    return {**{panel.key: panel.build for panel in dashboard_panels.registered_panels()}, **BUILT_IN}
+    return {**{panel.key: panel.build for panel in panels.registered_panels()}, **BUILT_IN}
 
 
 # --- views ------------------------------------------------------------------------------------------------

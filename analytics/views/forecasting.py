@@ -4,55 +4,30 @@ series as CSV. Staff with ``analytics.view_forecast`` only; portal customers get
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import math
 
-from django import forms
 from django.contrib import admin
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
+from analytics.forms.forecasting import ForecastRangeForm
 from analytics.models import ForecastScope
 from analytics.selectors.forecasting import VIEW_PERMISSION, forecast_models, forecast_scopes, forecast_vs_actual
 from core import clock
-from core.web.widgets import DateInput
+from core.web.exports import rows_response
+from core.web.gates import staff_permission_required
 
-MAX_RANGE_DAYS = 62
-
-
-class ForecastRangeForm(forms.Form):
-    scope = forms.ModelChoiceField(queryset=ForecastScope.objects.none(), label=_("Scope"))
-    day_from = forms.DateField(label=_("From"), widget=DateInput())
-    day_to = forms.DateField(label=_("To"), widget=DateInput())
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["scope"].queryset = forecast_scopes().order_by("kind", "name")
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("day_from"), data.get("day_to")
-        if start and end:
-            if end < start:
-                raise forms.ValidationError(_("The end date is before the start date."))
-            if (end - start).days >= MAX_RANGE_DAYS:
-                raise forms.ValidationError(_("Choose at most %(n)d days.") % {"n": MAX_RANGE_DAYS})
-        return data
+CSV_HEADERS = ["slot_start", "p10_kwh", "p50_kwh", "p90_kwh", "actual_kwh"]
 
 
 def _number(value) -> float | None:
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else round(float(value), 4)
 
 
+@staff_permission_required(VIEW_PERMISSION)
 def forecasts_page(request):
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path(), login_url="admin:login")
-    if not (request.user.is_active and request.user.is_staff and request.user.has_perm(VIEW_PERMISSION)):
-        raise PermissionDenied
     today = clock.today()
     scopes = forecast_scopes().order_by("kind", "name")
     default_scope = scopes.filter(kind=ForecastScope.Kind.SYSTEM).first() or scopes.first()
@@ -101,16 +76,13 @@ def forecasts_page(request):
 
 
 def _csv(*, scope: ForecastScope, frame, day_from: dt.date, day_to: dt.date) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="forecast-scope{scope.pk}-{day_from}-{day_to}.csv"'
-    response.write("\ufeff")  # Excel opens UTF-8 CSV correctly only with a BOM
-    writer = csv.writer(response)
-    writer.writerow(["slot_start", "p10_kwh", "p50_kwh", "p90_kwh", "actual_kwh"])
-    for ts, row in frame.iterrows():
-        writer.writerow(
-            [
-                ts.isoformat(),
-                *("" if _number(row[c]) is None else _number(row[c]) for c in ("p10", "p50", "p90", "actual")),
-            ]
-        )
-    return response
+    """The shown series, one row per slot (UTF-8 with a BOM, so Excel reads it; unknown values empty)."""
+    return rows_response(
+        fmt="csv",
+        filename=f"forecast-scope{scope.pk}-{day_from}-{day_to}",
+        headers=CSV_HEADERS,
+        rows=(
+            [ts.isoformat(), *(_number(row[c]) for c in ("p10", "p50", "p90", "actual"))]
+            for ts, row in frame.iterrows()
+        ),
+    )

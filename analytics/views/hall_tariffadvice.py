@@ -8,7 +8,7 @@ from a json_script payload, with the same figures in a table).
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -17,6 +17,10 @@ from django.utils.translation import gettext as _
 from analytics.services.tariffadvice import MONTHS_WANTED, TariffAdvice, tariff_advice
 from core import clock
 from customers.access import current_account_for_request, customer_required
+
+# kWh in the hourly chart as the table under it shows them (floatformat:2, half up); the figures keep
+# the energy step (core.money.KWH_STEP) everywhere else.
+KWH_SHOWN = Decimal("0.01")
 
 
 def hall_now():
@@ -48,7 +52,11 @@ def _hour_chart(advice: TariffAdvice) -> dict | None:
                 % {"other": advice.alternative.tariff.code, "base": advice.baseline.tariff.code},
                 "values": [h.difference for h in advice.hours],
             },
-            {"label": _("kWh"), "values": [h.kwh.quantize(Decimal("0.01")) for h in advice.hours], "line": True},
+            {
+                "label": _("kWh"),
+                "values": [h.kwh.quantize(KWH_SHOWN, rounding=ROUND_HALF_UP) for h in advice.hours],
+                "line": True,
+            },
         ],
         "yTitle": "¥",
         "y2Title": "kWh",

@@ -7,74 +7,33 @@ are not staff (business-hall customers) or lack the view permission get 403."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
-from functools import wraps
+from collections.abc import Iterable
 
-from django import forms
 from django.contrib import admin
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from analytics.models import AreaLossDay
+from analytics.forms.lineloss import RankingFilterForm, SuspectFilterForm
 from analytics.selectors.lineloss import (
+    area_by_code,
     area_loss_days,
     area_loss_months,
     area_month_ranking,
     default_loss_month,
+    last_loss_day,
     loss_months,
 )
 from analytics.services.lineloss_suspects import loss_suspects
 from core import clock
+from core.months import next_month
 from core.web.exports import rows_response
-from customers.models import Feeder, TransformerArea
+from core.web.gates import staff_permission_required
 
 VIEW_MONTH = "analytics.view_arealossmonth"
 VIEW_DAY = "analytics.view_arealossday"
 AREA_DAYS = 90  # an area page without a month shows this many days up to the latest computed one
-
-
-def staff_permission_required(*perms: str) -> Callable:
-    def decorator(view):
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args, **kwargs):
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path(), reverse("admin:login"))
-            if not request.user.is_staff or not request.user.has_perms(perms):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
-class MonthField(forms.DateField):
-    input_formats = ["%Y-%m"]
-
-    def to_python(self, value):
-        day = super().to_python(value)
-        return day.replace(day=1) if day else day
-
-
-class RankingFilterForm(forms.Form):
-    month = MonthField(label=gettext_lazy("Month"), required=False, help_text="YYYY-MM")
-    feeder = forms.ModelChoiceField(
-        label=gettext_lazy("Feeder"), queryset=Feeder.objects.order_by("code"), to_field_name="code", required=False
-    )
-    area = forms.CharField(label=gettext_lazy("Area code"), required=False, max_length=32)
-    flagged = forms.BooleanField(label=gettext_lazy("Flagged only"), required=False)
-
-
-class SuspectFilterForm(forms.Form):
-    area = forms.CharField(label=gettext_lazy("Area code"), required=False, max_length=32)
-    as_of = forms.DateField(label=gettext_lazy("Up to (exclusive)"), required=False)
-    window = forms.IntegerField(label=gettext_lazy("Recent days"), min_value=7, max_value=90, required=False)
 
 
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -160,14 +119,15 @@ def ranking(request: HttpRequest) -> HttpResponse:
 
 @staff_permission_required(VIEW_DAY)
 def area_detail(request: HttpRequest, code: str) -> HttpResponse:
-    area = get_object_or_404(TransformerArea.objects.select_related("feeder"), code=code)
+    area = area_by_code(code=code)
+    if area is None:
+        raise Http404("No such transformer area")
     form = RankingFilterForm(request.GET or None)
     month = form.cleaned_data.get("month") if form.is_valid() else None
     if month is not None:
-        start, end = month, (month + dt.timedelta(days=32)).replace(day=1)
+        start, end = month, next_month(month)
     else:
-        last = AreaLossDay.objects.filter(area=area).order_by("-day").values_list("day", flat=True).first()
-        end = (last or clock.today()) + dt.timedelta(days=1)
+        end = (last_loss_day(area_id=area.pk) or clock.today()) + dt.timedelta(days=1)
         start = end - dt.timedelta(days=AREA_DAYS)
     days = list(area_loss_days(area_id=area.pk, start=start, end=end))
     fmt = request.GET.get("export")
@@ -241,9 +201,7 @@ def suspects(request: HttpRequest) -> HttpResponse:
     form = SuspectFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     as_of = filters.get("as_of") or clock.today()
-    area = None
-    if filters.get("area"):
-        area = TransformerArea.objects.filter(code=filters["area"]).first()
+    area = area_by_code(code=filters["area"]) if filters.get("area") else None
     found = (
         []
         if (filters.get("area") and area is None)

@@ -6,44 +6,26 @@ Staff only, in the admin's look: anonymous users go to the admin login, everyone
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-
 from django.contrib import admin
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from analytics.models.segments import Shape
 from analytics.selectors.segments import current_runs, segment_table_headers, segment_table_rows, segments_of
+from core import clock
+from core.time import SHANGHAI
 from core.web.exports import rows_response
+from core.web.gates import staff_permission_required
 
 VIEW_PERMISSION = "analytics.view_segment"
 EXPORT_KINDS = {"csv", "xlsx"}
 
 
-def staff_permission_required(permission: str) -> Callable:
-    def decorator(view: Callable) -> Callable:
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path(), reverse("admin:login"))
-            if not (request.user.is_active and request.user.is_staff and request.user.has_perm(permission)):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
-def table_response(*, kind: str, filename: str, headers: list[str], rows: list[list]) -> HttpResponse:
-    """A table as a CSV (UTF-8 with BOM, so Excel reads the Chinese right) or an .xlsx download."""
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+def stamped_download(*, kind: str, filename: str, headers: list[str], rows: list[list]) -> HttpResponse:
+    """A table as a CSV (UTF-8 with BOM, so Excel reads the Chinese right) or an .xlsx download, its
+    name stamped with the local time of the download (the staff page and the admin's exports)."""
+    stamp = clock.now().astimezone(SHANGHAI).strftime("%Y%m%d-%H%M")
     return rows_response(fmt=kind, filename=f"{filename}-{stamp}", headers=headers, rows=rows)
 
 
@@ -89,7 +71,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     runs = current_runs()
     export = request.GET.get("export")
     if export in EXPORT_KINDS:
-        return table_response(
+        return stamped_download(
             kind=export,
             filename="segments",
             headers=segment_table_headers(runs=runs),

@@ -5,8 +5,6 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("customers.api.urls")),
     path("", include("billing.api.urls")),
-    path("", include("analytics.api.urls_segments")),
+    path("", include("analytics.api.urls")),
     path("", include("services.api.urls")),
-    path("", include("analytics.api.urls_lineloss")),
-    path("", include("analytics.api.urls_forecasting")),
 ]

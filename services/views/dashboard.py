@@ -7,8 +7,8 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from analytics import dashboard_panels
 from analytics.selectors.dashboard import DashboardFilters
+from analytics.views import panels as dashboard_panels
 from core.money import percent
 from core.time import day_span
 from core.web.exports import Column, Table

@@ -16,10 +16,10 @@ from django.core.management import CommandError, call_command
 
 from analytics.models import Forecast, ForecastModel, ForecastScope, ForecastSlot, WeatherObservation
 from analytics.selectors.forecasting import scope_load_series, scope_temperature_series
+from analytics.services.forecast_scopes import ensure_default_scopes
 from analytics.services.forecasting import (
     ArtefactIntegrityError,
     ForecastError,
-    ensure_default_scopes,
     issue_forecast,
     load_forecaster,
     train_scope,

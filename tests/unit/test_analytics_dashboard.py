@@ -37,7 +37,6 @@ from decimal import Decimal as D
 import pytest
 from openpyxl import load_workbook
 
-from analytics import dashboard_panels
 from analytics.selectors.dashboard import (
     DashboardFilters,
     arrears_by_area,
@@ -45,6 +44,7 @@ from analytics.selectors.dashboard import (
     collection_by_month,
     sales_by_month_and_category,
 )
+from analytics.views import panels as dashboard_panels
 from billing.models import Bill, Payment, PaymentAllocation, Tariff
 from core import clock
 from core.web.exports import Column, Table

@@ -11,7 +11,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from analytics.views.dashboard import DashboardFilterForm
+from analytics.forms.dashboard import DashboardFilterForm
 from services import catalogue
 from services.demo.history import HISTORY_USERNAME_PREFIX
 from services.models import NotificationDelivery, ServiceRequest

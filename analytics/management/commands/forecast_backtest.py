@@ -30,6 +30,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from analytics.forecasting.features import TZ, ForecastDataError
 from analytics.forecasting.model import SeriesData, backtest
+from core.time import SHANGHAI_NAME
 
 _OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
 
@@ -64,7 +65,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--timezone",
             type=_zone,
-            default=ZoneInfo("Asia/Shanghai"),
+            default=ZoneInfo(SHANGHAI_NAME),
             help="the zone whose wall-clock days are forecast (default Asia/Shanghai)",
         )
         parser.add_argument("--retrain-every-days", type=int, default=7)
@@ -158,7 +159,7 @@ def read_series_csv(
         )
     if frame.empty:
         raise CommandError(f"{path.name}: no data rows")
-    zone = zone or ZoneInfo("Asia/Shanghai")
+    zone = zone or ZoneInfo(SHANGHAI_NAME)
     index = _timestamps(frame[timestamp_col], name=timestamp_col, zone=zone)
     load = pd.Series(_numbers(frame[value_col], name=value_col), index=index)
     temperature = None
@@ -183,7 +184,7 @@ def read_series_csv(
         not_dst = ~_in_repeated_hour(index[repeated], zone)
         if not_dst.any():
             position = int(np.flatnonzero(index.duplicated())[0])
-            hint = "" if zone.key != "Asia/Shanghai" else " (local time with daylight saving? pass --timezone)"
+            hint = "" if zone.key != SHANGHAI_NAME else " (local time with daylight saving? pass --timezone)"
             raise CommandError(f"line {position + 2}: duplicate timestamp {index[position].isoformat()}{hint}")
         # The autumn hour the clock repeats: its two readings per wall-clock slot are averaged.
         load = load.groupby(level=0).mean()

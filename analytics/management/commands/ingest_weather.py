@@ -13,7 +13,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from analytics.services.forecasting import WEATHER_FIELDS, parse_weather_rows, upsert_weather
+from analytics.services.weather import WEATHER_FIELDS, ingest_weather
 
 REQUIRED = {"area", "at", "temperature_c"}
 
@@ -38,8 +38,8 @@ class Command(BaseCommand):
                 records = [{(k or "").strip(): v for k, v in row.items()} for row in reader]
         except (OSError, UnicodeDecodeError, csv.Error) as exc:
             raise CommandError(f"{path}: cannot be read: {exc}") from exc
-        rows, errors = parse_weather_rows(records, first_line=2)  # line 1 is the header
-        result = upsert_weather(rows=rows)
+        result = ingest_weather(records=records, first_line=2, all_or_nothing=False)  # line 1 is the header
+        errors = result.rejected
         for error in errors[:show_rejected]:
             self.stdout.write(f"  line {error.line}: {error.message}")
         if len(errors) > show_rejected:

@@ -3,8 +3,8 @@
 The services app (service-request volumes, SLA, satisfaction) registers its panels from its
 AppConfig.ready()::
 
-    from analytics import dashboard_panels
-    dashboard_panels.register(key="requests", title=_("Service requests"), build=request_volume_table)
+    from analytics.views import panels
+    panels.register(key="requests", title=_("Service requests"), build=request_volume_table)
 
 ``build(filters)`` gets the page's ``analytics.selectors.dashboard.DashboardFilters`` and returns an
 ``core.web.exports.Table`` (columns, rows, optional chart spec); the overview draws it after its own

@@ -1,13 +1,14 @@
-"""seed_demo's analytics step (AnalyticsConfig.demo_seeder): each topic's demo figures, in turn."""
+"""seed_demo's analytics step (AnalyticsConfig.demo_seeder): each topic's demo figures, in turn, through
+the same services the app uses (one module per topic here; the services never import this package)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import time
 
-from analytics.services.forecasting import seed_forecasting_demo
-from analytics.services.lineloss import seed_line_loss_demo
-from analytics.services.segments import seed_segments_demo
+from analytics.demo.forecasting import seed_forecasting_demo
+from analytics.demo.lineloss import seed_line_loss_demo
+from analytics.demo.segments import seed_segments_demo
 
 
 def seed_analytics_demo(*, seed: int, as_of: dt.date, customers: int, curves: int | None, progress: bool) -> str:
