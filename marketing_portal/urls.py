@@ -9,11 +9,19 @@ admin.site.site_header = "营销服务平台 · 管理后台 / Marketing Portal 
 admin.site.site_title = "Marketing Portal admin"
 admin.site.index_title = "Staff console"
 
+# /api/v1/: each app registers its viewsets in its own api/urls.py router.
+api_patterns = [
+    path("", include("customers.api.urls")),
+    path("", include("billing.api.urls")),
+    path("", include("analytics.api.urls")),
+    path("", include("services.api.urls")),
+]
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("staff/services/", include("services.staff_urls")),
     path("staff/analytics/", include("analytics.staff_urls")),
-    path("api/v1/", include("marketing_portal.api.urls")),
+    path("api/v1/", include(api_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("healthz", healthz, name="healthz"),

@@ -12,6 +12,9 @@ import shutil
 import pytest
 from django.conf import settings
 
+# Browser fixtures (Chromium through Playwright) and real Celery worker processes, for every app's tests.
+pytest_plugins = ["tests.support.browser", "tests.support.workers"]
+
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 CHROMIUM = "/usr/bin/chromium"
 
@@ -94,3 +97,16 @@ def _clear_unmanaged_tables_after_transactional_tests(request, django_db_blocker
 
     with django_db_blocker.unblock(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM billing_intervalreading")
+
+
+@pytest.fixture
+def residential():
+    """A residential account (8 kVA) with one meter R1 (multiplier 1) installed 1 Jan 2026."""
+    from decimal import Decimal
+
+    from customers.models import Account
+    from tests.factories import make_account, make_meter
+
+    account = make_account(category=Account.Category.RESIDENTIAL, contracted_kva=Decimal("8"))
+    meter = make_meter(account=account, meter_no="R1")
+    return account, meter
