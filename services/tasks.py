@@ -1,6 +1,7 @@
 """Celery tasks of the services app: load by id, call one service."""
 
 from celery import shared_task
+from django.db import OperationalError
 
 from core import clock
 from services.services.notifications import deliver
@@ -48,3 +49,41 @@ def apply_scheduled_account_changes_task() -> int:
     from services.services.effects import apply_due_changes
 
     return apply_due_changes(as_of=clock.now())
+
+
+@shared_task(name="services.notify_dr_event", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def notify_dr_event_task(*, event_id: int, what: str) -> int:
+    """Tell every invited account of a demand-response event (dispatched / cancelled), once."""
+    from services.actions.demand_response.events import notify_event_participants
+    from services.models import DREvent
+
+    return notify_event_participants(event=DREvent.objects.select_related("program").get(pk=event_id), what=what)
+
+
+@shared_task(name="services.advance_dr_events")
+def advance_dr_events_task() -> dict:
+    """Every minute: events whose start or end has come move to in progress / completed."""
+    from services.actions.demand_response.events import advance_events
+
+    return advance_events(now=clock.now())
+
+
+@shared_task(name="services.settle_dr_events", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def settle_dr_events_task() -> dict:
+    """Hourly: settle completed events (again, for the ones still awaiting data)."""
+    from services.actions.demand_response.settlement import settle_due_events
+
+    return settle_due_events(now=clock.now())
+
+
+@shared_task(name="services.post_dr_availability")
+def post_dr_availability_task(*, month: str | None = None) -> int:
+    """On the 1st: standby payments of contracted demand-response enrolments for the month just ended."""
+    import datetime as dt
+
+    from core.months import add_months
+    from services.actions.demand_response.settlement import post_availability_payments
+
+    now = clock.now()
+    target = dt.date.fromisoformat(month) if month else add_months(clock.today(), -1)
+    return post_availability_payments(month=target, now=now)
