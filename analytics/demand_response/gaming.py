@@ -1,6 +1,6 @@
 """Signs that a customer inflated its baseline: load that rises abnormally where the baseline is read.
 
-Two tests (docs/demand-response-baselines.md, "Gaming checks"):
+Two tests (docs/demand-response.md, "Gaming checks"):
 
 (a) spikes: on each day the baseline used, over the event-window hours, and on the event day between
     notice and start, an interval is a spike when its load exceeds

@@ -91,19 +91,22 @@ class SettlementRun:
 
 
 def _excluded_days(*, event: DREvent, account_ids: list[int], first_day: dt.date) -> np.ndarray:
-    """(accounts, days): days of prior events of the same direction in which the account took part
-    (opted in; cancelled events and opt-outs do not exclude a day)."""
+    """(accounts, days): days on which the account took part (opted in) in another event, of either
+    direction, including events cancelled after notice (the customer may have prepared); an invitation
+    declined leaves the day in. docs/demand-response.md, "Which prior events exclude a day"."""
     n_days = (local_date(event.start) - first_day).days + 1
     excluded = np.zeros((len(account_ids), n_days), dtype=bool)
     row_of = {account_id: row for row, account_id in enumerate(account_ids)}
-    earlier = DRParticipation.objects.filter(
-        account_id__in=account_ids,
-        response=DRParticipation.Response.OPTED_IN,
-        event__program__kind=event.program.kind,
-        event__start__gte=local_midnight(first_day),
-        event__start__lt=local_midnight(local_date(event.start)),
-        event__status__in=[DREvent.Status.ACTIVE, DREvent.Status.COMPLETED, DREvent.Status.SETTLED],
-    ).values_list("account_id", "event__start")
+    earlier = (
+        DRParticipation.objects.filter(
+            account_id__in=account_ids,
+            response=DRParticipation.Response.OPTED_IN,
+            event__start__gte=local_midnight(first_day),
+            event__start__lt=local_midnight(local_date(event.start)),
+        )
+        .exclude(event__status=DREvent.Status.DRAFT)
+        .values_list("account_id", "event__start")
+    )
     for account_id, start in earlier:
         excluded[row_of[account_id], (local_date(start) - first_day).days] = True
     return excluded
