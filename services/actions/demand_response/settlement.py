@@ -200,7 +200,7 @@ def settle_event(*, event: DREvent, now: dt.datetime, force_reason: str = "", us
     window_hours = Decimal(str(performance.window_hours))
     slots = [(local_start + dt.timedelta(minutes=15 * k)).isoformat() for k in range(last_col - first_col)]
     days = [first_day + dt.timedelta(days=r) for r in range(arrays.load_kw.shape[1])]
-    tallies = {"settled": 0, "posted": 0, "awaiting_data": 0, "review": 0}
+    computed: list[tuple[DRParticipation, str, dict]] = []
     for row, participation in enumerate(participations):
         verified_kwh = Decimal(f"{performance.verified_kwh[row]:.6f}").quantize(KWH3)
         verified_kw = round_kw(Decimal(f"{performance.verified_avg_kw[row]:.6f}"))
@@ -268,15 +268,8 @@ def settle_event(*, event: DREvent, now: dt.datetime, force_reason: str = "", us
             "detail": detail,
             "computed_at": now,
         }
-        settlement = _store(participation=participation, status=status, fields=fields, note=force_reason, user=user)
-        tallies["settled"] += 1
-        if settlement.status == DRSettlement.Status.READY:
-            post_settlement(settlement=settlement, now=now)
-            tallies["posted"] += 1
-        elif settlement.status == DRSettlement.Status.POSTED:
-            tallies["posted"] += 1
-        else:
-            tallies[settlement.status] += 1
+        computed.append((participation, status, fields))
+    tallies = _store_and_post(event=event, computed=computed, note=force_reason, user=user, now=now)
     _close_if_settled(event=event)
     return SettlementRun(**tallies)
 
@@ -336,24 +329,93 @@ def _regression(*, arrays, window, excluded, settings, first_col, last_col):
     return values, days_used, insufficient, fallbacks
 
 
+SETTLEMENT_FIELDS = [
+    "terms",
+    "baseline_method",
+    "baseline_kwh",
+    "actual_kwh",
+    "verified_kwh",
+    "verified_kw",
+    "ratio",
+    "incentive",
+    "penalty",
+    "net",
+    "flags",
+    "detail",
+    "computed_at",
+    "status",
+    "revision",
+    "review_note",
+    "reviewed_by",
+]
+
+
 @transaction.atomic
-def _store(*, participation: DRParticipation, status: str, fields: dict, note: str, user) -> DRSettlement:
-    existing = DRSettlement.objects.select_for_update().filter(participation=participation).first()
-    if existing is None:
-        return DRSettlement.objects.create(participation=participation, status=status, review_note=note[:300], **fields)
-    if existing.status == DRSettlement.Status.POSTED:
-        if existing.net == fields["net"]:
-            return existing  # a re-run that changes no money changes nothing
-        existing.revision += 1
-        status = DRSettlement.Status.READY if status == DRSettlement.Status.READY else status
-    for name, value in fields.items():
-        setattr(existing, name, value)
-    existing.status = status
-    if note:
-        existing.review_note = note[:300]
-        existing.reviewed_by = user if getattr(user, "is_authenticated", False) else None
-    existing.save()
-    return existing
+def _store_and_post(
+    *, event: DREvent, computed: list[tuple[DRParticipation, str, dict]], note: str, user, now: dt.datetime
+) -> dict[str, int]:
+    """Write every settlement and post the ready ones in a few statements. The event row is locked, so
+    two workers settling the same event take turns; the ledger's unique posting keys make a repeated
+    posting impossible anyway."""
+    DREvent.objects.select_for_update().filter(pk=event.pk).first()
+    existing = {s.participation_id: s for s in DRSettlement.objects.filter(participation__event=event)}
+    reviewer = user if getattr(user, "is_authenticated", False) else None
+    new, changed, ready = [], [], []
+    tallies = {"settled": 0, "posted": 0, "awaiting_data": 0, "review": 0}
+    for participation, status, fields in computed:
+        tallies["settled"] += 1
+        settlement = existing.get(participation.pk)
+        if settlement is None:
+            settlement = DRSettlement(participation=participation, status=status, review_note=note[:300], **fields)
+            if note:
+                settlement.reviewed_by = reviewer
+            new.append(settlement)
+        elif settlement.status == DRSettlement.Status.POSTED and settlement.net == fields["net"]:
+            tallies["posted"] += 1  # a re-run that changes no money changes nothing
+            continue
+        else:
+            if settlement.status == DRSettlement.Status.POSTED:
+                settlement.revision += 1
+            for name, value in fields.items():
+                setattr(settlement, name, value)
+            settlement.status = status
+            if note:
+                settlement.review_note, settlement.reviewed_by = note[:300], reviewer
+            changed.append(settlement)
+        if status == DRSettlement.Status.READY:
+            ready.append(settlement)
+        else:
+            tallies[status] += 1
+    DRSettlement.objects.bulk_create(new, batch_size=2000)
+    DRSettlement.objects.bulk_update(changed, SETTLEMENT_FIELDS, batch_size=2000)
+    entries = []
+    for settlement in ready:
+        difference = settlement.net - settlement.posted_net
+        if difference:
+            entries.append(_ledger_entry(settlement=settlement, event=event, difference=difference, now=now))
+        settlement.posted_net, settlement.status, settlement.posted_at = settlement.net, DRSettlement.Status.POSTED, now
+    LedgerEntry.objects.bulk_create(entries, batch_size=2000, ignore_conflicts=True)
+    DRSettlement.objects.bulk_update(ready, ["posted_net", "status", "posted_at"], batch_size=2000)
+    if ready:
+        type(ready[0].terms).objects.filter(pk=ready[0].terms_id, locked_at__isnull=True).update(locked_at=now)
+    tallies["posted"] += len(ready)
+    return tallies
+
+
+def _ledger_entry(*, settlement: DRSettlement, event: DREvent, difference: Decimal, now: dt.datetime) -> LedgerEntry:
+    """The ledger entry of one revision's difference (positive difference = money to the customer)."""
+    label = "需求响应补贴" if difference > 0 else "需求响应考核"
+    if settlement.revision > 1:
+        label += f"（第{settlement.revision}次核定调整）"
+    participation = settlement.participation
+    return LedgerEntry(
+        account_id=participation.account_id,
+        kind=LedgerEntry.Kind.CREDIT if difference > 0 else LedgerEntry.Kind.ADJUSTMENT,
+        amount=-difference,  # ledger: positive is owed by the customer
+        description=f"{label} {event.name} {event.start.astimezone(SHANGHAI):%Y-%m-%d}"[:200],
+        posting_key=f"dr:{event.pk}:{participation.account_id}:r{settlement.revision}",
+        occurred_on=local_date(now),
+    )
 
 
 def post_settlement(*, settlement: DRSettlement, now: dt.datetime) -> DRSettlement:
@@ -367,19 +429,15 @@ def post_settlement(*, settlement: DRSettlement, now: dt.datetime) -> DRSettleme
         if locked.status not in (DRSettlement.Status.READY, DRSettlement.Status.POSTED):
             raise DemandResponseError(_("This settlement is not ready to post."), code="not_ready")
         difference = locked.net - locked.posted_net
-        participation = locked.participation
-        event = participation.event
         if difference:
-            label = "需求响应补贴" if difference > 0 else "需求响应考核"
-            if locked.revision > 1:
-                label += f"（第{locked.revision}次核定调整）"
+            entry = _ledger_entry(settlement=locked, event=locked.participation.event, difference=difference, now=now)
             post_entry(
-                account=participation.account,
-                kind=LedgerEntry.Kind.CREDIT if difference > 0 else LedgerEntry.Kind.ADJUSTMENT,
-                amount=-difference,  # ledger: positive is owed by the customer
-                description=f"{label} {event.name} {event.start.astimezone(SHANGHAI):%Y-%m-%d}",
-                posting_key=f"dr:{event.pk}:{participation.account_id}:r{locked.revision}",
-                occurred_on=local_date(now),
+                account=locked.participation.account,
+                kind=entry.kind,
+                amount=entry.amount,
+                description=entry.description,
+                posting_key=entry.posting_key,
+                occurred_on=entry.occurred_on,
             )
         locked.posted_net = locked.net
         locked.status = DRSettlement.Status.POSTED
