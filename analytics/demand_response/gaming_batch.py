@@ -15,7 +15,7 @@ import numpy.typing as npt
 from core.time import local_midnight
 
 from ._grid import BoolArray, FloatArray, check_event
-from .gaming import DEFAULT_GAMING_SETTINGS, GamingSettings
+from .gaming import DEFAULT_GAMING_SETTINGS, GamingSettings, min_run_intervals
 from .types import DayKind, EventWindow
 
 
@@ -30,7 +30,7 @@ class BatchGaming:
         if self.spike_runs[row]:
             found.append(
                 f"{int(self.spike_runs[row])} intervals above median + {settings.iqr_multiplier:g}·IQR of the same "
-                f"time of week, in runs of ≥ {settings.min_consecutive}"
+                f"time of week, in runs of ≥ {settings.min_run_minutes} minutes"
             )
         ratio = self.pre_event_ratio[row]
         if not np.isnan(ratio) and ratio >= settings.pre_event_ratio:
@@ -153,7 +153,7 @@ def _gaming_chunk(
             spike &= days_used[:, test_rows][:, :, None]
         for r in range(spike.shape[1]):
             if spike[:, r].any():
-                spike_runs += _run_lengths(spike[:, r], settings.min_consecutive)
+                spike_runs += _run_lengths(spike[:, r], min_run_intervals(settings, per_day))
 
     # (b) the pre-event ramp against the 10 most recent complete days of the same kind.
     ratio = np.full(accounts, np.nan)
