@@ -1,12 +1,19 @@
 """Celery tasks of the services app: load by id, call one service."""
 
+import datetime as dt
+
 from celery import shared_task
+from django.db import OperationalError
 
 from core import clock
+from core.months import add_months
 from services.actions.billing_notices import send_billing_notices
+from services.actions.demand_response.events import advance_events, notify_event_participants
+from services.actions.demand_response.settlement import post_availability_payments, settle_due_events
 from services.actions.effects import apply_due_changes
 from services.actions.notifications import deliver
 from services.actions.sla_monitor import check_deadlines
+from services.models import DREvent
 
 
 @shared_task(
@@ -37,3 +44,29 @@ def check_service_deadlines_task() -> dict:
 def apply_scheduled_account_changes_task() -> int:
     """Just after midnight: capacity changes and pauses whose effective date has come."""
     return apply_due_changes(as_of=clock.now())
+
+
+@shared_task(name="services.notify_dr_event", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def notify_dr_event_task(*, event_id: int, what: str) -> int:
+    """Tell every invited account of a demand-response event (dispatched / cancelled), once."""
+    return notify_event_participants(event=DREvent.objects.select_related("program").get(pk=event_id), what=what)
+
+
+@shared_task(name="services.advance_dr_events")
+def advance_dr_events_task() -> dict:
+    """Every minute: events whose start or end has come move to in progress / completed."""
+    return advance_events(now=clock.now())
+
+
+@shared_task(name="services.settle_dr_events", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def settle_dr_events_task() -> dict:
+    """Hourly: settle completed events (again, for the ones still awaiting data)."""
+    return settle_due_events(now=clock.now())
+
+
+@shared_task(name="services.post_dr_availability")
+def post_dr_availability_task(*, month: str | None = None) -> int:
+    """On the 1st: standby payments of contracted demand-response enrolments for the month just ended."""
+    now = clock.now()
+    target = dt.date.fromisoformat(month) if month else add_months(clock.today(), -1)
+    return post_availability_payments(month=target, now=now)

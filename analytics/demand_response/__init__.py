@@ -2,7 +2,7 @@
 
 Load is average kW per interval, indexed by aware interval-start timestamps; days are Asia/Shanghai
 local days; the mainland calendar and the excluded (prior-event) days come from the caller.
-See docs/demand-response-baselines.md.
+See docs/demand-response.md.
 """
 
 from .baselines import (

@@ -3,7 +3,7 @@
 Inputs are a load series in average kW per interval, indexed by aware interval-start timestamps
 (15/30/60 min), the event window, the caller's mainland calendar (``day_kind``) and the days the
 program excludes (prior events). Nothing here reads a clock, the database or settings. The rules and
-where they come from: docs/demand-response-baselines.md.
+where they come from: docs/demand-response.md.
 """
 
 from __future__ import annotations

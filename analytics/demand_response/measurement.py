@@ -12,6 +12,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from ._grid import local_index
@@ -112,4 +113,57 @@ def measure_performance(
         ratio_to_committed=ratio,
         flags=tuple(flags),
         data_complete=not flags,
+    )
+
+
+@dataclass(frozen=True)
+class BatchPerformance:
+    """``measure_performance`` for many accounts of one event at once (same rules, no per-interval flags)."""
+
+    response_kw: npt.NDArray[np.float64]  # (accounts, intervals) signed; NaN where unknown
+    paid_kw: npt.NDArray[np.float64]  # (accounts, intervals)
+    verified_kwh: npt.NDArray[np.float64]  # (accounts,)
+    verified_avg_kw: npt.NDArray[np.float64]  # (accounts,)
+    missing: npt.NDArray[np.int64]  # (accounts,) intervals without an actual or a baseline value
+    estimated: npt.NDArray[np.int64]  # (accounts,) intervals whose actual was estimated
+    window_hours: float
+
+    @property
+    def data_complete(self) -> npt.NDArray[np.bool_]:
+        return (self.missing == 0) & (self.estimated == 0)
+
+
+def measure_performance_batch(
+    *,
+    baseline: npt.NDArray[np.float64],
+    actual: npt.NDArray[np.float64],
+    direction: Direction,
+    interval_minutes: int,
+    estimated: npt.NDArray[np.bool_] | None = None,
+    netting: bool = False,
+) -> BatchPerformance:
+    if baseline.shape != actual.shape or baseline.ndim != 2:
+        raise ValueError("baseline and actual must both be (accounts, intervals)")
+    response = baseline - actual if direction is Direction.SHAVE else actual - baseline
+    known = np.nan_to_num(response, nan=0.0)
+    hours_each = interval_minutes / 60
+    if netting:
+        paid = known
+        kwh = np.maximum(known.sum(axis=1) * hours_each, 0.0)
+    else:
+        paid = np.clip(known, 0.0, None)
+        kwh = paid.sum(axis=1) * hours_each
+    window_hours = baseline.shape[1] * hours_each
+    missing = (np.isnan(actual) | np.isnan(baseline)).sum(axis=1)
+    est = (
+        np.zeros(actual.shape[0], dtype=np.int64) if estimated is None else (estimated & ~np.isnan(actual)).sum(axis=1)
+    )
+    return BatchPerformance(
+        response_kw=response,
+        paid_kw=paid,
+        verified_kwh=kwh,
+        verified_avg_kw=kwh / window_hours if window_hours else np.zeros_like(kwh),
+        missing=missing.astype(np.int64),
+        estimated=np.asarray(est, dtype=np.int64),
+        window_hours=window_hours,
     )

@@ -1,6 +1,6 @@
 """Value types of the demand-response maths: enums, settings and results (frozen, no behaviour).
 
-Conventions shared by every function in this package (docs/demand-response-baselines.md says why):
+Conventions shared by every function in this package (docs/demand-response.md says why):
 
 * Load is **average kW per interval** (kWh in the interval × 60 / interval_minutes).
 * Timestamps are aware and mark the **interval start**; days are local days in Asia/Shanghai
@@ -100,7 +100,7 @@ class SkippedDay:
 
 @dataclass(frozen=True)
 class BaselineSettings:
-    """Per-program choices; defaults and their sources are in docs/demand-response-baselines.md."""
+    """Per-program choices; defaults and their sources are in docs/demand-response.md."""
 
     # Which days count as which kind.
     adjusted_working_counts_as_working: bool = False

@@ -287,6 +287,22 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=0, minute=10),
         "options": {"queue": "default"},
     },
+    # Demand response: events start and end on the minute, settle once meter data is in, standby pays monthly.
+    "services.advance_dr_events": {
+        "task": "services.advance_dr_events",
+        "schedule": 60,
+        "options": {"queue": "default"},
+    },
+    "services.settle_dr_events": {
+        "task": "services.settle_dr_events",
+        "schedule": crontab(minute=20),
+        "options": {"queue": "billing"},
+    },
+    "services.post_dr_availability": {
+        "task": "services.post_dr_availability",
+        "schedule": crontab(day_of_month=1, hour=3, minute=0),
+        "options": {"queue": "billing"},
+    },
     "billing.reconcile_payments": {
         "task": "billing.reconcile_payments",
         "schedule": 5 * 60,

@@ -1,3 +1,12 @@
+from .demand_response import (
+    DREnrolment,
+    DREvent,
+    DRParticipation,
+    DRParticipationChange,
+    DRProgram,
+    DRProgramTerms,
+    DRSettlement,
+)
 from .knowledge import Article
 from .notifications import Notification, NotificationDelivery
 from .outages import OutageNotice
@@ -15,6 +24,13 @@ from .requests import (
 
 __all__ = [
     "Article",
+    "DREnrolment",
+    "DREvent",
+    "DRParticipation",
+    "DRParticipationChange",
+    "DRProgram",
+    "DRProgramTerms",
+    "DRSettlement",
     "Notification",
     "NotificationDelivery",
     "OutageNotice",

@@ -1,0 +1,247 @@
+#!/usr/bin/env python
+"""Settlement of one 4-hour demand-response event for N accounts on PostgreSQL (target: 10,000 in ≤ 60 s
+on 2 cores), against a straightforward per-account implementation measured in the same run.
+
+    .venv/bin/python bench/dr_settlement.py [--accounts 10000] [--sample 200]
+
+Database: BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/mp_bench_dr. It is DROPPED
+and re-created (its name must contain "bench"). Seeding is not timed: N residential accounts with one
+15-minute meter each and 46 days of readings (45 look-back days and the event day, 14:00–18:00 on a
+working day), every account enrolled and opted in. Then, in the same run:
+
+1. the reference: per account, its readings through the ORM into a pandas series, the per-account
+   baseline (similar working days), measurement and gaming check, for ``--sample`` accounts;
+2. ``settle_event``: the whole event, set-wise (one COPY, batch baselines, vectorised measurement and
+   gaming, Decimal pricing, settlements and ledger entries written).
+
+Prints accounts/s for both and the settlement's wall time; the last line is the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import os
+import secrets
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from _common import connect, cpu_model, recreate_database, throwaway_key  # noqa: E402
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/mp_bench_dr"
+EVENT_DAY = dt.date(2026, 8, 12)  # a Wednesday
+DAYS = 46
+
+
+def setup_django(url: str) -> None:
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="marketing_portal.settings.local",
+        DJANGO_DEBUG="false",
+        DATABASE_URL=url,
+        SECRET_KEY=secrets.token_urlsafe(50),
+        FIELD_ENCRYPTION_KEYS=f"bench:{throwaway_key()}",
+        BLIND_INDEX_KEY=throwaway_key(),
+    )
+    import django
+
+    django.setup()
+
+
+def seed(*, url: str, accounts: int) -> int:
+    import numpy as np
+    from django.core.management import call_command
+
+    from billing.models import Meter
+    from core.time import SHANGHAI
+    from customers.models import Account, Customer, Feeder, TransformerArea
+    from services.actions.demand_response.programs import add_terms_version
+    from services.models import DREnrolment, DREvent, DRParticipation, DRProgram
+
+    call_command("migrate", verbosity=0)
+    feeder = Feeder.objects.create(code="F-BENCH", name="bench feeder")
+    areas = [TransformerArea.objects.create(code=f"TA-B{i:03d}", name=f"台区{i}", feeder=feeder) for i in range(20)]
+    customers = Customer.objects.bulk_create(
+        Customer(name=f"住户{i}", kind=Customer.Kind.INDIVIDUAL, phone=f"139{i:08d}", address="杭州")
+        for i in range(accounts)
+    )
+    account_rows = Account.objects.bulk_create(
+        Account(
+            number=f"55{i:08d}",
+            customer=customers[i],
+            premise_address="杭州",
+            category=Account.Category.RESIDENTIAL,
+            voltage_level=Account.VoltageLevel.V220,
+            contracted_kva=Decimal("8"),
+            opened_on=dt.date(2020, 1, 1),
+            area=areas[i % len(areas)],
+        )
+        for i in range(accounts)
+    )
+    installed = dt.datetime(2026, 1, 1, tzinfo=SHANGHAI)
+    meters = Meter.objects.bulk_create(
+        Meter(meter_no=f"BM{i:09d}", account=a, area=a.area, installed_at=installed) for i, a in enumerate(account_rows)
+    )
+    first = EVENT_DAY - dt.timedelta(days=DAYS - 1)
+    rng = np.random.default_rng(2026)
+    profile = 1.0 + 0.8 * np.sin(np.linspace(0, 2 * np.pi, 96, endpoint=False) - 2.0) ** 2  # kW, afternoon peak
+    start_epoch = dt.datetime.combine(first, dt.time(), tzinfo=SHANGHAI)
+    connection = connect(url)
+    with connection.cursor() as cursor:
+        for offset in range(0, accounts, 500):
+            block = meters[offset : offset + 500]
+            scale = rng.uniform(0.5, 2.0, size=(len(block), 1, 1))
+            kw = profile[None, None, :] * scale * rng.uniform(0.9, 1.1, size=(len(block), DAYS, 96))
+            kw[:, -1, 56:72] *= 0.6  # the event day, 14:00–18:00: a 40 % reduction
+            buffer = io.StringIO()
+            for row, meter in enumerate(block):
+                for day in range(DAYS):
+                    moment = start_epoch + dt.timedelta(days=day)
+                    for slot in range(96):
+                        buffer.write(
+                            f"{meter.pk}\t{(moment + dt.timedelta(minutes=15 * slot)).isoformat()}\t"
+                            f"{kw[row, day, slot] / 4:.4f}\t0\n"
+                        )
+            buffer.seek(0)
+            cursor.copy_expert(
+                "COPY billing_intervalreading (meter_id, interval_start, kwh, quality) FROM STDIN", buffer
+            )
+            connection.commit()
+    connection.close()
+    program = DRProgram.objects.create(
+        code="bench",
+        name="bench program",
+        kind=DRProgram.Kind.PEAK_SHAVING,
+        notice_class=DRProgram.NoticeClass.DAY_AHEAD,
+        min_notice_minutes=60,
+        valid_from=dt.date(2026, 6, 1),
+        eligible_categories=["residential"],
+        baseline_method=DRProgram.BaselineMethod.SIMILAR_WORKING_DAYS,
+    )
+    terms = add_terms_version(program=program, valid_from=dt.date(2026, 6, 1), energy_price=Decimal("1.5"))
+    now = dt.datetime(2026, 8, 1, 9, tzinfo=SHANGHAI)
+    enrolments = DREnrolment.objects.bulk_create(
+        DREnrolment(
+            program=program, account=a, committed_kw=Decimal("0.8"), terms=terms, accepted_at=now, channel="hall"
+        )
+        for a in account_rows
+    )
+    start = dt.datetime.combine(EVENT_DAY, dt.time(14), tzinfo=SHANGHAI)
+    event = DREvent.objects.create(
+        program=program,
+        name="bench event",
+        start=start,
+        end=start + dt.timedelta(hours=4),
+        notice_at=start - dt.timedelta(hours=20),
+        response_deadline=start - dt.timedelta(hours=4),
+        requested_kw=Decimal(accounts),
+        status=DREvent.Status.COMPLETED,
+    )
+    DRParticipation.objects.bulk_create(
+        DRParticipation(
+            event=event,
+            enrolment=e,
+            account_id=e.account_id,
+            committed_kw=e.committed_kw,
+            response="opted_in",
+            invited_at=event.notice_at,
+        )
+        for e in enrolments
+    )
+    return event.pk
+
+
+def reference(*, event_id: int, sample: int) -> float:
+    """Seconds per account of the straightforward way: ORM rows → pandas → per-account functions."""
+    import pandas as pd
+
+    from analytics.demand_response import Direction, EventWindow, compute_baseline
+    from analytics.demand_response.gaming import check_gaming
+    from analytics.demand_response.measurement import measure_performance
+    from billing.models import IntervalReading, Meter
+    from core.time import local_midnight
+    from services.actions.demand_response.settlement import baseline_settings, dr_day_kind
+    from services.models import DREvent
+
+    event = DREvent.objects.select_related("program").get(pk=event_id)
+    window = EventWindow(start=event.start, end=event.end, notice_at=event.notice_at)
+    settings = baseline_settings(program=event.program)
+    first = local_midnight(EVENT_DAY - dt.timedelta(days=DAYS - 1))
+    participations = list(event.participations.order_by("account_id")[:sample])
+    began = time.perf_counter()
+    for participation in participations:
+        meter = Meter.objects.get(account_id=participation.account_id)
+        rows = list(
+            IntervalReading.objects.filter(meter_id=meter.pk, interval_start__gte=first).values_list(
+                "interval_start", "kwh", "quality"
+            )
+        )
+        load = pd.Series([float(k) * 4 for _, k, _ in rows], index=pd.DatetimeIndex([t for t, _, _ in rows]))
+        quality = pd.Series([q for _, _, q in rows], index=load.index)
+        result = compute_baseline(
+            method=event.program.baseline_method,
+            load=load,
+            event=window,
+            day_kind=dr_day_kind,
+            quality=quality,
+            settings=settings,
+        )
+        actual = load.reindex(result.values.index)
+        measure_performance(
+            baseline=result.values,
+            actual=actual,
+            direction=Direction.SHAVE,
+            committed_kw=participation.committed_kw,
+            interval_minutes=15,
+        )
+        check_gaming(load=load, event=window, baseline_days=result.days_used, day_kind=dr_day_kind)
+    return (time.perf_counter() - began) / max(len(participations), 1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--accounts", type=int, default=10_000)
+    parser.add_argument("--sample", type=int, default=200)
+    args = parser.parse_args()
+    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    recreate_database(url)
+    setup_django(url)
+    seeding = time.perf_counter()
+    event_id = seed(url=url, accounts=args.accounts)
+    print(f"seeded {args.accounts} accounts × {DAYS} days in {time.perf_counter() - seeding:.1f} s (not timed)")
+
+    from django.db import connection
+
+    from billing.models import LedgerEntry
+    from core.time import SHANGHAI
+    from services.actions.demand_response.settlement import settle_event
+    from services.models import DREvent, DRSettlement
+
+    cpu = cpu_model()
+    print(f"machine: {os.cpu_count()} cores, {cpu}; PostgreSQL {connection.pg_version // 10000}")
+    per_account = reference(event_id=event_id, sample=args.sample)
+    print(
+        f"reference (per account, ORM + pandas): {per_account * 1000:.1f} ms/account = {1 / per_account:.0f} accounts/s"
+    )
+
+    began = time.perf_counter()
+    run = settle_event(event=DREvent.objects.get(pk=event_id), now=dt.datetime(2026, 8, 13, 9, tzinfo=SHANGHAI))
+    elapsed = time.perf_counter() - began
+    posted = LedgerEntry.objects.filter(posting_key__startswith=f"dr:{event_id}:").count()
+    statuses = dict.fromkeys(DRSettlement.Status.values, 0)
+    for status in DRSettlement.objects.values_list("status", flat=True):
+        statuses[status] += 1
+    print(
+        f"settle_event: {args.accounts} accounts in {elapsed:.1f} s = {args.accounts / elapsed:.0f} accounts/s; {run}"
+    )
+    print(f"ledger entries posted: {posted}; settlements by status: {statuses}")
+    print(f"ratio settle_event ÷ reference (accounts/s): {(args.accounts / elapsed) * per_account:.1f}")
+
+
+if __name__ == "__main__":
+    main()
