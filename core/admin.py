@@ -3,7 +3,10 @@ days as the State Council publishes them; the list warns about years with no sch
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from core import clock
@@ -12,7 +15,7 @@ from core.models import CalendarDay
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
+class CalendarDayAdmin(admin.ModelAdmin[CalendarDay]):
     list_display = ["day", "weekday", "name", "is_working", "note", "updated_by", "updated_at"]
     list_filter = ["is_working", "day"]
     search_fields = ["name", "note"]
@@ -23,11 +26,11 @@ class CalendarDayAdmin(admin.ModelAdmin):
     def weekday(self, obj: CalendarDay) -> str:
         return ["一", "二", "三", "四", "五", "六", "日"][obj.day.weekday()]
 
-    def save_model(self, request, obj, form, change):
-        obj.updated_by = request.user
+    def save_model(self, request: HttpRequest, obj: CalendarDay, form: Any, change: bool) -> None:
+        obj.updated_by = request.user if request.user.is_authenticated else None
         super().save_model(request, obj, form, change)
 
-    def changelist_view(self, request, extra_context=None):
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         this_year = clock.today().year
         for year in (this_year, this_year + 1):
             if year_coverage(year) is Coverage.NONE:

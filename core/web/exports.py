@@ -36,9 +36,9 @@ class Table:
     title: str
     columns: list[Column]
     rows: list[dict[str, Any]]
-    chart: dict | None = None  # optional Chart.js payload drawn above the table
+    chart: dict[str, Any] | None = None  # optional Chart.js payload drawn above the table
     note: str = ""
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def chart_id(self) -> str:

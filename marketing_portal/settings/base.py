@@ -6,8 +6,12 @@ The variables are documented in README.md ("Configuration reference"). ``local``
 
 from pathlib import Path
 
+import django_stubs_ext
 import environ
 from celery.schedules import crontab
+
+# Generic admin, form and queryset classes (ModelAdmin[Bill]) subscriptable at run time, as mypy sees them.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
