@@ -9,9 +9,12 @@ from __future__ import annotations
 from typing import Final, TypedDict
 
 
-class DecimalColumn(TypedDict, total=False):
+class DecimalColumn(TypedDict):
     max_digits: int
     decimal_places: int
+
+
+class NullableDecimalColumn(DecimalColumn):
     null: bool
     blank: bool
 

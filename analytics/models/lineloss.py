@@ -9,10 +9,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.fields import DecimalColumn
+from core.fields import DecimalColumn, NullableDecimalColumn
 
 KWH: DecimalColumn = {"max_digits": 18, "decimal_places": 4}
-RATE: DecimalColumn = {"max_digits": 10, "decimal_places": 6, "null": True, "blank": True}
+RATE: NullableDecimalColumn = {"max_digits": 10, "decimal_places": 6, "null": True, "blank": True}
 SHARE: DecimalColumn = {"max_digits": 7, "decimal_places": 6}
 FLAG_LABELS = {
     "negative": _("negative loss"),
