@@ -1,4 +1,5 @@
 import uuid
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -6,8 +7,10 @@ from django.utils.translation import gettext_lazy as _
 
 from security.fields import BlindIndexField, BlindIndexSaveMixin, EncryptedQuerySet, EncryptedTextField
 
+_PortalUserManagerBase = UserManager.from_queryset(EncryptedQuerySet)
 
-class PortalUserManager(UserManager.from_queryset(EncryptedQuerySet)):
+
+class PortalUserManager(_PortalUserManagerBase):
     pass
 
 
@@ -29,7 +32,9 @@ class User(BlindIndexSaveMixin, AbstractUser):
     phone = EncryptedTextField(_("mobile number"), normalizer="phone")
     email = models.EmailField(_("email address"), blank=True)
 
-    objects = PortalUserManager()
+    objects: ClassVar[PortalUserManager] = PortalUserManager()
+    # The access flags as stored before this save (security.signals, between pre_save and post_save).
+    _access_flags_before: dict[str, Any] | None
 
     class Meta:
         verbose_name = _("user")
