@@ -7,10 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 from security.fields import BlindIndexField, BlindIndexSaveMixin, EncryptedQuerySet, EncryptedTextField
 
-_PortalUserManagerBase = UserManager.from_queryset(EncryptedQuerySet)
 
-
-class PortalUserManager(_PortalUserManagerBase):
+# django-stubs types a from_queryset() class only when it is assigned to a name, never as a base.
+class PortalUserManager(UserManager.from_queryset(EncryptedQuerySet)):  # type: ignore[misc]
     pass
 
 
