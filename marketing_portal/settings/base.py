@@ -291,6 +291,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/30"),
         "options": {"queue": "default"},
     },
+    # A year with no holiday schedule makes due dates wrong: its keepers hear of it weekly from 1 November.
+    "services.warn_missing_calendar": {
+        "task": "services.warn_missing_calendar",
+        "schedule": crontab(hour=8, minute=30),
+        "options": {"queue": "notify"},
+    },
     "services.apply_scheduled_account_changes": {
         "task": "services.apply_scheduled_account_changes",
         "schedule": crontab(hour=0, minute=10),
