@@ -48,6 +48,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After whitenoise (static files stay cacheable): everything a signed-in user gets is private, no-store.
+    "core.web.middleware.PrivateNoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -217,6 +219,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Customers, accounts, grid topology and CRM for integrators of the power-supply business hall.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # /api/schema/ and /api/docs/: staff and integrators only unless API_SCHEMA_PUBLIC (production: off).
+    "SERVE_PERMISSIONS": ["core.api.permissions.SchemaReader"],
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     # Accounts and knowledge articles both have a "category" choice field: the account's keeps the
@@ -226,6 +230,9 @@ SPECTACULAR_SETTINGS = {
         "ArticleCategoryEnum": "services.models.knowledge.Article.Category",
     },
 }
+
+# The OpenAPI schema and docs are open to anyone only in development; production sets this False.
+API_SCHEMA_PUBLIC = env.bool("API_SCHEMA_PUBLIC", default=True)
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL or "cache+memory://")
