@@ -158,6 +158,12 @@ BINDING_MAX_ATTEMPTS = env.int("BINDING_MAX_ATTEMPTS", default=5)
 BINDING_ATTEMPT_WINDOW_SECONDS = env.int("BINDING_ATTEMPT_WINDOW_SECONDS", default=3600)
 BINDING_OTP_TTL_SECONDS = env.int("BINDING_OTP_TTL_SECONDS", default=300)
 RATELIMIT_USE_CACHE = "default"
+# How many reverse proxies stand in front of the app, each appending to X-Forwarded-For (0: none, the
+# header is ignored). Rate limits, django-axes lockouts, DRF throttles and the audit log all read the
+# client address through core.web.client.client_ip, which trusts exactly this many hops.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+RATELIMIT_IP_META_KEY = "core.web.client.ratelimit_ip"
+AXES_CLIENT_IP_CALLABLE = "core.web.client.client_ip"
 
 # Meter-data validation (billing.services.ingest): see docs/metering.md.
 METER_SPIKE_FACTOR = env.float("METER_SPIKE_FACTOR", default=1.5)
@@ -213,6 +219,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.errors.json_exception_handler",
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "600/min"},
+    # DRF's throttles read X-Forwarded-For through the same number of trusted hops (None would trust it all).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Marketing Portal API",
