@@ -28,7 +28,9 @@ class PrivateNoStoreMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if _authenticated(request):
-            response["Cache-Control"] = PRIVATE_NO_STORE
+            directives = {d.strip().lower() for d in response.get("Cache-Control", "").split(",")}
+            if "no-store" not in directives or "public" in directives:  # a view's own no-store stays
+                response["Cache-Control"] = PRIVATE_NO_STORE
             response.headers.pop("Expires", None)
             patch_vary_headers(response, ("Cookie", "Authorization"))
         return response

@@ -239,6 +239,9 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Idempotency-Key records (core.idempotency) are deleted this long after their first use.
+IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=24)
+
 # The OpenAPI schema and docs are open to anyone only in development; production sets this False.
 API_SCHEMA_PUBLIC = env.bool("API_SCHEMA_PUBLIC", default=True)
 
@@ -277,6 +280,11 @@ def _hh_mm(name: str, value: str) -> dict:
 
 
 CELERY_BEAT_SCHEDULE = {
+    "core.expire_idempotency_records": {
+        "task": "core.expire_idempotency_records",
+        "schedule": 60 * 60,
+        "options": {"queue": "default"},
+    },
     "billing.ensure_interval_partitions": {
         "task": "billing.ensure_interval_partitions",
         "schedule": 24 * 3600,
