@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
-from core import clock
-from core.calendar import Coverage, year_coverage
 from core.models import CalendarDay
+from core.web.admin import warn_missing_schedules
 
 
 @admin.register(CalendarDay)
@@ -31,15 +30,5 @@ class CalendarDayAdmin(admin.ModelAdmin[CalendarDay]):
         super().save_model(request, obj, form, change)
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
-        this_year = clock.today().year
-        for year in (this_year, this_year + 1):
-            if year_coverage(year) is Coverage.NONE:
-                messages.warning(
-                    request,
-                    _(
-                        "No holiday schedule is known for %(year)s: working days count only weekends and the fixed "
-                        "holidays (1 Jan, 1 May, 1–3 Oct). Enter the State Council's schedule here."
-                    )
-                    % {"year": year},
-                )
+        warn_missing_schedules(request)
         return super().changelist_view(request, extra_context)
