@@ -20,6 +20,7 @@ import hmac
 import logging
 import re
 import secrets
+from typing import Any
 
 # Values of these query parameters are hashed wherever a URL is logged.
 SEARCH_PARAMETERS = (
@@ -62,7 +63,7 @@ def _hash_key() -> bytes:
         return _fallback_key
 
 
-def _hashed(match: re.Match) -> str:
+def _hashed(match: re.Match[str]) -> str:
     digest = hmac.new(_hash_key(), match.group(2).encode(), hashlib.sha256).hexdigest()[:12]
     return f"{match.group(1)}~{digest}"
 
@@ -129,7 +130,7 @@ def install() -> None:
         return
     previous = logging.getLogRecordFactory()
 
-    def factory(*args, **kwargs) -> logging.LogRecord:
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = previous(*args, **kwargs)
         _mask_record(record)
         return record

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+from django.core.mail import EmailMessage
 from django.core.mail.backends.console import EmailBackend
 
 from core.logs import mask_personal_data
@@ -13,7 +14,7 @@ class MaskedConsoleEmailBackend(EmailBackend):
     """Django's console backend, but addresses, phone numbers, ID numbers and codes come out masked
     (stdout ends up in the same log collectors as the logs)."""
 
-    def write_message(self, message) -> None:
+    def write_message(self, message: EmailMessage) -> None:
         stream, self.stream = self.stream, io.StringIO()
         try:
             super().write_message(message)

@@ -27,7 +27,7 @@ def enqueue_on_commit(task_name: str, *, queue: str, kwargs: dict[str, Any] | No
     transaction.on_commit(lambda: enqueue(task_name, queue=queue, kwargs=kwargs))
 
 
-@shared_task(name="core.expire_idempotency_records")
+@shared_task(name="core.expire_idempotency_records")  # type: ignore[untyped-decorator]  # celery ships no type hints
 def expire_idempotency_records_task() -> int:
     """Hourly (beat): delete Idempotency-Key records past IDEMPOTENCY_TTL_HOURS."""
     return expire_records(as_of=clock.now())

@@ -71,10 +71,11 @@ def current_account_for_request(request: HttpRequest) -> Account | None:
     """The account the business hall acts on for this request (switcher selection, else the first
     bound one); looked up once per request, whoever asks (context processor, view, template tag)."""
     if not hasattr(request, "_current_account"):
-        request._current_account = current_account(
+        # A per-request cache: HttpRequest takes any attribute, which its stubs cannot say.
+        request._current_account = current_account(  # type: ignore[attr-defined]
             user=request.user, selected_number=request.session.get(CURRENT_ACCOUNT_SESSION_KEY)
         )
-    return request._current_account
+    return request._current_account  # type: ignore[attr-defined]
 
 
 def customer_required(view: Callable) -> Callable:

@@ -14,6 +14,7 @@ from django.forms.utils import ErrorList
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Account, Customer, Feeder, Interaction, TransformerArea
+from customers.models.customers import CustomerQuerySet
 from security.fields import BlindIndexField, EncryptedTextField
 
 
@@ -46,7 +47,7 @@ class EncryptedGuardFilterSet(django_filters.FilterSet):
         valid = super().is_valid()
         refused = self.refused_params()
         for name in refused:
-            self.form.errors[name] = ErrorList([self.refused_message])
+            self.form.errors[name] = ErrorList([str(self.refused_message)])
         return valid and not refused
 
 
@@ -64,7 +65,7 @@ class CustomerFilterSet(EncryptedGuardFilterSet):
         model = Customer
         fields = ["id_number", "phone", "email", "account_number", "name", "kind", "tag"]
 
-    def filter_blind_index(self, queryset: QuerySet[Customer], name: str, value: str) -> QuerySet[Customer]:
+    def filter_blind_index(self, queryset: CustomerQuerySet, name: str, value: str) -> QuerySet[Customer]:
         # ``matching`` normalises the value, looks it up by keyed HMAC and confirms by decryption.
         return queryset.matching(name, value)
 

@@ -10,7 +10,7 @@ companion ``BlindIndexField``; nothing else can be searched on an encrypted colu
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import FieldDoesNotExist, FieldError
 from django.db import models
@@ -20,6 +20,8 @@ from core.errors import UnanswerableQuery
 
 from . import crypto
 from .normalize import NORMALIZERS
+
+_M = TypeVar("_M", bound=models.Model)
 
 
 class EncryptedLookupError(UnanswerableQuery, FieldError):
@@ -156,7 +158,9 @@ class BlindIndexField(models.CharField):
         return name, path, args, kwargs
 
     def source_field(self) -> EncryptedTextField:
-        return self.model._meta.get_field(self.source)
+        field = self.model._meta.get_field(self.source)
+        assert isinstance(field, EncryptedTextField), f"{self.source} is not an encrypted field"
+        return field
 
     def purpose(self) -> str:
         return f"{self.model._meta.label_lower}.{self.source}"
@@ -202,7 +206,7 @@ def _encrypted_field_in_path(model: type[models.Model], path: str) -> EncryptedT
     return None
 
 
-class EncryptedQuerySet(models.QuerySet):
+class EncryptedQuerySet(models.QuerySet[_M, _M]):
     """QuerySet for models with encrypted fields: exact matching through blind indexes only."""
 
     def order_by(self, *field_names):

@@ -191,7 +191,7 @@ def _audit_role_permissions(sender, instance, action, reverse, pk_set, **kwargs)
     if action.startswith("pre_"):
         instance._permissions_before = set(instance.permissions.values_list("id", flat=True))
         return
-    before = getattr(instance, "_permissions_before", set())
+    before: set[int] = getattr(instance, "_permissions_before", set())
     after = set(instance.permissions.values_list("id", flat=True))
     if before != after:
         _audit_change(

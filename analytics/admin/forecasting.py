@@ -66,7 +66,7 @@ class ForecastModelAdmin(ReadOnlyAdmin):
 class ForecastSlotInline(ReadOnlyTabularInline):
     model = ForecastSlot
     fields = ["slot_start", "p10", "p50", "p90"]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]  # flat names; the stubs type fields as field groups
 
 
 @admin.register(Forecast)

@@ -24,7 +24,7 @@ from core.web.admin import ReadOnlyAdmin, ReadOnlyTabularInline
 class SegmentInline(ReadOnlyTabularInline):
     model = Segment
     fields = ["number", "shape", "label", "peak_hour", "size"]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]  # flat names; the stubs type fields as field groups
 
 
 @admin.register(SegmentationRun)
@@ -98,7 +98,7 @@ class AccountSegmentAdmin(ReadOnlyAdmin):
     list_per_page = 100
     actions = ["export_csv", "export_xlsx"]
     fields = ["run", "account", "segment", "distance"]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]  # flat names; the stubs type fields as field groups
 
     def get_queryset(self, request):
         return current_account_segments().select_related("account__area", "segment", "run")

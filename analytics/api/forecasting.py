@@ -4,6 +4,8 @@ permission (ModelPermissionsWithView); portal customers hold none of these permi
 
 from __future__ import annotations
 
+from typing import Any
+
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
     OpenApiResponse,
@@ -36,9 +38,9 @@ MAX_WEATHER_ROWS = 50_000
 
 
 class ForecastScopeSerializer(serializers.ModelSerializer):
-    feeder = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    area = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    account = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    feeder: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    area: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    account: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="number", read_only=True)
 
     class Meta:
         model = ForecastScope
@@ -102,7 +104,7 @@ class ForecastSerializer(serializers.ModelSerializer):
 
 
 class WeatherSerializer(serializers.ModelSerializer):
-    area = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    area: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
         model = WeatherObservation

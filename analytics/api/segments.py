@@ -72,7 +72,8 @@ class AccountSegmentSerializer(serializers.ModelSerializer):
     run = serializers.IntegerField(source="run_id")
     segment = serializers.IntegerField(source="segment.number")
     shape = serializers.CharField(source="segment.shape")
-    label = serializers.CharField(source="segment.label")
+    # A declared field (the serializer's metaclass moves it off the class), not Field.label.
+    label = serializers.CharField(source="segment.label")  # type: ignore[assignment]
 
     class Meta:
         model = AccountSegment

@@ -66,7 +66,7 @@ def infer_resolution_minutes(index: pd.DatetimeIndex, *, name: str = "load") -> 
     off_grid = (index.hour * 60 + index.minute) % minutes != 0
     off_grid |= (index.second != 0) | (index.microsecond != 0)
     if off_grid.any() or np.any(positive % minutes):
-        bad = index[np.argmax(off_grid)] if off_grid.any() else index[1:][np.argmax(steps % minutes != 0)]
+        bad = index[int(np.argmax(off_grid))] if off_grid.any() else index[1:][int(np.argmax(steps % minutes != 0))]
         raise ForecastDataError(
             f"{name}: irregular resolution — {bad.isoformat()} is not on the {minutes}-minute grid from midnight"
         )
@@ -83,7 +83,7 @@ def day_matrix(series: pd.Series | None, *, first_day: dt.date, n_days: int, res
     matrix = np.full(n_days * slots, np.nan)
     if series is not None and len(series):
         start = pd.Timestamp(first_day, tz=TZ)
-        position = (series.index - start) // pd.Timedelta(minutes=resolution_minutes)
+        position = (series.index - start) // pd.Timedelta(minutes=resolution_minutes)  # type: ignore[operator]  # pandas-stubs: a DatetimeIndex typed as Index
         position = np.asarray(position)
         inside = (position >= 0) & (position < n_days * slots)
         matrix[position[inside]] = series.to_numpy()[inside]
@@ -126,7 +126,7 @@ def _override_map(workday: pd.Series | None) -> dict[dt.date, bool]:
             continue
         day = key.date() if isinstance(key, (pd.Timestamp, dt.datetime)) else key
         out[day] = bool(int(value))
-    return out
+    return out  # type: ignore[return-value]  # pandas-stubs: index labels are Hashable; here dates
 
 
 # ---------------------------------------------------------------------------------------------------------

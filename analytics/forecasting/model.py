@@ -117,6 +117,7 @@ def _prepare(data: SeriesData) -> _Prepared:
     load = to_local_series(data.load, name="load").dropna()
     if load.empty:
         raise ForecastDataError("load: the series has no values")
+    assert isinstance(load.index, pd.DatetimeIndex)  # to_local_series made it one
     resolution = infer_resolution_minutes(load.index, name="load")
     temperature = None
     if data.temperature is not None:
@@ -253,7 +254,7 @@ def _predict_members(models: dict, X: pd.DataFrame, level: np.ndarray) -> np.nda
 
 
 def _history_days(load: pd.Series, before: dt.date) -> int:
-    return int(load[load.index < _midnight(before)].index.normalize().nunique())
+    return int(load[load.index < _midnight(before)].index.normalize().nunique())  # type: ignore[attr-defined]  # pandas-stubs: a DatetimeIndex typed as Index
 
 
 @dataclass
@@ -550,14 +551,16 @@ def _summary(f: pd.DataFrame, per_day: pd.DataFrame) -> dict:
         "seasonal_naive_mape": _round(naive_mape),
         "seasonal_naive_rmse": _round(metrics.rmse(f["actual"], f["seasonal_naive"])),
         "mape_ratio_to_naive": _round(model_mape / naive_mape) if naive_mape else None,
-        "worst_day": per_day["mape"].idxmax().isoformat() if per_day["mape"].notna().any() else None,
+        "worst_day": per_day["mape"].idxmax().isoformat()  # type: ignore[attr-defined]  # a date label
+        if per_day["mape"].notna().any()
+        else None,
         "worst_day_mape": _round(per_day["mape"].max()) if per_day["mape"].notna().any() else None,
     }
 
 
 def _per_day(forecasts: pd.DataFrame) -> pd.DataFrame:
     rows = {}
-    for day, f in forecasts.groupby(forecasts.index.date):
+    for day, f in forecasts.groupby(forecasts.index.date):  # type: ignore[attr-defined]  # pandas-stubs: a DatetimeIndex typed as Index
         if not f["actual"].notna().any():
             continue
         rows[day] = {

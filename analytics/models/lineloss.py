@@ -8,6 +8,7 @@ like loss, missing summary intervals like negative loss.
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from core.fields import DecimalColumn, NullableDecimalColumn
 
@@ -58,7 +59,7 @@ class _AreaLoss(models.Model):
         return [name for name, on in names if on] + (["incomplete"] if self.incomplete else [])
 
     @property
-    def flags_display(self) -> list[tuple[str, str]]:
+    def flags_display(self) -> list[tuple[str, StrOrPromise]]:
         """(code, label) of each flag, for pages."""
         return [(name, FLAG_LABELS[name]) for name in self.flag_names]
 

@@ -68,9 +68,12 @@ def scope_areas(*, scope: ForecastScope) -> QuerySet[TransformerArea]:
     kind = ForecastScope.Kind
     if scope.kind == kind.SYSTEM:
         return TransformerArea.objects.all()
+    # The scope's check constraint sets exactly the column its kind names.
     if scope.kind == kind.FEEDER:
+        assert scope.feeder_id is not None
         return TransformerArea.objects.filter(feeder_id=scope.feeder_id)
     if scope.kind == kind.AREA:
+        assert scope.area_id is not None
         return TransformerArea.objects.filter(pk=scope.area_id)
     if scope.kind == kind.CATEGORY:
         return TransformerArea.objects.filter(accounts__category=scope.category).distinct()
@@ -81,6 +84,7 @@ def scope_meters(*, scope: ForecastScope) -> QuerySet[Meter]:
     """The meters whose readings (× multiplier) add up to the scope's load; see the module docstring."""
     kind = ForecastScope.Kind
     if scope.kind == kind.ACCOUNT:
+        assert scope.account_id is not None  # the scope's check constraint
         return Meter.objects.filter(role=Meter.Role.CUSTOMER, account_id=scope.account_id)
     if scope.kind == kind.CATEGORY:
         return Meter.objects.filter(role=Meter.Role.CUSTOMER, account__category=scope.category)
@@ -136,13 +140,12 @@ def scope_temperature_series(*, scope: ForecastScope, start: dt.date, end: dt.da
     index = _slot_index(start=start, end=end, minutes=scope.resolution_minutes)
 
     def averaged(kind: str) -> pd.Series:
-        rows = (
+        rows = list(
             WeatherObservation.objects.filter(window, kind=kind)
             .values("at")
             .annotate(t=Avg("temperature_c", output_field=FloatField()))
             .order_by("at")
         )
-        rows = list(rows)
         if not rows:
             return pd.Series(dtype="float64")
         return pd.Series(
@@ -220,4 +223,5 @@ def forecast_vs_actual(*, scope: ForecastScope, day_from: dt.date, day_to: dt.da
 
 def actual_by_slot(*, scope: ForecastScope, day: dt.date) -> dict[dt.datetime, float]:
     series = scope_load_series(scope=scope, start=day, end=day + dt.timedelta(days=1)).dropna()
-    return {ts.to_pydatetime(): float(value) for ts, value in series.items()}
+    # pandas-stubs: items() keys are Hashable; this series' index is a DatetimeIndex.
+    return {ts.to_pydatetime(): float(value) for ts, value in series.items()}  # type: ignore[attr-defined]

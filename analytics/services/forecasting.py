@@ -110,7 +110,7 @@ def _trim_to_data(load: pd.Series) -> pd.Series:
     first = load.first_valid_index()
     if first is None:
         return load.iloc[0:0]
-    return load[load.index >= pd.Timestamp(first.date(), tz=SHANGHAI_NAME)]
+    return load[load.index >= pd.Timestamp(first.date(), tz=SHANGHAI_NAME)]  # type: ignore[union-attr]  # a Timestamp
 
 
 def _temperature_for(*, scope: ForecastScope, start: dt.date, end: dt.date, load_index) -> pd.Series | None:
@@ -126,7 +126,7 @@ def training_data(*, scope: ForecastScope, until: dt.date, history_days: int) ->
     """Load (and temperature, when there is enough) of the days before ``until``; raises ForecastError
     for a scope with too little history."""
     load = _trim_to_data(scope_load_series(scope=scope, start=until - dt.timedelta(days=history_days), end=until))
-    days = int(load.notna().groupby(load.index.date).any().sum())
+    days = int(load.notna().groupby(load.index.date).any().sum())  # type: ignore[attr-defined]  # pandas-stubs: a DatetimeIndex typed as Index
     if days < MIN_HISTORY_DAYS:
         raise ForecastError(
             f"scope {scope.pk} ({scope.name}): {days} day(s) with load before {until}, {MIN_HISTORY_DAYS} needed"
@@ -274,7 +274,7 @@ def issue_forecast(*, scope_id: int, day: dt.date, as_of: dt.datetime) -> Foreca
             ForecastSlot.objects.bulk_create(
                 ForecastSlot(
                     forecast=forecast,
-                    slot_start=start.to_pydatetime(),
+                    slot_start=start.to_pydatetime(),  # type: ignore[attr-defined]  # a Timestamp label
                     p10=float(row.p10),
                     p50=float(row.p50),
                     p90=float(row.p90),

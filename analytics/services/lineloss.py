@@ -19,6 +19,7 @@ import statistics
 from collections import defaultdict, deque
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -230,7 +231,7 @@ def _coverage_by_area_day(*, areas: list[int], start: dt.date, end: dt.date, as_
     )
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            params = {"areas": areas, "start": start, "days": (end - start).days, "as_of": as_of}
+            params: dict[str, Any] = {"areas": areas, "start": start, "days": (end - start).days, "as_of": as_of}
             cursor.execute(PG_COVERAGE, params)
         else:
             adapt = connection.ops.adapt_datetimefield_value

@@ -279,7 +279,7 @@ def _account_days(*, areas: list[int], start: dt.date, end: dt.date, index: dict
     active = dict(Account.objects.filter(pk__in=meters, status=Account.Status.ACTIVE).values_list("id", "number"))
     meters = {a: {**entry, "number": active[a]} for a, entry in meters.items() if a in active}
     meter_account = {m: a for m, a in meter_account.items() if a in active}
-    kwh = defaultdict(lambda: np.zeros(n))
+    kwh: defaultdict[int, np.ndarray] = defaultdict(lambda: np.zeros(n))
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(PG_ACCOUNT_DAYS, {"areas": areas, "start": begin, "end": finish})
@@ -291,8 +291,8 @@ def _account_days(*, areas: list[int], start: dt.date, end: dt.date, index: dict
         for account_id, day, total in cursor.fetchall():
             day = dt.date.fromisoformat(day) if isinstance(day, str) else day
             kwh[account_id][index[day]] = float(total or 0)
-    expected = defaultdict(lambda: np.zeros(n))
-    present = defaultdict(lambda: np.zeros(n))
+    expected: defaultdict[int, np.ndarray] = defaultdict(lambda: np.zeros(n))
+    present: defaultdict[int, np.ndarray] = defaultdict(lambda: np.zeros(n))
     for meter_id, day, exp, actual, edited in MeterDayCompleteness.objects.filter(
         meter_id__in=meter_account, day__gte=start, day__lt=end
     ).values_list("meter_id", "day", "expected", "actual", "edited"):

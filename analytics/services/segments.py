@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 import numpy as np
 from django.db import NotSupportedError, transaction
@@ -37,7 +38,18 @@ from customers.models import Account
 
 SLOTS = 24  # hourly slots: the same grid for 15-, 30- and 60-minute meters
 CRITERION = "silhouette (Euclidean, on up to {sample} profiles), smallest cluster ≥ {min_share:.0%} and ≥ {min_size}"
-DEFAULTS = {
+
+
+class Defaults(TypedDict):
+    min_coverage: float
+    min_cluster_share: float
+    min_cluster_size: int
+    silhouette_sample: int
+    n_init: int
+    random_state: int
+
+
+DEFAULTS: Defaults = {
     "min_coverage": 0.5,  # every hour needs readings on at least this share of the chosen days
     "min_cluster_share": 0.02,
     "min_cluster_size": 3,

@@ -125,16 +125,18 @@ class TariffAdvice:
     @property
     def saving(self) -> Decimal:
         """A year's saving by switching from the baseline to the cheapest tariff (0 when already on it)."""
-        if self.baseline is None or self.best is None:
-            return ZERO
-        return self.baseline.total - self.best.total
+        baseline, best = self.baseline, self.best
+        if baseline is None or best is None or baseline.total is None or best.total is None:
+            return ZERO  # (both are priced options whenever they exist)
+        return baseline.total - best.total
 
 
 def _hour_aligned(versions: list[TariffVersion]) -> bool:
     for version in versions:
-        if version.tou_calendar_id is None:
+        calendar = version.tou_calendar
+        if calendar is None:
             continue
-        for window in version.tou_calendar.windows.all():
+        for window in calendar.windows.all():
             if window.start.minute or window.start.second or window.end.minute or window.end.second:
                 return False
     return True
@@ -263,8 +265,9 @@ def tariff_advice(*, account: Account, as_of: dt.datetime) -> TariffAdvice:
         )
     priced = [o for o in options if o.priced]
     baseline = next((o for o in priced if o.is_current), None) or (priced[0] if priced else None)
-    if baseline is not None:
-        options = [replace(o, difference=o.total - baseline.total) if o.priced else o for o in options]
+    if baseline is not None and baseline.total is not None:
+        base_total = baseline.total
+        options = [replace(o, difference=o.total - base_total) if o.total is not None else o for o in options]
         baseline = next(o for o in options if o.tariff.pk == baseline.tariff.pk)
     options.sort(key=lambda o: (not o.priced, o.total if o.priced else ZERO, o.tariff.code))
     alternative = next((o for o in options if o.priced and o is not baseline), None)

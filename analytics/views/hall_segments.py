@@ -32,12 +32,13 @@ def compare(request: HttpRequest) -> HttpResponse:
         segment = membership.segment
         slots = len(segment.centroid)
         context["shape_label"] = dict(Shape.choices).get(segment.shape, segment.shape)
-        context["profile_rows"] = [
+        profile_rows = [
             {"hour": f"{slot * 24 // slots:02d}:00", "mine": mine, "typical": typical}
             for slot, (mine, typical) in enumerate(zip(membership.profile, segment.centroid, strict=True))
         ]
+        context["profile_rows"] = profile_rows
         context["chart"] = {
-            "labels": [row["hour"] for row in context["profile_rows"]],
+            "labels": [row["hour"] for row in profile_rows],
             "datasets": [
                 {"label": _("My typical day"), "values": membership.profile, "emphasis": True},
                 {"label": _("Typical day of similar accounts"), "values": segment.centroid, "dashed": True},

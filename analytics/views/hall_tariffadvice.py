@@ -43,6 +43,8 @@ def _month_rows(advice: TariffAdvice) -> list[dict]:
 def _hour_chart(advice: TariffAdvice) -> dict | None:
     if not advice.hours:
         return None
+    # The hours compare the baseline with the alternative: both are there when there are hours.
+    assert advice.alternative is not None and advice.baseline is not None
     return {
         "type": "bar",
         "labels": [f"{h.hour:02d}:00" for h in advice.hours],

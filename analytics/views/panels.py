@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django_stubs_ext import StrOrPromise
+
 if TYPE_CHECKING:
     from analytics.selectors.dashboard import DashboardFilters
     from core.web.exports import Table
@@ -25,14 +27,14 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Panel:
     key: str
-    title: str
+    title: StrOrPromise
     build: Callable[[DashboardFilters], Table]
 
 
 _registry: dict[str, Panel] = {}
 
 
-def register(*, key: str, title: str, build: Callable[[DashboardFilters], Table]) -> None:
+def register(*, key: str, title: StrOrPromise, build: Callable[[DashboardFilters], Table]) -> None:
     """Add (or, with the same key, replace: ready() may run twice in tests) a panel."""
     _registry[key] = Panel(key=key, title=title, build=build)
 

@@ -85,13 +85,13 @@ class BillingRunAdmin(ReadOnlyAdmin):
 class BillLineInline(ReadOnlyTabularInline):
     model = BillLine
     fields = ["position", "description", "quantity", "unit", "rate", "amount"]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]  # flat names; the stubs type fields as field groups
 
 
 class BillReadInline(ReadOnlyTabularInline):
     model = BillRead
     fields = ["meter", "register", "start_at", "start_value", "end_at", "end_value", "multiplier", "kwh"]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]  # flat names; the stubs type fields as field groups
 
 
 @admin.register(Bill)

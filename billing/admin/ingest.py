@@ -22,7 +22,7 @@ from core.web.gates import staff_permission_required
 class RejectedRowInline(ReadOnlyTabularInline):
     model = RejectedRow
     fields = ["line_number", "reason_code", "message", "raw"]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]  # flat names; the stubs type fields as field groups
     max_num = 0
     ordering = ["line_number", "id"]
     verbose_name_plural = _("rejected rows (first 100; the full list is under Rejected rows)")

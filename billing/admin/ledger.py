@@ -25,7 +25,7 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
 class PaymentAllocationInline(ReadOnlyTabularInline):
     model = PaymentAllocation
     fields = ["bill", "amount"]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]  # flat names; the stubs type fields as field groups
 
 
 @admin.register(Payment)

@@ -195,6 +195,8 @@ class MeterReadingsView(ListAPIView):
                 meter=meter, period_from=params["period_from"], period_to=params["period_to"], descending=descending
             )
             step = dt.timedelta(minutes=meter.interval_minutes)
+            page = self.paginate_queryset(readings)
+            assert page is not None  # DEFAULT_PAGINATION_CLASS pages every list
             items = [
                 {
                     "interval_start": r.interval_start,
@@ -202,7 +204,7 @@ class MeterReadingsView(ListAPIView):
                     "consumption_kwh": round_kwh(r.kwh * meter.multiplier),
                     "quality": r.quality,
                 }
-                for r in self.paginate_queryset(readings)
+                for r in page
             ]
         else:
             rows = consumption_by_period(
@@ -213,7 +215,9 @@ class MeterReadingsView(ListAPIView):
                 descending=descending,
             )
             items = []
-            for row in self.paginate_queryset(rows):
+            rows_page = self.paginate_queryset(rows)
+            assert rows_page is not None  # DEFAULT_PAGINATION_CLASS pages every list
+            for row in rows_page:
                 period = as_consumption(row, grouping=grouping)
                 items.append(
                     {

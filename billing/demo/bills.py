@@ -74,7 +74,7 @@ def _assign_tariffs() -> int:
 
 def _months_before(as_of: dt.date, *, count: int) -> list[tuple[dt.date, dt.date]]:
     end = month_start(as_of)
-    months = []
+    months: list[tuple[dt.date, dt.date]] = []
     for _ in range(count):
         start = add_months(end, -1)
         months.insert(0, (start, end))

@@ -58,8 +58,10 @@ import math
 import random
 import zlib
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -357,15 +359,21 @@ class _MeterPlan:
     residential_tou: bool
     installed: dt.datetime
     removed: dt.datetime | None
-    account: dict | None = None
-    area: dict | None = None
+    account: Mapping[str, Any] | None = None
+    area: Mapping[str, Any] | None = None
     meter_id: int = 0
     extra: dict = field(default_factory=dict)
     # Set for tariffs with a power-factor adjustment (力调): the reactive register follows the active one.
     power_factor: float | None = None
 
+    @property
+    def area_code(self) -> str:
+        """The transformer area of an area's summary meter."""
+        assert self.area is not None  # summary meters are planned with their area
+        return self.area["code"]
 
-def _power_factor(*, seed: int, account: dict) -> float | None:
+
+def _power_factor(*, seed: int, account: Mapping[str, Any]) -> float | None:
     """Industrial accounts (the two-part tariff judges them against a 0.90 standard): most near or above
     it, some below, so bills show both the adjustment's rebate and its surcharge."""
     if account["category"] != Account.Category.INDUSTRIAL:
@@ -395,7 +403,7 @@ def _key(text: str) -> int:
 
 
 def _create_meters(
-    *, seed: int, accounts: list[dict], areas: list[dict], window_start: dt.datetime
+    *, seed: int, accounts: Sequence[Mapping[str, Any]], areas: Sequence[Mapping[str, Any]], window_start: dt.datetime
 ) -> tuple[dict[int, _MeterPlan], dict[int, _MeterPlan]]:
     """Every meter's number and asset data come from its own generator, keyed by the seed and the
     account number (area code for summary meters), so a meter does not change when other accounts
@@ -457,7 +465,7 @@ def _create_meters(
                 removed_at=removed,
             )
         )
-    by_area: dict[int, list[dict]] = defaultdict(list)
+    by_area: dict[int, list[Mapping[str, Any]]] = defaultdict(list)
     for account in accounts:
         by_area[account["area_id"]].append(account)
     summaries = {}
@@ -511,15 +519,15 @@ def _create_meters(
 def _curve_areas(
     *,
     rng: random.Random,
-    accounts: list[dict],
-    areas: list[dict],
+    accounts: Sequence[Mapping[str, Any]],
+    areas: Sequence[Mapping[str, Any]],
     home_area_id: int | None,
     demo_account_ids: list[int],
     customers: int,
     curves: int | None,
     window_start: dt.date,
 ) -> list[int]:
-    members: dict[int, list[dict]] = defaultdict(list)
+    members: dict[int, list[Mapping[str, Any]]] = defaultdict(list)
     for account in accounts:
         members[account["area_id"]].append(account)
     public = [a["id"] for a in areas if not a["code"].startswith("TZ") and a["id"] != home_area_id and members[a["id"]]]
@@ -662,11 +670,13 @@ class _IntervalWriter:
             with connection.cursor() as cursor:
                 cursor.executemany(
                     "INSERT INTO billing_intervalreading (meter_id, interval_start, kwh, quality) VALUES (%s, %s, %s, 0)",
-                    zip(
-                        rows["meter_id"].tolist(),
-                        [times[s] for s in rows["slot"].tolist()],
-                        (rows["kwh_units"].to_numpy() / 10**4).tolist(),
-                        strict=True,
+                    list(
+                        zip(
+                            rows["meter_id"].tolist(),
+                            [times[s] for s in rows["slot"].tolist()],
+                            (rows["kwh_units"].to_numpy() / 10**4).tolist(),
+                            strict=True,
+                        )
                     ),
                 )
         self.written += len(rows)
@@ -816,14 +826,14 @@ def seed_metering_demo(
 
     for area_id, true_kw in area_true.items():
         plan = summaries[area_id]
-        area_rng = np.random.default_rng([seed, _key(plan.area["code"]), 11])
-        dedicated = plan.area["code"].startswith("TZ")
+        area_rng = np.random.default_rng([seed, _key(plan.area_code), 11])
+        dedicated = plan.area_code.startswith("TZ")
         rate = area_rng.uniform(0.01, 0.025) if dedicated else area_rng.uniform(0.03, 0.07)
         mean, mean_square = float(true_kw.mean()), float((true_kw**2).mean())
         # 35 % of the loss is the transformer's no-load loss, the rest grows with the load squared.
         loss = 0.35 * rate * mean + 0.65 * rate * mean / max(mean_square, 1e-9) * true_kw**2
         supplied = (true_kw + loss) * area_rng.lognormal(0, 0.01, cal.slots)
-        record_curve(plan, supplied * SLOT_HOURS, 0, cal.slots, _key(plan.area["code"]))
+        record_curve(plan, supplied * SLOT_HOURS, 0, cal.slots, _key(plan.area_code))
 
     register_rows += _monthly_reads(
         seed=seed,
@@ -854,7 +864,9 @@ def _day_index(start: dt.date, moment: dt.datetime) -> int:
     return (local.date() - start).days + (local.time() != dt.time())
 
 
-def _plant(*, accounts: list[dict], demo_account_ids: list[int], window_start: dt.date) -> dict[int, str]:
+def _plant(
+    *, accounts: Sequence[Mapping[str, Any]], demo_account_ids: list[int], window_start: dt.date
+) -> dict[int, str]:
     """Account id → "bypassed" / "stopped": the two largest-contract active homes open all year
     (ties broken by account number), other than the demo customer's."""
     candidates = sorted(
@@ -878,7 +890,7 @@ def _monthly_reads(
     as_of: dt.date,
     plans: dict[int, _MeterPlan],
     summaries: dict[int, _MeterPlan],
-    accounts: list[dict],
+    accounts: Sequence[Mapping[str, Any]],
     curve_daily: dict[int, np.ndarray],
     skip_areas: set[int],
 ) -> list[tuple]:
@@ -944,7 +956,7 @@ def _monthly_reads(
     for area_id, plan in summaries.items():
         if area_id in skip_areas:
             continue
-        rng = np.random.default_rng([seed, _key(plan.area["code"]), 13])
+        rng = np.random.default_rng([seed, _key(plan.area_code), 13])
         daily = area_daily[area_id] * (1 + rng.uniform(0.03, 0.07))
         shares = np.array(TOU_SHARES[Account.Category.COMMERCIAL])
         units = np.floor(np.cumsum(np.vstack([np.zeros(4), np.outer(daily, shares)]), axis=0) / plan.multiplier * 100)

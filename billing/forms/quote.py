@@ -72,7 +72,7 @@ class QuoteForm(forms.Form):
                 widget=forms.NumberInput(attrs={"class": "input", "inputmode": "decimal", "step": "0.01"}),
             )
 
-    def consumption(self) -> dict[str, object]:
+    def consumption(self) -> dict[str, Decimal]:
         return {period: self.cleaned_data[f"kwh_{period}"] for period in self.periods}
 
     def field_for_error(self, error_field: str) -> str | None:

@@ -10,10 +10,12 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from typing import TypedDict
 
 from django.db.models import DecimalField, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django_stubs_ext import WithAnnotations
 
 from billing.models import Bill, BillLine, BillRead, Payment, PaymentAllocation
 from core.money import ZERO_MONEY
@@ -60,13 +62,17 @@ class BillSummary:
         return self.bill.status in _OPEN_STATUSES and self.outstanding > 0
 
 
-def _with_paid(bills: QuerySet[Bill]) -> QuerySet[Bill]:
+class _Paid(TypedDict):
+    paid_total: Decimal
+
+
+def _with_paid(bills: QuerySet[Bill]) -> QuerySet[WithAnnotations[Bill, _Paid]]:
     return bills.annotate(
         paid_total=Coalesce(Sum("allocations__amount"), Value(Decimal(0)), output_field=DecimalField())
     )
 
 
-def _summary(bill: Bill, *, today: dt.date) -> BillSummary:
+def _summary(bill: WithAnnotations[Bill, _Paid], *, today: dt.date) -> BillSummary:
     paid = bill.paid_total
     owed = bill.amount - paid if bill.status in _OPEN_STATUSES else ZERO_MONEY
     return BillSummary(

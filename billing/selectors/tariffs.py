@@ -68,7 +68,9 @@ class TierProgress:
 
     def _percent(self, value: Decimal) -> Decimal:
         """Of the bar's width, to 0.1 %, at most 100."""
-        return percent(min(value, self.scale_kwh), self.scale_kwh)
+        share = percent(min(value, self.scale_kwh), self.scale_kwh)
+        assert share is not None  # scale_kwh is at least tier 2's limit, which is above tier 1's
+        return share
 
     @property
     def used_percent(self) -> Decimal:

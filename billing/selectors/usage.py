@@ -232,11 +232,14 @@ def tou_split(*, meters: Sequence[Meter], month: dt.date) -> TouSplit | None:
     any_tou = False
     for meter, a, b, _ in pairs:
         begin, end = by_id[a], by_id[b]
-        total += _register_delta(start=begin, end=end, name="total", meter=meter)
+        total_delta = _register_delta(start=begin, end=end, name="total", meter=meter)
+        assert total_delta is not None  # the total register is never null
+        total += total_delta
         deltas = {name: _register_delta(start=begin, end=end, name=name, meter=meter) for name in TOU_REGISTERS}
         if meter.has_tou_registers and all(v is not None for v in deltas.values()):
             any_tou = True
             for name, value in deltas.items():
+                assert value is not None  # all present, checked above
                 tou[name] += value
     return TouSplit(
         month=first,

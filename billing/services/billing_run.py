@@ -133,6 +133,7 @@ class BillingContext:
             .filter(Q(removed_at__isnull=True) | Q(removed_at__gt=self.start_at))
             .order_by("installed_at")
         ):
+            assert meter.account_id is not None  # filtered on account_id above
             self.meters[meter.account_id].append(meter)
         all_meters = [m for items in self.meters.values() for m in items]
         moments = (
@@ -315,7 +316,7 @@ def compute_bill(*, account: Account, context: BillingContext) -> BillDraft | st
         # intervals on the period's calendar and price everything as per-period kWh.
         extra = (
             kwh_by_period(calendar=version_calendar(version), readings=readings)
-            if is_tou
+            if is_tou and version  # is_tou: there is a version, with a calendar
             else {"total": total_interval}
         )
         for key, value in extra.items():

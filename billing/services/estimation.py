@@ -22,6 +22,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
 import pandas as pd
 from django.db import connection
@@ -60,7 +61,7 @@ def _find_gaps(
         ") t WHERE next_start IS NOT NULL"
     )
     adapt = connection.ops.adapt_datetimefield_value  # SQLite stores naive UTC text
-    start, end = adapt(start), adapt(end)
+    start_param, end_param = adapt(start), adapt(end)
     for offset in range(0, len(meter_ids), 2000):
         part = meter_ids[offset : offset + 2000]
         with connection.cursor() as cursor:
@@ -69,10 +70,10 @@ def _find_gaps(
                 cursor.execute(
                     sql.format(ids="SELECT unnest(%s::bigint[])")
                     + " AND next_start - interval_start > interval '15 minutes'",
-                    [part, start, end],
+                    [part, start_param, end_param],
                 )
             else:
-                cursor.execute(sql.format(ids=",".join("%s" for _ in part)), [*part, start, end])
+                cursor.execute(sql.format(ids=",".join("%s" for _ in part)), [*part, start_param, end_param])
             for meter_id, before, after in cursor.fetchall():
                 before, after = _aware(before), _aware(after)
                 gaps.append((meter_id, before, after))
@@ -143,12 +144,12 @@ def estimate_gaps(*, meter_ids: Iterable[int], start: dt.datetime, end: dt.datet
             if value is None:
                 value = v0 + (v1 - v0) * Decimal(k) / Decimal(missing + 1)
             estimates[meter_id].append((slot, round_kwh(value)))
-    rows = [
+    new_rows = [
         IntervalReading(meter_id=meter_id, interval_start=slot, kwh=value, quality=Quality.ESTIMATED, batch_id=batch_id)
         for meter_id, values in estimates.items()
         for slot, value in values
     ]
-    created = IntervalReading.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
+    created = IntervalReading.objects.bulk_create(new_rows, batch_size=5000, ignore_conflicts=True)
     return len(created)
 
 
@@ -177,7 +178,7 @@ def meters_with_possible_gaps(*, coverage: pd.DataFrame, start: dt.datetime, end
     spans = spans[whole]
     for offset in range(0, len(spans), PROBE_BATCH):
         part = spans.iloc[offset : offset + PROBE_BATCH]
-        params = {
+        params: dict[str, Any] = {
             "meter_ids": [int(m) for m in part.index],
             "firsts": [dt.datetime.fromtimestamp(v, tz=dt.UTC) for v in part["first"].tolist()],
             "lasts": [dt.datetime.fromtimestamp(v, tz=dt.UTC) for v in part["last"].tolist()],

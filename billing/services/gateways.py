@@ -62,6 +62,14 @@ class SignedGateway:
     def secret(self) -> bytes:
         return settings.PAYMENT_GATEWAY_SECRET.encode()
 
+    def create_checkout(self, *, order_no: str, amount: Decimal, return_url: str) -> str:
+        """Where to send the customer to pay ``order_no``."""
+        raise NotImplementedError
+
+    def query(self, *, order_no: str) -> GatewayStatus | None:
+        """The order's state at the gateway, or None when the gateway does not know the order."""
+        raise NotImplementedError
+
     def sign(self, params: dict[str, str]) -> str:
         return hmac.new(self.secret(), canonical_string(params).encode(), hashlib.sha256).hexdigest()
 

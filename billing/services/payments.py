@@ -16,7 +16,7 @@ from django.http import Http404
 
 from billing.models import Payment, SandboxTransaction
 from billing.selectors.bills import access_bill
-from billing.services.gateways import InvalidNotification, get_gateway
+from billing.services.gateways import InvalidNotification, SandboxGateway, get_gateway
 from billing.services.ledger import balance, settle_payment
 from core.tasks import enqueue_on_commit
 from core.time import local_date
@@ -156,7 +156,9 @@ def deliver_sandbox_notification(*, order_no: str, as_of: dt.datetime) -> Callba
     """The sandbox gateway's asynchronous notification of one order, signed as the gateway signs it,
     delivered to our own callback handling."""
     txn = SandboxTransaction.objects.get(order_no=order_no)
-    return handle_gateway_callback(params=get_gateway().signed_notification(transaction=txn), as_of=as_of)
+    gateway = get_gateway()
+    assert isinstance(gateway, SandboxGateway)  # only the sandbox gateway makes sandbox transactions
+    return handle_gateway_callback(params=gateway.signed_notification(transaction=txn), as_of=as_of)
 
 
 def sandbox_finish_checkout(*, user, order_no: str, succeed: bool) -> SandboxTransaction:

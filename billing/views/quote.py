@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -38,9 +40,16 @@ def quote(request: HttpRequest) -> HttpResponse:
     current, tariffs = quote_tariffs(account=account, on=today)
     tariff = next((t for t in tariffs if t.code == request.GET.get("tariff")), current or next(iter(tariffs), None))
     version = tariff_version_on(tariff=tariff, on=today) if tariff else None
-    context = {"account": account, "current": current, "tariffs": tariffs, "tariff": tariff, "version": version}
+    context: dict[str, Any] = {
+        "account": account,
+        "current": current,
+        "tariffs": tariffs,
+        "tariff": tariff,
+        "version": version,
+    }
     if version is None:
         return render(request, "billing/quote.html", context)
+    assert tariff is not None  # the version is the tariff's
     form = QuoteForm(
         request.GET if "month" in request.GET else None,
         initial={

@@ -76,16 +76,16 @@ def _day_section(*, meters: list[Meter], day: dt.date, data: DataRange, selectio
 
 def _month_section(*, meters: list[Meter], month: dt.date) -> dict:
     days = daily_totals(meters=meters, month=month)
-    with_data = [d for d in days if d.consumption is not None]
-    total = sum((d.consumption.kwh for d in with_data), Decimal(0))
+    with_data = [(d, d.consumption) for d in days if d.consumption is not None]
+    total = sum((c.kwh for _, c in with_data), Decimal(0))
     return {
         "month": month,
         "days": days,
         "has_data": bool(with_data),
         "total": total,
         "average": round_kwh(total / len(with_data)) if with_data else None,
-        "peak_day": max(with_data, key=lambda d: d.consumption.kwh) if with_data else None,
-        "estimated_days": sum(1 for d in with_data if d.consumption.estimated),
+        "peak_day": max(with_data, key=lambda pair: pair[1].kwh)[0] if with_data else None,
+        "estimated_days": sum(1 for _, c in with_data if c.estimated),
         "chart": {
             "labels": [str(d.day.day) for d in days],
             "titles": [date_format(d.day, _("M j (D)")) for d in days],
@@ -165,15 +165,13 @@ def usage(request: HttpRequest) -> HttpResponse:
     form.is_valid()  # an invalid picker value falls back to the default; the picker shows its error
     chosen = form.cleaned_data
     month = chosen.get("month") or data.latest_month
-    selection = {
-        "day": chosen.get("day") or data.last_day,
-        "month": month,
-        "year": chosen.get("year") or (month.year if month else None),
-    }
+    day: dt.date | None = chosen.get("day") or data.last_day
+    year: int | None = chosen.get("year") or (month.year if month else None)
+    selection = {"day": day, "month": month, "year": year}
     months = _months_between(data.first_month, data.latest_month)
     if month and month not in months:
         months = sorted([*months, month], reverse=True)
-    years = sorted({m.year for m in months} | ({selection["year"]} if selection["year"] else set()), reverse=True)
+    years = sorted({m.year for m in months} | ({year} if year else set()), reverse=True)
     context = {
         "account": account,
         "meters": meters,
@@ -183,11 +181,9 @@ def usage(request: HttpRequest) -> HttpResponse:
         "selection": selection,
         "month_options": months,
         "year_options": years,
-        "day_section": _day_section(meters=meters, day=selection["day"], data=data, selection=selection)
-        if selection["day"]
-        else None,
+        "day_section": _day_section(meters=meters, day=day, data=data, selection=selection) if day else None,
         "month_section": _month_section(meters=meters, month=month) if month else None,
-        "year_section": _year_section(meters=meters, year=selection["year"], data=data) if selection["year"] else None,
+        "year_section": _year_section(meters=meters, year=year, data=data) if year else None,
         "tou_section": _tou_section(meters=meters, month=month) if month else None,
     }
     return render(request, "billing/usage.html", context)

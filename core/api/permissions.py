@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.views import APIView
 
 
 class SchemaReader(BasePermission):
@@ -11,7 +13,7 @@ class SchemaReader(BasePermission):
     (development), otherwise staff and signed-in integrators only, never anonymous callers or portal
     customers (the schema is a map of every endpoint and field)."""
 
-    def has_permission(self, request, view) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         if settings.API_SCHEMA_PUBLIC:
             return True
         user = request.user

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import WithAnnotations
 
 from customers.access import customers_visible_to
 from customers.models import Interaction, Tag
 from customers.services import records
+
+
+class _CustomerCount(TypedDict):
+    _customer_count: int
 
 
 @admin.register(Interaction)
@@ -39,5 +46,5 @@ class TagAdmin(admin.ModelAdmin):
         return super().get_queryset(request).annotate(_customer_count=Count("customers"))
 
     @admin.display(description=_("customers"), ordering="_customer_count")
-    def customer_count(self, obj: Tag) -> int:
+    def customer_count(self, obj: WithAnnotations[Tag, _CustomerCount]) -> int:
         return obj._customer_count

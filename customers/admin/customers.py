@@ -4,6 +4,8 @@ service call)."""
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
@@ -12,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import WithAnnotations
 
 from customers.access import customers_visible_to
 from customers.forms.staff import CustomerAdminForm
@@ -20,10 +23,14 @@ from customers.selectors.customers import customers_by_identifier
 from customers.services import records
 
 
+class _AccountCount(TypedDict):
+    _account_count: int
+
+
 class AccountInline(admin.TabularInline):
     model = Account
     fields = ["number", "category", "voltage_level", "contracted_kva", "status", "area"]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]  # flat names; the stubs type fields as field groups
     extra = 0
     can_delete = False
     show_change_link = True
@@ -35,7 +42,7 @@ class AccountInline(admin.TabularInline):
 class InteractionInline(admin.TabularInline):
     model = Interaction
     fields = ["occurred_at", "channel", "topic", "account", "staff"]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]  # flat names; the stubs type fields as field groups
     extra = 0
     can_delete = False
     show_change_link = True
@@ -87,7 +94,7 @@ class CustomerAdmin(admin.ModelAdmin):
         return obj.masked_id_number
 
     @admin.display(description=_("accounts"), ordering="_account_count")
-    def account_count(self, obj: Customer) -> int:
+    def account_count(self, obj: WithAnnotations[Customer, _AccountCount]) -> int:
         return obj._account_count
 
     @admin.display(description=_("Current values"))

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import WithAnnotations
 
 from customers.models import Feeder, TransformerArea
+
+
+class _AreaCount(TypedDict):
+    _area_count: int
+
+
+class _AccountCount(TypedDict):
+    _account_count: int
 
 
 @admin.register(Feeder)
@@ -18,7 +29,7 @@ class FeederAdmin(admin.ModelAdmin):
         return super().get_queryset(request).annotate(_area_count=Count("areas"))
 
     @admin.display(description=_("transformer areas"), ordering="_area_count")
-    def area_count(self, obj: Feeder) -> int:
+    def area_count(self, obj: WithAnnotations[Feeder, _AreaCount]) -> int:
         return obj._area_count
 
 
@@ -35,5 +46,5 @@ class TransformerAreaAdmin(admin.ModelAdmin):
         return super().get_queryset(request).annotate(_account_count=Count("accounts"))
 
     @admin.display(description=_("accounts"), ordering="_account_count")
-    def account_count(self, obj: TransformerArea) -> int:
+    def account_count(self, obj: WithAnnotations[TransformerArea, _AccountCount]) -> int:
         return obj._account_count

@@ -7,7 +7,7 @@ by the queryset (``customers.access``), so an object outside it is a 404, never 
 from __future__ import annotations
 
 from rest_framework import exceptions
-from rest_framework.permissions import SAFE_METHODS, BasePermission, DjangoModelPermissions
+from rest_framework.permissions import SAFE_METHODS, BasePermission, DjangoModelPermissions, OperandHolder
 
 from customers.access import is_portal_customer
 
@@ -49,4 +49,4 @@ class PortalCustomerReadOnly(BasePermission):
 
 
 # Accounts and customers: portal customers read their own, staff and integrators by model permission.
-PortalReadOrModelPermissions = PortalCustomerReadOnly | ModelPermissionsWithView
+PortalReadOrModelPermissions: OperandHolder = PortalCustomerReadOnly | ModelPermissionsWithView

@@ -9,6 +9,7 @@ up in are the requesting user's visible ones, so a write cannot reach a record i
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
@@ -41,7 +42,10 @@ class _VisibleSlugRelatedField(serializers.SlugRelatedField):
     def get_queryset(self) -> QuerySet:
         request = self.context.get("request")
         if request is None:
-            return self.queryset.none()
+            # Every subclass names its model's queryset (for the schema): an empty one of it.
+            queryset = super().get_queryset()
+            assert queryset is not None
+            return queryset.none()
         return self.visible_queryset(user=request.user)
 
     def to_internal_value(self, data):
@@ -200,7 +204,7 @@ class AccountSerializer(serializers.ModelSerializer):
 
 
 class TransformerAreaSerializer(serializers.ModelSerializer):
-    feeder = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    feeder: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
         model = TransformerArea
@@ -222,7 +226,9 @@ class InteractionSerializer(serializers.ModelSerializer):
     account = VisibleAccountField(
         required=False, allow_null=True, label=_label(Interaction, "account"), help_text=_("Account number, if any.")
     )
-    staff = serializers.SlugRelatedField(slug_field="username", read_only=True, label=_label(Interaction, "staff"))
+    staff: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, label=_label(Interaction, "staff")
+    )
     occurred_at = serializers.DateTimeField(
         required=False, label=_label(Interaction, "occurred_at"), help_text=_("Defaults to the time of the request.")
     )

@@ -14,6 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
 from core import clock
 from customers.api.permissions import ModelPermissionsWithView, PortalReadOrModelPermissions
@@ -46,6 +47,7 @@ from customers.services.records import (
     update_account,
     update_customer,
 )
+from security.models import User
 
 # Ordering is part of each FilterSet (an unknown or encrypted ordering field is a 400, not ignored).
 FILTER_BACKENDS = [DjangoFilterBackend]
@@ -83,12 +85,13 @@ class CustomerViewSet(_CreateRetrieveUpdateListViewSet):
     def get_queryset(self):
         return customer_list(user=self.request.user)
 
-    def perform_create(self, serializer: CustomerSerializer) -> None:
+    def perform_create(self, serializer: BaseSerializer[Customer]) -> None:
         serializer.instance = create_customer(
             actor=self.request.user, data=dict(serializer.validated_data), request=self.request
         )
 
-    def perform_update(self, serializer: CustomerSerializer) -> None:
+    def perform_update(self, serializer: BaseSerializer[Customer]) -> None:
+        assert serializer.instance is not None  # an update's serializer holds the object it changes
         serializer.instance = update_customer(
             actor=self.request.user,
             customer=serializer.instance,
@@ -137,12 +140,13 @@ class AccountViewSet(_CreateRetrieveUpdateListViewSet):
     def get_queryset(self):
         return account_list(user=self.request.user)
 
-    def perform_create(self, serializer: AccountSerializer) -> None:
+    def perform_create(self, serializer: BaseSerializer[Account]) -> None:
         serializer.instance = create_account(
             actor=self.request.user, data=dict(serializer.validated_data), request=self.request
         )
 
-    def perform_update(self, serializer: AccountSerializer) -> None:
+    def perform_update(self, serializer: BaseSerializer[Account]) -> None:
+        assert serializer.instance is not None  # an update's serializer holds the object it changes
         serializer.instance = update_account(
             actor=self.request.user,
             account=serializer.instance,
@@ -200,7 +204,8 @@ class InteractionViewSet(
     def get_queryset(self):
         return interactions_visible_to(user=self.request.user)
 
-    def perform_create(self, serializer: InteractionSerializer) -> None:
+    def perform_create(self, serializer: BaseSerializer[Interaction]) -> None:
+        assert isinstance(self.request.user, User)  # ModelPermissionsWithView let only a signed-in user in
         data = dict(serializer.validated_data)
         # The interface layer supplies "now"; the service never reads the clock.
         data.setdefault("occurred_at", clock.now())

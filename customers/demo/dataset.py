@@ -322,7 +322,7 @@ class _Generator:
     def account(
         self,
         *,
-        category: str,
+        category: Account.Category,
         premise_address: str,
         area: AreaData,
         kva_choices: Sequence[tuple[int, int]],
@@ -460,8 +460,8 @@ class _Generator:
             district = self.feeder_locations[feeder_index].district
             name = self.company_name(city=district.city, trades=INDUSTRIAL_TRADES)
             credit_code = self.credit_code(region_code=district.region_code, organisation_kind="1")
-            for site in range(1 + (self.rng.random() < 0.2)):
-                if site:
+            for plant in range(1 + (self.rng.random() < 0.2)):
+                if plant:
                     feeder_index = self.rng.randrange(len(self.feeders))
                 kva = Decimal(weighted_choice(self.rng, INDUSTRIAL_KVA)).quantize(Decimal("0.01"))
                 plant_district = self.feeder_locations[feeder_index].district

@@ -90,7 +90,13 @@ MOBILE_PREFIXES = (
     "198",
     "199",
 )
-PERSONAL_MAIL_DOMAINS = (("qq.com", 35), ("163.com", 25), ("126.com", 10), ("sina.com", 5), ("foxmail.com", 5))
+PERSONAL_MAIL_DOMAINS: tuple[tuple[str, int], ...] = (
+    ("qq.com", 35),
+    ("163.com", 25),
+    ("126.com", 10),
+    ("sina.com", 5),
+    ("foxmail.com", 5),
+)
 PERSONAL_MAIL_DOMAINS += (("aliyun.com", 5), ("139.com", 10), ("outlook.com", 5))
 TRADE_NAME_CHARS = "恒华永天金宏新汇瑞中博嘉万东明鑫达盛成诚远源通丰泰康隆兴伟德信力安宇佳和美越昌"
 COMMERCIAL_TRADES = ("商贸", "餐饮管理", "超市", "酒店管理", "物业管理", "文化传媒", "健身服务", "医药连锁", "汽车服务")

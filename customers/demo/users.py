@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group
 
 from customers.models import Account, PortalBinding
 from security import roles
+from security.models import User
 
 DEMO_CUSTOMER_USERNAME = "c_demo"  # opaque handle: customers sign in with their phone number
 DEMO_CUSTOMER_PHONE = "13800138000"
@@ -67,9 +68,9 @@ def demo_logins() -> list[DemoLogin]:
     return logins
 
 
-def create_staff_users() -> dict[str, object]:
+def create_staff_users() -> dict[str, User]:
     user_model = get_user_model()
-    users = {}
+    users: dict[str, User] = {}
     for role in roles.ALL_ROLES:
         username = staff_username_for(role=role)
         user = user_model(
@@ -93,7 +94,7 @@ def create_staff_users() -> dict[str, object]:
     return users
 
 
-def create_demo_customer_user(*, accounts: Sequence[Account]) -> object:
+def create_demo_customer_user(*, accounts: Sequence[Account]) -> User:
     user_model = get_user_model()
     user = user_model(username=DEMO_CUSTOMER_USERNAME, kind=user_model.Kind.CUSTOMER, phone=DEMO_CUSTOMER_PHONE)
     user.set_password(DEMO_CUSTOMER_PASSWORD)

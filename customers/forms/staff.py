@@ -3,7 +3,11 @@ shown masked, and a new value is typed into an empty input (blank keeps the stor
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, MutableMapping
+from typing import Any
+
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Account, Customer
@@ -21,13 +25,19 @@ CUSTOMER_PII_MASKS = {
 class MaskedPIIFormMixin:
     """Adds one optional input per encrypted field; ``pii_fields`` maps field name → mask function."""
 
-    pii_fields: dict = {}
+    pii_fields: Mapping[str, Callable[[str | None], str]] = {}
     required_on_add: tuple[str, ...] = ()
+    # Provided by the ModelForm it is mixed into.
+    instance: models.Model
+    fields: dict[str, forms.Field]
+    initial: MutableMapping[str, Any]
+    cleaned_data: dict[str, Any]
 
     def _init_pii_fields(self) -> None:
         adding = self.instance._state.adding
         for name, mask in self.pii_fields.items():
             model_field = self.instance._meta.get_field(name)
+            assert isinstance(model_field, models.Field)  # pii_fields name the model's own columns
             current = None if adding else getattr(self.instance, name)
             help_text = (
                 _("Current value: %(masked)s. Leave blank to keep it.") % {"masked": mask(current) or "—"}
@@ -79,7 +89,7 @@ class CustomerAdminForm(MaskedPIIFormMixin, forms.ModelForm):
         # Put new plaintext on the instance before model validation (Customer.clean checks the ID number).
         if hasattr(self, "cleaned_data"):
             self._apply_pii_fields()
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]  # ModelForm's private hook, not in the stubs
 
 
 class AccountAdminForm(MaskedPIIFormMixin, forms.ModelForm):
@@ -107,4 +117,4 @@ class AccountAdminForm(MaskedPIIFormMixin, forms.ModelForm):
     def _post_clean(self) -> None:
         if hasattr(self, "cleaned_data"):
             self._apply_pii_fields()
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]  # ModelForm's private hook, not in the stubs

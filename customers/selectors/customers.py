@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 
 from customers.access import customers_visible_to
 from customers.models import Customer
+from customers.models.customers import CustomerQuerySet
 from security.backends import looks_like_mobile
 from security.normalize import normalize_identifier
 
@@ -19,7 +20,7 @@ def customer_list(*, user) -> QuerySet[Customer]:
     return customers_visible_to(user=user).prefetch_related("tags")
 
 
-def customers_by_identifier(*, queryset: QuerySet[Customer], term: str) -> tuple[QuerySet[Customer], bool] | None:
+def customers_by_identifier(*, queryset: CustomerQuerySet, term: str) -> tuple[QuerySet[Customer], bool] | None:
     """The staff console's search box: an exact mobile number or ID number / credit code goes through the
     blind index, a 10-digit term is an account number. Returns (results, may_have_duplicates), or None
     when ``term`` is none of these (the caller then searches names as usual)."""

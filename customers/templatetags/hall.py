@@ -59,7 +59,7 @@ def field(bound_field: BoundField, css_class: str = "") -> dict:
         described_by.append(f"{widget_id}_help")
     if bound_field.errors:
         described_by.append(f"{widget_id}_errors")
-    attrs = {"class": "input"}
+    attrs: dict[str, str | bool] = {"class": "input"}
     if described_by:
         attrs["aria-describedby"] = " ".join(described_by)
     if bound_field.errors:

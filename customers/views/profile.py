@@ -11,6 +11,7 @@ from customers.access import accounts_visible_to, customer_required
 from customers.forms.hall import NotificationPreferencesForm
 from customers.services.preferences import get_notification_preferences, set_notification_preferences
 from security.masking import mask_phone
+from security.models import User
 
 
 @customer_required
@@ -23,6 +24,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         set_notification_preferences(user=request.user, enabled=form.enabled_pairs())
         messages.success(request, _("Your notification preferences have been saved."))
         return redirect("hall:profile")
+    assert isinstance(request.user, User)  # customer_required let only a signed-in customer in
     context = {
         "form": form,
         "masked_phone": mask_phone(request.user.phone),

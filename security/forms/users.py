@@ -27,7 +27,8 @@ def checked_access_form(form_class: type[forms.ModelForm], *, user: User, actor:
     """``form_class`` (the admin's form for changing ``user``) that also works out the access the change
     asks for (``desired_access``) and refuses, as a form error, ``actor`` raising their own privileges."""
 
-    class CheckedAccessForm(form_class):
+    # A subclass of a class known only at run time: mypy cannot check it, the tests do.
+    class CheckedAccessForm(form_class):  # type: ignore[valid-type,misc]
         def clean(self):
             cleaned = super().clean()
             if "groups" in cleaned and "user_permissions" in cleaned:

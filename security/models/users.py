@@ -1,4 +1,5 @@
 import uuid
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -7,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from security.fields import BlindIndexField, BlindIndexSaveMixin, EncryptedQuerySet, EncryptedTextField
 
 
-class PortalUserManager(UserManager.from_queryset(EncryptedQuerySet)):
+# django-stubs types a from_queryset() class only when it is assigned to a name, never as a base.
+class PortalUserManager(UserManager.from_queryset(EncryptedQuerySet)):  # type: ignore[misc]
     pass
 
 
@@ -29,7 +31,9 @@ class User(BlindIndexSaveMixin, AbstractUser):
     phone = EncryptedTextField(_("mobile number"), normalizer="phone")
     email = models.EmailField(_("email address"), blank=True)
 
-    objects = PortalUserManager()
+    objects: ClassVar[PortalUserManager] = PortalUserManager()
+    # The access flags as stored before this save (security.signals, between pre_save and post_save).
+    _access_flags_before: dict[str, Any] | None
 
     class Meta:
         verbose_name = _("user")

@@ -46,9 +46,16 @@ def _allocate_account_number() -> str:
     return f"{int(highest) + 1:010d}"
 
 
+def _account_of(service_request: ServiceRequest) -> Account:
+    """The account a request for an existing account acts on (filing requires one: needs_account)."""
+    if service_request.account is None:
+        raise EffectError("the request names no account")
+    return service_request.account
+
+
 def _create_account(*, service_request: ServiceRequest, actor, as_of: dt.datetime) -> dict:
     if service_request.account_id:
-        return {"account": service_request.account.number, "already": True}
+        return {"account": _account_of(service_request).number, "already": True}
     answers = service_request.form_data
     personal = private_answers(service_request=service_request)
     area = service_request.area
@@ -59,9 +66,9 @@ def _create_account(*, service_request: ServiceRequest, actor, as_of: dt.datetim
         kind=Customer.Kind.INDIVIDUAL if category == "residential" else Customer.Kind.ENTERPRISE,
         name=personal.get("applicant_name", ""),
     )
-    customer.id_number = personal.get("applicant_id_number")
-    customer.phone = personal.get("contact_phone")
-    customer.address = personal.get("site_address")
+    customer.id_number = personal.get("applicant_id_number")  # type: ignore[assignment]  # EncryptedTextField is nullable by default, which the stubs cannot see
+    customer.phone = personal.get("contact_phone")  # type: ignore[assignment]  # EncryptedTextField is nullable by default, which the stubs cannot see
+    customer.address = personal.get("site_address")  # type: ignore[assignment]  # EncryptedTextField is nullable by default, which the stubs cannot see
     customer.save()
     opened_on = local_date(as_of)
     for _attempt in range(5):
@@ -121,7 +128,11 @@ def _schedule(
     *, service_request: ServiceRequest, field: str, value: str, effective_on: dt.date, as_of: dt.datetime
 ) -> dict:
     change = ScheduledAccountChange.objects.create(
-        request=service_request, account=service_request.account, field=field, value=value, effective_on=effective_on
+        request=service_request,
+        account=_account_of(service_request),
+        field=field,
+        value=value,
+        effective_on=effective_on,
     )
     if effective_on <= local_date(as_of):
         apply_scheduled_change(change_id=change.pk, as_of=as_of)
@@ -151,7 +162,7 @@ def _pause(*, service_request: ServiceRequest, actor, as_of: dt.datetime) -> dic
 def _change_tariff(*, service_request: ServiceRequest, actor, as_of: dt.datetime) -> dict:
     """Close the assignment running on the effective date and start the new tariff from it; billing
     splits a period that straddles the date (by interval data or by days)."""
-    account = service_request.account
+    account = _account_of(service_request)
     effective_on = _effective_on(service_request=service_request, as_of=as_of)
     tariff = Tariff.objects.get(code=service_request.form_data["new_tariff"])
     if tariff.category != account.category:
@@ -170,7 +181,7 @@ def _change_tariff(*, service_request: ServiceRequest, actor, as_of: dt.datetime
 def _transfer(*, service_request: ServiceRequest, actor, as_of: dt.datetime) -> dict:
     """更名 changes the holder's name; 过户 moves the account to a new customer record and ends the old
     owner's online access (the new owner binds with their own ID number)."""
-    account = service_request.account
+    account = _account_of(service_request)
     personal = private_answers(service_request=service_request)
     if service_request.form_data.get("transfer_kind") == "name_change":
         customer = account.customer
@@ -179,8 +190,8 @@ def _transfer(*, service_request: ServiceRequest, actor, as_of: dt.datetime) -> 
         record_event(action=AuditEvent.Action.UPDATE, actor=actor, target=customer, details={"fields": ["name"]})
         return {"name_changed": True}
     customer = Customer(kind=account.customer.kind, name=personal["new_name"])
-    customer.id_number = personal.get("new_id_number")
-    customer.phone = personal.get("new_phone")
+    customer.id_number = personal.get("new_id_number")  # type: ignore[assignment]  # EncryptedTextField is nullable by default, which the stubs cannot see
+    customer.phone = personal.get("new_phone")  # type: ignore[assignment]  # EncryptedTextField is nullable by default, which the stubs cannot see
     customer.save()
     account.customer = customer
     save_account(actor=actor, account=account, changed_fields=["customer"])
@@ -190,7 +201,7 @@ def _transfer(*, service_request: ServiceRequest, actor, as_of: dt.datetime) -> 
 
 def _close_account(*, service_request: ServiceRequest, actor, as_of: dt.datetime) -> dict:
     """Close from the effective date, remove the meters then, and bill the last period up to it."""
-    account = service_request.account
+    account = _account_of(service_request)
     closed_on = _effective_on(service_request=service_request, as_of=as_of)
     if closed_on > local_date(as_of):
         raise EffectError("the closure date has not come yet: settle on or after it")

@@ -26,7 +26,7 @@ _HEADING = re.compile(r"^#{1,6}\s")
 
 
 def _inline(text: str) -> str:
-    html = escape(text)
+    html: str = escape(text)
     html = _BOLD.sub(r"<strong>\1</strong>", html)
     return _LINK.sub(r'<a href="\2">\1</a>', html)
 

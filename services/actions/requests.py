@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -104,23 +105,23 @@ def _clean_value(*, spec: dict, raw) -> object:
             raise ValidationError({name: _("Choose one of: %(choices)s.") % {"choices": ", ".join(allowed)}})
         return text
     if kind == "phone":
-        value = normalize_phone(text)
+        phone = normalize_phone(text)
         try:
-            validate_mobile(value)
+            validate_mobile(phone)
         except ValidationError as error:
             raise ValidationError({name: error.messages}) from None
-        return value
+        return phone
     if kind == "id_number":
         # A person's ID number (身份证号) or an organisation's unified social credit code.
-        value = normalize_identifier(text)
+        identifier = normalize_identifier(text)
         try:
-            validate_id_number(value)
+            validate_id_number(identifier)
         except ValidationError as id_error:
             try:
-                validate_credit_code(value)
+                validate_credit_code(identifier)
             except ValidationError:
                 raise ValidationError({name: id_error.messages}) from None
-        return value
+        return identifier
     if kind == "tariff":
         if not Tariff.objects.filter(code=text).exists():
             raise ValidationError({name: _("No tariff with code %(code)s.") % {"code": text}})
@@ -137,7 +138,9 @@ def _clean_value(*, spec: dict, raw) -> object:
 def clean_form(*, service_type: ServiceType, form: dict) -> tuple[dict, dict]:
     """Validate ``form`` against the type's fields; returns (plain answers, personal answers).
     Raises one ValidationError naming every bad field."""
-    plain, private, errors = {}, {}, {}
+    plain: dict[str, Any] = {}
+    private: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
     for spec in service_type.form_fields:
         try:
             value = _clean_value(spec=spec, raw=form.get(spec["name"]))
@@ -317,7 +320,7 @@ def submit_request(
         status=catalogue.SUBMITTED,
         submitted_at=as_of,
     )
-    service_request.private_data = json.dumps(private, ensure_ascii=False) if private else None
+    service_request.private_data = json.dumps(private, ensure_ascii=False) if private else None  # type: ignore[assignment]  # EncryptedTextField is nullable by default, which the stubs cannot see
     service_request.save()
     # Numbers read like the counter's: SR + date + the row id, unique without a shared counter.
     service_request.number = f"SR{local_date(as_of):%Y%m%d}{service_request.pk:06d}"

@@ -35,12 +35,14 @@ def check_deadlines(*, as_of: dt.datetime) -> DeadlineReport:
     )
     for step in open_steps:
         service_request = step.request
-        due_label = f"{sla.due_day(step.due_at):%Y-%m-%d}"
-        if step.due_at <= as_of:
+        due_at = step.due_at
+        assert due_at is not None  # filtered on due_at above
+        due_label = f"{sla.due_day(due_at):%Y-%m-%d}"
+        if due_at <= as_of:
             step.breached_at = as_of
             service_request.sla_state = ServiceRequest.SlaState.BREACHED
             breached += 1
-            supervisor = service_request.area.supervisor if service_request.area_id else None
+            supervisor = service_request.area.supervisor if service_request.area else None
             note = _("Step “%(step)s” was due by %(due)s and is overdue.") % {"step": _(step.name), "due": due_label}
             if supervisor is not None and supervisor.is_active:
                 step.escalated_to = supervisor
@@ -73,7 +75,7 @@ def check_deadlines(*, as_of: dt.datetime) -> DeadlineReport:
                 note=note,
                 at=as_of,
             )
-        elif step.warned_at is None and sla.due_soon(due=step.due_at, as_of=as_of):
+        elif step.warned_at is None and sla.due_soon(due=due_at, as_of=as_of):
             step.warned_at = as_of
             service_request.sla_state = ServiceRequest.SlaState.DUE_SOON
             warned += 1

@@ -2,6 +2,7 @@
 runs them (edited in services/catalogue.py, reviewed like code)."""
 
 from django.contrib import admin
+from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 
 from core.web.admin import ReadOnlyAdmin, ReadOnlyTabularInline
@@ -10,9 +11,9 @@ from services.models import ServiceType, WorkflowStep, WorkflowTransition
 
 
 class StepInline(ReadOnlyTabularInline):
-    model = WorkflowStep
+    model: type[Model] = WorkflowStep  # TransitionInline shows another model
     fields = ["position", "code", "name", "role", "sla_days", "sla_by_field", "records", "terminal"]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]  # flat names; the stubs type fields as field groups
 
 
 class TransitionInline(StepInline):

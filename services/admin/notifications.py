@@ -10,7 +10,7 @@ from services.models import Notification, NotificationDelivery
 class DeliveryInline(ReadOnlyTabularInline):
     model = NotificationDelivery
     fields = ["channel", "status", "attempts", "last_error", "sent_at"]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]  # flat names; the stubs type fields as field groups
 
 
 @admin.register(Notification)

@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Model, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.utils.html import format_html
@@ -79,7 +79,7 @@ class QueueFilter(admin.SimpleListFilter):
 
 
 class StepTimelineInline(ReadOnlyTabularInline):
-    model = RequestStep
+    model: type[Model] = RequestStep  # the subclasses show other models
     fields = [
         "name",
         "role",
@@ -91,7 +91,7 @@ class StepTimelineInline(ReadOnlyTabularInline):
         "breached_at",
         "escalated_to",
     ]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]  # flat names; the stubs type fields as field groups
     verbose_name_plural = _("progress")
 
 
@@ -169,7 +169,7 @@ class ServiceRequestAdmin(admin.ModelAdmin):
         "rating",
         "rating_comment",
     ]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]  # flat names; the stubs type fields as field groups
     inlines = [StepTimelineInline, EventInline, AttachmentInline]
     actions = ["assign_to_me", "accept_selected", "finish_step_selected"]
 

@@ -51,19 +51,19 @@ def _user_label(user) -> str:
 
 class DocumentSerializer(serializers.Serializer):
     code = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a declared field, not Field's attribute
 
 
 class ChoiceSerializer(serializers.Serializer):
     value = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a declared field, not Field's attribute
 
 
 class FormFieldSerializer(serializers.Serializer):
     name = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a declared field, not Field's attribute
     kind = serializers.CharField(help_text="text, textarea, decimal, date, choice, tariff, area, phone, id_number")
-    required = serializers.BooleanField()
+    required = serializers.BooleanField()  # type: ignore[assignment]  # a declared field, not Field's attribute
     choices = ChoiceSerializer(many=True)
     help = serializers.CharField(allow_blank=True)
     pii = serializers.BooleanField(help_text="Kept encrypted; shown masked to staff.")
@@ -71,7 +71,7 @@ class FormFieldSerializer(serializers.Serializer):
 
 class RecordSpecSerializer(serializers.Serializer):
     name = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a declared field, not Field's attribute
 
 
 def _records(names) -> list[dict]:
@@ -113,7 +113,7 @@ class WorkflowStepSerializer(serializers.ModelSerializer):
 
 
 class WorkflowTransitionSerializer(serializers.ModelSerializer):
-    label = serializers.SerializerMethodField()
+    label = serializers.SerializerMethodField()  # type: ignore[assignment]  # a declared field, not Field's attribute
 
     class Meta:
         model = WorkflowTransition
@@ -304,7 +304,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
 class AllowedTransitionSerializer(serializers.Serializer):
     action = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a declared field, not Field's attribute
     target = serializers.CharField()
     target_name = serializers.CharField()
     note_required = serializers.BooleanField()

@@ -19,6 +19,7 @@ from core.time import local_datetime
 from customers.demo import DEMO_CUSTOMER_USERNAME, weighted_choice
 from customers.models import Account, PortalBinding
 from customers.services.preferences import set_notification_preferences
+from security.models import User
 from services import catalogue, sla
 from services.actions.requests import rate_request, submit_request, transition_request
 from services.models import ServiceRequest
@@ -57,7 +58,7 @@ COMMENTS = {
 }
 
 
-def _history_customers(*, rng: random.Random) -> list[tuple[object, Account]]:
+def _history_customers(*, rng: random.Random) -> list[tuple[User, Account]]:
     """Portal users (no password, no SMS or e-mail) owning one account each, spread over the areas."""
     accounts = list(
         Account.objects.active()
@@ -67,7 +68,7 @@ def _history_customers(*, rng: random.Random) -> list[tuple[object, Account]]:
     )
     chosen = sorted(rng.sample(accounts, min(HISTORY_CUSTOMERS, len(accounts))), key=lambda a: a.number)
     user_model = get_user_model()
-    pairs = []
+    pairs: list[tuple[User, Account]] = []
     for account in chosen:
         user = user_model(username=f"{HISTORY_USERNAME_PREFIX}{account.number}", kind=user_model.Kind.CUSTOMER)
         user.set_unusable_password()

@@ -6,6 +6,8 @@ request is filed.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -48,7 +50,14 @@ def check_upload(upload) -> None:
         )
 
 
-class DocumentsMixin:
+# What the mixin uses of the form it is mixed into, for mypy; at run time it adds nothing to the MRO.
+if TYPE_CHECKING:
+    _Form = forms.Form
+else:
+    _Form = object
+
+
+class DocumentsMixin(_Form):
     """One file input per document the request takes, named ``doc_<code>``."""
 
     def add_document_fields(self, *, required: list[str], optional: list[str]) -> None:

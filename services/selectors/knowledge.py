@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from services.models import Article, ServiceType
+from services.models.knowledge import ArticleQuerySet
 
 MAX_QUERY_TERMS = 5
 MAX_QUERY_LENGTH = 100
@@ -19,7 +20,7 @@ def article_language(*, language: str) -> str:
     return Article.Language.ZH_HANS
 
 
-def readable_articles(*, user, language: str | None = None) -> QuerySet[Article]:
+def readable_articles(*, user, language: str | None = None) -> ArticleQuerySet:
     """Published articles for everyone (knowledge is public); drafts too for staff who may view them."""
     articles = Article.objects.all()
     if not (user.is_authenticated and user.is_staff and user.has_perm("services.view_article")):

@@ -13,7 +13,6 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -24,11 +23,12 @@ from security.masking import mask_address, mask_identifier, mask_phone
 from security.roles import ROLE_LABELS
 from services import catalogue
 from services.models import RequestAttachment, RequestStep, ServiceRequest
+from services.models.requests import ServiceRequestQuerySet
 from services.selectors.catalogue import document_label, step_names
 from services.sla import due_day
 
 
-def requests_visible_to(*, user) -> QuerySet[ServiceRequest]:
+def requests_visible_to(*, user) -> ServiceRequestQuerySet:
     """Customers see the requests they filed; staff with the view permission see all."""
     if not (user and user.is_authenticated):
         return ServiceRequest.objects.none()
@@ -91,7 +91,7 @@ def _rows(requests) -> list[RequestRow]:
     ]
 
 
-def my_requests(*, user) -> QuerySet[ServiceRequest]:
+def my_requests(*, user) -> ServiceRequestQuerySet:
     return (
         requests_visible_to(user=user).filter(applicant=user).select_related("service_type").order_by("-submitted_at")
     )

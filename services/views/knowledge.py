@@ -71,10 +71,10 @@ def faq(request: HttpRequest) -> HttpResponse:
     if category:
         entries = entries.filter(category=category)
     labels = dict(Article.Category.choices)
-    entries = list(entries)
+    found = list(entries)
     groups = [
-        (code, labels[code], [(entry, render_markdown(entry.body)) for entry in entries if entry.category == code])
+        (code, labels[code], [(entry, render_markdown(entry.body)) for entry in found if entry.category == code])
         for code in Article.Category.values
-        if any(entry.category == code for entry in entries)
+        if any(entry.category == code for entry in found)
     ]
     return render(request, "services/knowledge/faq.html", {"groups": groups, "category": category})

@@ -271,6 +271,16 @@ def test_invalid_input_names_the_field(code, data, field):
     assert excinfo.value.field == field
 
 
+def test_a_tier_1_limit_without_a_tier_2_limit_is_a_quote_error_not_a_crash():
+    # The table's check (tier 2 > tier 1) lets a NULL tier 2 through, as SQL NULL compares as unknown;
+    # the engine needs both limits, and split_tiers used to fail with a TypeError on None. Now the quote
+    # (and a billing run, which holds the bill as cannot_price) gets a QuoteError naming the tariff.
+    TariffVersion.objects.filter(tariff__code="ZJ-RES-FLAT").update(tier2_max_kwh=None)
+    with pytest.raises(QuoteError, match="tier 1 limit but no tier 2 limit") as excinfo:
+        quote_tariff(code="ZJ-RES-FLAT", data=QuoteInput(**NOV, consumption={"total": D("300")}))
+    assert excinfo.value.field == "code"
+
+
 kwh = st.decimals(min_value=0, max_value=100000, places=2)
 
 

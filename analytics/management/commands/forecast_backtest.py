@@ -198,7 +198,7 @@ def _in_repeated_hour(wall_times: pd.DatetimeIndex, zone: ZoneInfo) -> np.ndarra
     """True where the wall-clock time occurs twice in `zone` (the end of daylight saving time)."""
     naive = wall_times.tz_localize(None)
     return np.asarray(naive.tz_localize(zone, ambiguous="NaT", nonexistent="NaT").isna()) & np.asarray(
-        ~naive.tz_localize(zone, ambiguous=np.ones(len(naive), dtype=bool), nonexistent="NaT").isna()
+        ~naive.tz_localize(zone, ambiguous=np.ones(len(naive), dtype=bool), nonexistent="NaT").isna()  # type: ignore[operator]  # pandas-stubs: ~ of a boolean Index
     )
 
 

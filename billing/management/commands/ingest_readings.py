@@ -124,7 +124,7 @@ class Command(BaseCommand):
     def _print_summary(self, summaries: list[tuple[Path, IngestBatch]]) -> None:
         if not summaries:
             return
-        rows = [SUMMARY_COLUMNS]
+        rows: list[tuple[str, ...]] = [SUMMARY_COLUMNS]
         for path, b in summaries:
             seconds = b.duration_seconds or 0.0
             rate = f"{b.received / seconds:,.0f}" if seconds else "-"

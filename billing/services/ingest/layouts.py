@@ -152,7 +152,7 @@ def _frame_from_lines(lines: list[str], *, layout: Layout, line_numbers: np.ndar
             engine="c",
             quoting=csv.QUOTE_MINIMAL,
         )
-        too_many = frame[names[ncols:]].ne("").any(axis=1) if len(frame) else pd.Series(dtype=bool)
+        too_many = (frame[names[ncols:]] != "").any(axis=1) if len(frame) else pd.Series(dtype=bool)
         frame = frame[list(layout.columns)]
     except pd.errors.ParserError:
         # A row with very many fields: fall back to the csv module for these lines only.
@@ -164,7 +164,7 @@ def _frame_from_lines(lines: list[str], *, layout: Layout, line_numbers: np.ndar
     frame.insert(0, "line", line_numbers)
     frame["raw"] = [line.rstrip("\r\n") for line in lines]
     blank = frame["raw"].str.strip() == ""
-    missing = frame[_required_columns(layout)].eq("").any(axis=1)
+    missing = (frame[_required_columns(layout)] == "").any(axis=1)
     malformed = pd.Series("", index=frame.index, dtype=object)
     malformed[missing.to_numpy()] = "missing fields"
     malformed[too_many.to_numpy()] = f"more than {ncols} fields"
@@ -325,13 +325,13 @@ class ChunkFields:
         """The source text of the given rows, for rejection reports."""
         if self.raw_records is not None:
             return [self.raw_records[int(self.line[r]) - self.first_line] for r in rows]
-        return [self._decode(*self.bounds[r]) if self.simple[r] else self.text.at[int(r), "raw"] for r in rows]
+        return [self._decode(*self.bounds[r]) if self.simple[r] else str(self.text.at[int(r), "raw"]) for r in rows]
 
     def cells(self, rows: np.ndarray, columns: np.ndarray) -> list[str]:
         """The text of the cells (row, column), unstripped."""
         names = self.layout.columns
         return [
-            self._decode(self.starts[r, c], self.ends[r, c]) if self.simple[r] else self.text.at[int(r), names[c]]
+            self._decode(self.starts[r, c], self.ends[r, c]) if self.simple[r] else str(self.text.at[int(r), names[c]])
             for r, c in zip(rows.tolist(), columns.tolist(), strict=True)
         ]
 
@@ -482,7 +482,7 @@ def _digits(cells: np.ndarray, positions: list[int]) -> tuple[np.ndarray, np.nda
     value = np.zeros(len(cells), dtype=np.int64)
     for k in range(len(positions)):
         value = value * 10 + part[:, k]
-    return value, ok
+    return value, ok  # type: ignore[return-value]  # numpy's stubs: all(axis=1) of a 2-D array is an array
 
 
 def _fast_timestamps(cells: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

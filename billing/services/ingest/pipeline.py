@@ -148,14 +148,10 @@ def _write_chunk(*, batch: IngestBatch, kind: str, validated: ValidatedChunk, se
         counts = merge(valid=validated.valid, batch_id=batch.pk)
         RejectedRow.objects.bulk_create(
             [
-                RejectedRow(
-                    batch=batch,
-                    line_number=row.line,
-                    raw=row.raw[:1000],
-                    reason_code=row.reason_code,
-                    message=row.message,
-                )
-                for row in validated.rejected.itertuples(index=False)
+                RejectedRow(batch=batch, line_number=line, raw=raw[:1000], reason_code=reason_code, message=message)
+                for line, raw, reason_code, message in validated.rejected[
+                    ["line", "raw", "reason_code", "message"]
+                ].itertuples(index=False, name=None)
             ],
             batch_size=5000,
         )

@@ -16,6 +16,7 @@ from billing.services.ingest.pipeline import create_batch, create_batch_from_jso
 def submit_uploaded_file(*, source: str, upload: UploadedFile, as_of: dt.datetime, created_by=None) -> IngestBatch:
     """An uploaded file (CSV, JSON or .xlsx) as a batch on the ingest queue; raises BatchInputError when
     the file cannot be read as meter data at all."""
+    assert upload.name is not None  # a multipart upload always carries its file name
     suffix = Path(upload.name).suffix.lower()[:8]
     with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
         for chunk in upload.chunks():

@@ -274,6 +274,7 @@ def check_interval_chunk(
 ) -> ValidatedChunk:
     fields, codes, numbers, malformed = parsed.fields, parsed.codes, parsed.numbers, parsed.malformed
     row, column, ts, quality = parsed.row, parsed.column, parsed.ts, parsed.quality
+    assert column is not None and quality is not None  # parse_interval_chunk sets both
     kwh, units = parsed.values["kwh"], parsed.units["kwh"]
     verdicts = _Verdicts(len(row))
     verdicts.reject(malformed[row] != "", _SHAPE)

@@ -75,6 +75,9 @@ def tariff_spec(version: TariffVersion) -> TariffSpec:
         rates = {"total": version.rate_total}
     tiers = None
     if version.tier1_max_kwh is not None:
+        if version.tier2_max_kwh is None:
+            # The table's check lets it through (NULL compares as unknown); the engine needs both limits.
+            raise QuoteError(f"{version} has a tier 1 limit but no tier 2 limit", field="code")
         tiers = TierSpec(
             tier1_max_kwh=version.tier1_max_kwh,
             tier2_max_kwh=version.tier2_max_kwh,
@@ -195,5 +198,6 @@ def quote_on_versions(
 def version_calendar(version: TariffVersion) -> CalendarSpec:
     cached = getattr(version, "_calendar_spec", None)
     if cached is None:
-        cached = version._calendar_spec = calendar_spec(version.tou_calendar)
+        # A cache on the instance (the versions of one run are loaded once); the stubs know no such field.
+        cached = version._calendar_spec = calendar_spec(version.tou_calendar)  # type: ignore[attr-defined]
     return cached

@@ -83,7 +83,7 @@ def _month_event_count(*, program: DRProgram, start: dt.datetime, exclude_pk: in
         DREvent.objects.filter(
             program=program, start__gte=first, start__lt=following, status__in=[*LIVE, "completed", "settled"]
         )
-        .exclude(pk=exclude_pk)
+        .exclude(pk=exclude_pk)  # type: ignore[misc]  # pk=None is valid Django: it excludes nothing
         .count()
     )
 

@@ -203,6 +203,7 @@ def _orm_columns(*, account_ids: list[int], start: dt.datetime, end: dt.datetime
     ).values_list("meter_id", "interval_start", "kwh", "quality")
     for meter_id, moment, kwh, quality in readings.iterator():
         meter = meters[meter_id]
+        assert meter.account_id is not None  # filtered on account_id above
         columns[0].append(row_of[meter.account_id])
         columns[1].append(int((moment - start).total_seconds() // 900))
         columns[2].append(meter.interval_minutes // 15)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -73,7 +74,7 @@ def dr_day_kind(day: dt.date) -> DayKind:
 
 def baseline_settings(*, program: DRProgram) -> BaselineSettings:
     """Defaults overridden by the program's ``baseline_options`` (only known fields, converted)."""
-    options = {}
+    options: dict[str, Any] = {}
     for name, value in (program.baseline_options or {}).items():
         if name not in BASELINE_OPTION_TYPES:
             raise DemandResponseError(_("Unknown baseline option %(name)s.") % {"name": name}, code="baseline_option")
@@ -156,7 +157,7 @@ def settle_event(*, event: DREvent, now: dt.datetime, force_reason: str = "", us
     first_col = int((event.start - local_midnight(event_day)).total_seconds() // 900)
     last_col = int((event.end - local_midnight(event_day)).total_seconds() // 900)
 
-    fallbacks = {}
+    fallbacks: dict[int, str] = {}
     if not participations:
         values = np.zeros((0, last_col - first_col))
         days_used = np.zeros((0, arrays.load_kw.shape[1]), dtype=bool)
@@ -172,7 +173,7 @@ def settle_event(*, event: DREvent, now: dt.datetime, force_reason: str = "", us
             settings=settings,
         )
         values, days_used, insufficient = result.values, result.days_used, result.insufficient
-        fallbacks: dict[int, str] = {}
+        fallbacks = {}
     else:
         values, days_used, insufficient, fallbacks = _regression(
             arrays=arrays, window=window, excluded=excluded, settings=settings, first_col=first_col, last_col=last_col
