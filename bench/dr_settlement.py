@@ -262,6 +262,7 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=10_000)
     parser.add_argument("--sample", type=int, default=200)
     parser.add_argument("--profile", action="store_true", help="print settle_event's top functions (cProfile)")
+    parser.add_argument("--seed-only", action="store_true", help="seed the database and stop (then run with --reuse)")
     parser.add_argument(
         "--reuse",
         action="store_true",
@@ -279,6 +280,8 @@ def main() -> None:
         seeding = time.perf_counter()
         event_id = seed(url=url, accounts=args.accounts)
         print(f"seeded {args.accounts} accounts × {DAYS} days in {time.perf_counter() - seeding:.1f} s (not timed)")
+        if args.seed_only:
+            return
 
     from django.db import connection
 
@@ -288,7 +291,8 @@ def main() -> None:
     from services.models import DREvent, DRSettlement
 
     cpu = cpu_model()
-    print(f"machine: {os.cpu_count()} cores, {cpu}; PostgreSQL {connection.pg_version // 10000}")
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    print(f"machine: {os.cpu_count()} cores, {cpu}; PostgreSQL {connection.pg_version // 10000}; load average {load}")
     per_account = reference(event_id=event_id, sample=args.sample)
     print(
         f"reference (per account, ORM + pandas): {per_account * 1000:.1f} ms/account = {1 / per_account:.0f} accounts/s"
