@@ -352,7 +352,10 @@ class DREventAdmin(admin.ModelAdmin):
         obj.status = event.status
 
     def save_related(self, request, form, formsets, change):
-        pass  # the targets were set by the event service; the participations inline is read-only
+        # The targets were set by the event service (no form.save_m2m()); the participations inline is
+        # read-only, saving it records nothing but keeps the admin's change message working.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     def _each(self, request, queryset, call: Callable[[DREvent], object], done_text: str) -> list:
         results = []

@@ -234,3 +234,40 @@ def test_a_term_version_that_paid_is_read_only(client):
     editable = [name for name, field in locked_form.fields.items() if not field.disabled]
     assert set(editable) <= {"id", "program", "DELETE"}, editable
     assert "energy_price" in locked_form.fields
+
+
+def test_a_draft_is_edited_through_the_event_service_and_a_dispatched_event_is_read_only(client, monkeypatch):
+    scenario = draft_event()
+    client.force_login(make_staff(role=roles.MARKETING_ANALYST))
+    freeze(monkeypatch, at(dt.date(2026, 8, 11), 9))
+    url = reverse("admin:services_drevent_change", args=[scenario.event.pk])
+    form = {
+        "program": scenario.program.pk,
+        "name": "8月12日削峰（改）",
+        "start_0": "2026-08-12",
+        "start_1": "15:00",
+        "end_0": "2026-08-12",
+        "end_1": "17:00",
+        "notice_at_0": "2026-08-11",
+        "notice_at_1": "17:00",
+        "requested_kw": "800",
+        "target_areas": [scenario.taker.area_id],
+        "participations-TOTAL_FORMS": "0",
+        "participations-INITIAL_FORMS": "0",
+    }
+    refused = client.post(url, {**form, "end_1": "15:00"})
+    assert "The event must end after it starts." in refused.context["adminform"].form.errors["end"]
+    saved = client.post(url, form)
+    assert saved.status_code == 302
+    scenario.event.refresh_from_db()
+    assert (scenario.event.name, scenario.event.requested_kw, scenario.event.start) == (
+        "8月12日削峰（改）",
+        D("800.000"),
+        at(EVENT_DAY, 15),
+    )
+    assert scenario.event.response_deadline == at(EVENT_DAY, 11)  # 4 h before the new start
+    from services.actions.demand_response.events import dispatch_event
+
+    dispatch_event(event=scenario.event, user=None, now=at(dt.date(2026, 8, 11), 16))
+    page = client.get(url)
+    assert page.context["adminform"].form.fields == {} or "name" not in page.context["adminform"].form.fields
