@@ -145,6 +145,8 @@ def test_search_and_flag_filters_of_the_settlements(client):
     assert clean.context["cl"].result_count == 0
     month = client.get(changelist("drsettlement"), {"month": "2026-08"})
     assert month.context["cl"].result_count == 1
+    linked = client.get(changelist("drsettlement"), {"participation__event__id__exact": scenario.event.pk})
+    assert linked.context["cl"].result_count == 1  # the results page's link to the event's settlements
 
 
 def test_staff_enrol_on_the_customers_behalf_with_the_reason(client, monkeypatch):
