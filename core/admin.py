@@ -3,16 +3,18 @@ days as the State Council publishes them; the list warns about years with no sch
 
 from __future__ import annotations
 
-from django.contrib import admin, messages
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
-from core import clock
-from core.calendar import Coverage, year_coverage
 from core.models import CalendarDay
+from core.web.admin import warn_missing_schedules
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
+class CalendarDayAdmin(admin.ModelAdmin[CalendarDay]):
     list_display = ["day", "weekday", "name", "is_working", "note", "updated_by", "updated_at"]
     list_filter = ["is_working", "day"]
     search_fields = ["name", "note"]
@@ -23,20 +25,10 @@ class CalendarDayAdmin(admin.ModelAdmin):
     def weekday(self, obj: CalendarDay) -> str:
         return ["一", "二", "三", "四", "五", "六", "日"][obj.day.weekday()]
 
-    def save_model(self, request, obj, form, change):
-        obj.updated_by = request.user
+    def save_model(self, request: HttpRequest, obj: CalendarDay, form: Any, change: bool) -> None:
+        obj.updated_by = request.user if request.user.is_authenticated else None
         super().save_model(request, obj, form, change)
 
-    def changelist_view(self, request, extra_context=None):
-        this_year = clock.today().year
-        for year in (this_year, this_year + 1):
-            if year_coverage(year) is Coverage.NONE:
-                messages.warning(
-                    request,
-                    _(
-                        "No holiday schedule is known for %(year)s: working days count only weekends and the fixed "
-                        "holidays (1 Jan, 1 May, 1–3 Oct). Enter the State Council's schedule here."
-                    )
-                    % {"year": year},
-                )
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        warn_missing_schedules(request)
         return super().changelist_view(request, extra_context)

@@ -7,4 +7,6 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from core import signals  # noqa: F401 - calendar override cache invalidation
+        from core import logs, signals  # noqa: F401 - calendar override cache invalidation
+
+        logs.install()  # no personal data in any log record of this process

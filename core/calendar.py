@@ -151,3 +151,18 @@ def year_coverage(year: int) -> Coverage:
     if _package_knows(year):
         return Coverage.PACKAGE
     return Coverage.NONE
+
+
+def years_without_schedule(*, today: dt.date) -> list[int]:
+    """The years whose holiday schedule is missing and matters now: this year, and from 1 November the
+    next (the State Council publishes it in November or December). Working-day arithmetic in them
+    counts only weekends and the fixed-date holidays, so due dates there are provisional."""
+    years = [today.year]
+    if today.month >= 11:
+        years.append(today.year + 1)
+    return [year for year in years if year_coverage(year) is Coverage.NONE]
+
+
+def is_provisional(day: dt.date | None) -> bool:
+    """Whether a working-day result falling on ``day`` rests on no published schedule."""
+    return day is not None and year_coverage(day.year) is Coverage.NONE

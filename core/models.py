@@ -31,16 +31,19 @@ class CalendarDay(models.Model):
 
 
 class IdempotencyRecord(models.Model):
-    """One ``Idempotency-Key`` of one API user: the request it was first used with and, once done,
-    the response to repeat."""
+    """One ``Idempotency-Key`` of one API user: the request it was first used with (a hash) and, once
+    done, what a replay needs — status, resource reference, body hash and the body sealed under the
+    field-encryption keys (core.idempotency). Deleted after IDEMPOTENCY_TTL_HOURS."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=100)
     request_hash = models.CharField(max_length=64)
     completed = models.BooleanField(default=False)
     response_status = models.PositiveSmallIntegerField(null=True)
-    response_body = models.JSONField(null=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    resource_ref = models.CharField(max_length=200, blank=True, default="")
+    response_hash = models.CharField(max_length=64, blank=True, default="")
+    response_sealed = models.TextField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="core_idempotency_unique_user_key")]

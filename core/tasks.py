@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from celery import current_app
+from celery import current_app, shared_task
 from django.db import transaction
+
+from core import clock
+from core.idempotency import expire_records
 
 
 def enqueue(
@@ -22,3 +25,9 @@ def enqueue_on_commit(task_name: str, *, queue: str, kwargs: dict[str, Any] | No
     """After the surrounding transaction commits (at once outside one): a worker never sees rows that
     are not there yet, and a rolled-back write sends nothing."""
     transaction.on_commit(lambda: enqueue(task_name, queue=queue, kwargs=kwargs))
+
+
+@shared_task(name="core.expire_idempotency_records")
+def expire_idempotency_records_task() -> int:
+    """Hourly (beat): delete Idempotency-Key records past IDEMPOTENCY_TTL_HOURS."""
+    return expire_records(as_of=clock.now())

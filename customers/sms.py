@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from core.logs import mask_personal_data
+
 logger = logging.getLogger(__name__)
 
 
@@ -19,10 +21,11 @@ class SmsMessage:
 
 
 class ConsoleSmsBackend:
-    """Prints messages to stdout so a developer can read the one-time code."""
+    """Prints messages to stdout masked (core.logs): the number as 138****5678 and one-time codes as
+    ******, since stdout ends up in the same collectors as the logs."""
 
     def send(self, *, message: SmsMessage) -> None:
-        sys.stdout.write(f"[SMS to {message.to}] {message.body}\n")
+        sys.stdout.write(mask_personal_data(f"[SMS to {message.to}] {message.body}") + "\n")
         sys.stdout.flush()
 
 

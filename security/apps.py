@@ -6,4 +6,10 @@ class SecurityConfig(AppConfig):
     verbose_name = "Security"
 
     def ready(self) -> None:
+        from core.idempotency import BodyCipher, register_body_cipher
+
         from . import checks, signals  # noqa: F401  (register system checks and audit receivers)
+        from .crypto import decrypt, encrypt
+
+        # Idempotency records seal the responses they replay under the field-encryption keys.
+        register_body_cipher(BodyCipher(encrypt=encrypt, decrypt=decrypt))

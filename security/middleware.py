@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from core.web.client import client_ip
 from security.context import Actor, acting_as
-from security.services.audit import client_ip
 
 
 class AuditActorMiddleware:

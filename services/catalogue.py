@@ -12,8 +12,10 @@ Time limits are in working days of the mainland calendar (see services/sla.py).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from security import roles
 
@@ -50,11 +52,11 @@ class FormField:
     ``pii`` fields are kept in the encrypted part of the request."""
 
     name: str
-    label: str
+    label: StrOrPromise
     kind: str = "text"
     required: bool = True
-    choices: tuple[tuple[str, str], ...] = ()
-    help: str = ""
+    choices: tuple[tuple[str, StrOrPromise], ...] = ()
+    help: StrOrPromise = ""
     pii: bool = False
 
 
@@ -66,7 +68,7 @@ class Step:
     finishing the step (e.g. the installed meter)."""
 
     code: str
-    label: str
+    label: StrOrPromise
     role: str
     sla_days: int | None = None
     sla_by_field: tuple[str, tuple[tuple[str, int], ...]] | None = None
@@ -78,7 +80,7 @@ class Transition:
     source: str
     target: str
     action: str
-    label: str
+    label: StrOrPromise
     roles: tuple[str, ...]
     guard: str = ""
     note_required: bool = False
@@ -87,9 +89,9 @@ class Transition:
 @dataclass(frozen=True)
 class ServiceTypeSpec:
     code: str
-    label: str
+    label: StrOrPromise
     group: str
-    description: str
+    description: StrOrPromise
     steps: tuple[Step, ...]
     transitions: tuple[Transition, ...]
     fields: tuple[FormField, ...] = ()
@@ -101,7 +103,7 @@ class ServiceTypeSpec:
     handler_role: str = CSA
     # Filed by staff only (not offered in the business hall), e.g. an inspection from the line-loss list.
     staff_only: bool = False
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 # --- building blocks --------------------------------------------------------------------------------
@@ -171,8 +173,8 @@ POWER_SOURCE = FormField(
 
 def _new_connection_fields(
     *,
-    voltage_choices: tuple[tuple[str, str], ...],
-    category_choices: tuple[tuple[str, str], ...],
+    voltage_choices: tuple[tuple[str, StrOrPromise], ...],
+    category_choices: tuple[tuple[str, StrOrPromise], ...],
     extra: tuple[FormField, ...] = (),
 ) -> tuple[FormField, ...]:
     return (

@@ -8,6 +8,7 @@ from django.db import OperationalError
 from core import clock
 from core.months import add_months
 from services.actions.billing_notices import send_billing_notices
+from services.actions.calendar_watch import warn_missing_calendar
 from services.actions.demand_response.events import advance_events, notify_event_participants
 from services.actions.demand_response.settlement import post_availability_payments, settle_due_events
 from services.actions.effects import apply_due_changes
@@ -38,6 +39,12 @@ def check_service_deadlines_task() -> dict:
     """Every 30 minutes: warn on steps due soon, flag breaches and escalate them to area supervisors."""
     report = check_deadlines(as_of=clock.now())
     return {"warned": report.warned, "breached": report.breached, "escalated": report.escalated}
+
+
+@shared_task(name="services.warn_missing_calendar")
+def warn_missing_calendar_task() -> list[int]:
+    """Daily: tell the calendar's keepers (weekly) about a year with no holiday schedule."""
+    return warn_missing_calendar(today=clock.today())
 
 
 @shared_task(name="services.apply_scheduled_account_changes")

@@ -59,10 +59,14 @@ def _calendar_without_database(request):
     uses_db = request.node.get_closest_marker("django_db") is not None or {"db", "transactional_db"} & set(
         request.fixturenames
     )
+    from core.calendar import forget_staff_days, pinned_staff_days
+
     if uses_db:
+        # The staff days are cached per process; a test's rolled-back CalendarDay rows must not outlive it.
+        forget_staff_days()
         yield
+        forget_staff_days()
         return
-    from core.calendar import pinned_staff_days
 
     with pinned_staff_days({}):
         yield

@@ -18,6 +18,8 @@ from enum import Enum
 import numpy as np
 import pandas as pd
 
+from core.time import local_midnight
+
 from ._grid import (
     BoolArray,
     Event,
@@ -27,7 +29,6 @@ from ._grid import (
     check_event,
     interval_minutes_of,
     local_index,
-    local_midnight,
 )
 from .types import (
     DEFAULT_SETTINGS,

@@ -18,7 +18,9 @@ from datetime import date, timedelta
 import numpy as np
 import numpy.typing as npt
 
-from ._grid import ALLOWED_INTERVALS, BoolArray, Event, FloatArray, check_event, local_midnight
+from core.time import local_midnight
+
+from ._grid import ALLOWED_INTERVALS, BoolArray, Event, FloatArray, check_event
 from .baselines import _Class, _class_of
 from .types import (
     DEFAULT_SETTINGS,

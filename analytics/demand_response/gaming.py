@@ -26,7 +26,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ._grid import FloatArray, Grid, build_grid, check_event, interval_minutes_of, local_midnight
+from core.time import local_midnight
+
+from ._grid import FloatArray, Grid, build_grid, check_event, interval_minutes_of
 from .types import DayKind, EventWindow
 
 

@@ -50,7 +50,8 @@ def _quantiles(refs: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, np
         weight = position - low
         lo = np.take_along_axis(ordered, low[..., None], axis=-1)[..., 0]
         hi = np.take_along_axis(ordered, high[..., None], axis=-1)[..., 0]
-        return lo + (hi - lo) * weight
+        interpolated: npt.NDArray[np.float64] = lo + (hi - lo) * weight
+        return interpolated
 
     return at(0.25), at(0.5), at(0.75), count
 

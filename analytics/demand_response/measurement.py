@@ -130,7 +130,8 @@ class BatchPerformance:
 
     @property
     def data_complete(self) -> npt.NDArray[np.bool_]:
-        return (self.missing == 0) & (self.estimated == 0)
+        complete: npt.NDArray[np.bool_] = (self.missing == 0) & (self.estimated == 0)
+        return complete
 
 
 def measure_performance_batch(

@@ -17,7 +17,7 @@ from enum import Enum, StrEnum
 
 import pandas as pd
 
-from core.time import SHANGHAI  # noqa: F401 - re-exported for callers of this package
+from core.time import SHANGHAI as SHANGHAI  # re-exported for callers of this package
 
 
 class DayKind(Enum):

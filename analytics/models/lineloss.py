@@ -9,9 +9,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-KWH = {"max_digits": 18, "decimal_places": 4}
-RATE = {"max_digits": 10, "decimal_places": 6, "null": True, "blank": True}
-SHARE = {"max_digits": 7, "decimal_places": 6}
+from core.fields import DecimalColumn, NullableDecimalColumn
+
+KWH: DecimalColumn = {"max_digits": 18, "decimal_places": 4}
+RATE: NullableDecimalColumn = {"max_digits": 10, "decimal_places": 6, "null": True, "blank": True}
+SHARE: DecimalColumn = {"max_digits": 7, "decimal_places": 6}
 FLAG_LABELS = {
     "negative": _("negative loss"),
     "high": _("loss above threshold"),

@@ -107,11 +107,19 @@ class ReadingsQuerySerializer(_PeriodQuerySerializer):
         attrs = super().validate(attrs)
         grouping = Grouping(attrs["group_by"]) if attrs.get("group_by") else None
         meter: Meter = self.context["meter"]
-        # A missing bound means "as far as the meter's data go": from installation, to removal or now.
-        start = attrs.get("period_from") or meter.installed_at
-        end = attrs.get("period_to") or meter.removed_at or self.context["as_of"]
+        # A missing bound means "as far as the meter's data go", within the longest period one request
+        # may cover: without period_from, the latest ``limit`` days up to period_to (or removal, or now);
+        # without period_to, ``limit`` days from period_from. Only two explicit bounds too far apart are refused.
         limit = MAX_PERIOD_DAYS[grouping]
-        if end - start > dt.timedelta(days=limit):
+        window = dt.timedelta(days=limit)
+        meter_end = meter.removed_at or self.context["as_of"]
+        start, end = attrs.get("period_from"), attrs.get("period_to")
+        if start is None:
+            end = end or meter_end
+            start = max(meter.installed_at, end - window)
+        elif end is None:
+            end = max(start, min(meter_end, start + window))
+        if end - start > window:
             field = "period_to" if "period_to" in attrs and "period_from" in attrs else "period_from"
             how = "by hour" if grouping == Grouping.HOUR else f"by {grouping}" if grouping else "of raw intervals"
             raise ValidationError({field: [f"A request {how} may span at most {limit} days; narrow the period."]})

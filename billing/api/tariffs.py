@@ -6,6 +6,7 @@ cost me" calculator); a quote creates nothing. Money and kWh travel as decimal s
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
@@ -19,12 +20,19 @@ from billing.models import Tariff, TariffVersion
 from billing.services.tariffs.engine import PERIODS, QuoteError, QuoteInput
 from billing.services.tariffs.quotes import quote_tariff
 
-KWH = {"max_digits": 14, "decimal_places": 4, "min_value": Decimal(0), "coerce_to_string": True}
+
+def kwh_field(**options: Any) -> serializers.DecimalField:
+    """A non-negative kWh figure, as stored (0.0001 kWh), sent as a string."""
+    return serializers.DecimalField(
+        max_digits=14, decimal_places=4, min_value=Decimal(0), coerce_to_string=True, **options
+    )
+
+
 CONSUMPTION_KEYS = (*PERIODS, "total")
 
 
 class TariffVersionSerializer(serializers.ModelSerializer):
-    tou_calendar = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    tou_calendar: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
         model = TariffVersion
@@ -58,19 +66,19 @@ class TariffSerializer(serializers.ModelSerializer):
 
 class ReadingInputSerializer(serializers.Serializer):
     interval_start = serializers.DateTimeField()
-    kwh = serializers.DecimalField(**KWH)
+    kwh = kwh_field()
 
 
 class QuoteRequestSerializer(serializers.Serializer):
     period_start = serializers.DateField()
     period_end = serializers.DateField(help_text="Exclusive.")
     consumption = serializers.DictField(
-        child=serializers.DecimalField(**KWH),
+        child=kwh_field(),
         required=False,
         help_text='kWh per TOU period ({"peak": "…", "valley": "…"}) or {"total": "…"}',
     )
     readings = ReadingInputSerializer(many=True, required=False, help_text="Interval readings instead of consumption.")
-    annual_kwh_before = serializers.DecimalField(**KWH, default=Decimal(0))
+    annual_kwh_before = kwh_field(default=Decimal(0))
     contracted_kva = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal(0), required=False)
     max_demand_kw = serializers.DecimalField(max_digits=12, decimal_places=3, min_value=Decimal(0), required=False)
     power_factor = serializers.DecimalField(

@@ -9,7 +9,10 @@ FIELDS = ("id", "user_id", "key", "request_hash", "completed", "response_status"
 def copy_records(apps, schema_editor):
     Old = apps.get_model("billing", "IdempotencyRecord")
     New = apps.get_model("core", "IdempotencyRecord")
-    New.objects.bulk_create(New(**row) for row in Old.objects.values(*FIELDS).iterator())
+    # core 0002 (sealed responses) may already have run: copy the fields core's table still has.
+    kept = {field.attname for field in New._meta.concrete_fields}
+    fields = [name for name in FIELDS if name in kept]
+    New.objects.bulk_create(New(**row) for row in Old.objects.values(*fields).iterator())
 
 
 class Migration(migrations.Migration):

@@ -6,8 +6,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
-KWH = {"max_digits": 16, "decimal_places": 4}
+from core.fields import MONEY_COLUMN, DecimalColumn
+
+MONEY = MONEY_COLUMN
+KWH: DecimalColumn = {"max_digits": 16, "decimal_places": 4}
 
 
 class TariffAssignment(models.Model):

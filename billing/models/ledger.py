@@ -12,7 +12,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
+from core.fields import MONEY_COLUMN
+
+MONEY = MONEY_COLUMN
 
 
 class LedgerEntry(models.Model):

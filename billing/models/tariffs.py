@@ -13,7 +13,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-RATE = {"max_digits": 10, "decimal_places": 5, "null": True, "blank": True}
+from core.fields import NullableDecimalColumn
+
+RATE: NullableDecimalColumn = {"max_digits": 10, "decimal_places": 5, "null": True, "blank": True}
 
 
 class TouPeriod(models.TextChoices):

@@ -8,12 +8,15 @@ that could be personal data.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.defaults import page_not_found
 from rest_framework import exceptions, status
+from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
@@ -44,7 +47,7 @@ def _as_api_exception(exc: Exception) -> Exception:
     return exc
 
 
-def json_exception_handler(exc, context):
+def json_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     exc = _as_api_exception(exc)
     response = exception_handler(exc, context)
     if response is None:
@@ -66,7 +69,7 @@ def json_exception_handler(exc, context):
     return response
 
 
-def not_found_json(request, exception=None):
+def not_found_json(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """``handler404`` candidate: JSON in the error shape under /api/, Django's page everywhere else.
 
     Plain Django view (URLs that match no route never reach DRF), so it returns a JsonResponse.

@@ -19,6 +19,7 @@ from core.idempotency import (
     complete_key,
     release_key,
     request_fingerprint,
+    resource_reference,
 )
 
 MAX_KEY_LENGTH = 100
@@ -54,7 +55,12 @@ def idempotent_create(*, request, key: str, create: Callable[[], tuple[int, dict
         # completed key or re-claims an abandoned one, never half the work.
         with transaction.atomic():
             status_code, body = create()
-            complete_key(record=claimed, status=status_code, body=body)
+            complete_key(
+                record=claimed,
+                status=status_code,
+                body=body,
+                resource_ref=resource_reference(path=request.path, body=body),
+            )
     except ValidationError as exc:
         # Stored in the shape the error handler answers with, so the replay reads the same.
         stored = {

@@ -20,6 +20,8 @@ from typing import Any
 from django.http import HttpResponse
 
 FORMATS = ("csv", "xlsx")
+# First characters that make a spreadsheet treat a cell as a formula (OWASP "CSV injection").
+FORMULA_TRIGGERS = frozenset("=+-@\t\r\n")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -36,9 +38,9 @@ class Table:
     title: str
     columns: list[Column]
     rows: list[dict[str, Any]]
-    chart: dict | None = None  # optional Chart.js payload drawn above the table
+    chart: dict[str, Any] | None = None  # optional Chart.js payload drawn above the table
     note: str = ""
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def chart_id(self) -> str:
@@ -56,8 +58,9 @@ class Table:
 def _text(value: Any) -> str:
     if value is None:
         return ""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        # A spreadsheet would run a text cell starting with = + - @ as a formula (CSV injection).
+    if isinstance(value, str) and value[:1] in FORMULA_TRIGGERS:
+        # A spreadsheet runs a text cell starting with = + - @ as a formula (CSV injection), and Excel and
+        # LibreOffice skip a leading tab, CR or LF before looking, so those are neutralised too.
         return "'" + value
     if isinstance(value, Decimal):
         return f"{value:f}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -15,10 +16,11 @@ class MonthInput(forms.TextInput):
 
     input_type = "month"
 
-    def format_value(self, value):
+    def format_value(self, value: Any) -> str | None:
         if isinstance(value, dt.date):
             return f"{value:%Y-%m}"
-        return super().format_value(value)
+        formatted: str | None = super().format_value(value)
+        return formatted
 
 
 class MonthField(forms.Field):
@@ -28,7 +30,7 @@ class MonthField(forms.Field):
     widget = MonthInput
     default_error_messages = {"invalid": _("Enter a month as YYYY-MM.")}
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> dt.date | None:
         if value in self.empty_values:
             return None
         if isinstance(value, dt.date):

@@ -9,11 +9,14 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from core.cache import increment
+from core.web.client import client_ip
 from customers.models import Account, PortalBinding
 from customers.sms import send_sms
 from security.masking import mask_phone
@@ -36,23 +39,58 @@ class OtpSent:
     expires_in_seconds: int
 
 
-def _attempt_keys(*, user, account_number: str) -> list[str]:
-    return [f"bind-attempts:user:{user.pk}", f"bind-attempts:account:{account_number}"]
+def _attempt_keys(*, user, request: HttpRequest | None) -> list[str]:
+    """What a failed proof counts against: the requesting user and the client they come from, never
+    the account number — or anyone could lock the real holder out of binding by failing on purpose."""
+    keys = [f"bind-attempts:user:{user.pk}"]
+    if (ip := client_ip(request)) is not None:
+        keys.append(f"bind-attempts:client:{ip}")
+    return keys
 
 
-def _check_rate_limit(*, user, account_number: str) -> None:
-    for key in _attempt_keys(user=user, account_number=account_number):
+def _check_rate_limit(*, user, request: HttpRequest | None) -> None:
+    for key in _attempt_keys(user=user, request=request):
         if (cache.get(key) or 0) >= settings.BINDING_MAX_ATTEMPTS:
             raise BindingError(_("Too many attempts. Please try again later."), code="rate_limited")
 
 
-def _count_failure(*, user, account_number: str) -> None:
-    for key in _attempt_keys(user=user, account_number=account_number):
+def _count_failure(*, user, request: HttpRequest | None) -> None:
+    for key in _attempt_keys(user=user, request=request):
         increment(key, timeout=settings.BINDING_ATTEMPT_WINDOW_SECONDS)
 
 
+def _tell_holder_of_failures(*, account_number: str) -> None:
+    """Failed proofs against one account never lock it, but once they reach BINDING_MAX_ATTEMPTS in a
+    window its holder is told (by SMS, else e-mail, to the contact on file), once per window."""
+    account = _bindable_account(account_number)
+    if account is None:
+        return
+    failures = increment(f"bind-failures:account:{account.number}", timeout=settings.BINDING_ATTEMPT_WINDOW_SECONDS)
+    if failures < settings.BINDING_MAX_ATTEMPTS or not cache.add(
+        f"bind-failures:told:{account.number}", 1, timeout=settings.BINDING_ATTEMPT_WINDOW_SECONDS
+    ):
+        return
+    customer = account.customer
+    with translation.override(settings.LANGUAGE_CODE):
+        body = _(
+            "Someone failed %(count)s times to prove they hold account %(number)s while binding it to "
+            "another business-hall login. The account has not been bound. If this was not you, no "
+            "action is needed; if you are worried, call 95598."
+        ) % {"count": failures, "number": account.number}
+        if customer.phone:
+            send_sms(to=customer.phone, body=body)
+        elif customer.email:
+            send_mail(_("Failed attempts to bind your account"), body, None, [customer.email])
+    record_event(
+        action=AuditEvent.Action.BIND_FAILED,
+        target=account,
+        outcome=AuditEvent.Outcome.DENIED,
+        details={"reason": "holder_notified", "failures": failures},
+    )
+
+
 def _fail(*, user, account_number: str, request: HttpRequest | None, reason: str) -> BindingError:
-    _count_failure(user=user, account_number=account_number)
+    _count_failure(user=user, request=request)
     record_event(
         action=AuditEvent.Action.BIND_FAILED,
         actor=user,
@@ -62,6 +100,8 @@ def _fail(*, user, account_number: str, request: HttpRequest | None, reason: str
         request=request,
         details={"reason": reason},
     )
+    if reason != "no_phone_on_file":
+        _tell_holder_of_failures(account_number=account_number)
     # One message for every failure, so nobody can learn which account numbers exist.
     return BindingError(_("The account number and proof do not match our records."), code="proof_mismatch")
 
@@ -93,8 +133,7 @@ def _create_binding(*, user, account: Account, method: str, request: HttpRequest
         request=request,
         details={"method": method, "role": role},
     )
-    for key in _attempt_keys(user=user, account_number=account.number):
-        cache.delete(key)
+    cache.delete(f"bind-attempts:user:{user.pk}")  # the client's count stays: others may share it
     return binding
 
 
@@ -102,7 +141,7 @@ def bind_account_with_id_number(
     *, user, account_number: str, id_number_last6: str, request: HttpRequest | None = None
 ) -> PortalBinding:
     """Bind when the last 6 characters of the holder's ID number (or credit code) match."""
-    _check_rate_limit(user=user, account_number=account_number)
+    _check_rate_limit(user=user, request=request)
     account = _bindable_account(account_number)
     supplied = id_number_last6.strip().upper()
     if account is None or not account.customer.id_number:
@@ -122,7 +161,7 @@ def _hash_code(code: str) -> str:
 
 def send_binding_code(*, user, account_number: str, request: HttpRequest | None = None) -> OtpSent:
     """Text a 6-digit one-time code to the phone on file for the account's holder."""
-    _check_rate_limit(user=user, account_number=account_number)
+    _check_rate_limit(user=user, request=request)
     account = _bindable_account(account_number)
     if account is None or not account.customer.phone:
         raise _fail(user=user, account_number=account_number, request=request, reason="no_phone_on_file")
@@ -139,14 +178,14 @@ def send_binding_code(*, user, account_number: str, request: HttpRequest | None 
         )
         % {"number": account.number, "code": code, "minutes": settings.BINDING_OTP_TTL_SECONDS // 60},
     )
-    _count_failure(user=user, account_number=account_number)  # every code sent counts against the limit
+    _count_failure(user=user, request=request)  # every code sent counts against the limit
     return OtpSent(masked_phone=mask_phone(account.customer.phone), expires_in_seconds=settings.BINDING_OTP_TTL_SECONDS)
 
 
 def bind_account_with_code(
     *, user, account_number: str, code: str, request: HttpRequest | None = None
 ) -> PortalBinding:
-    _check_rate_limit(user=user, account_number=account_number)
+    _check_rate_limit(user=user, request=request)
     account = _bindable_account(account_number)
     key = _otp_cache_key(user=user, account_number=account_number.strip())
     expected = cache.get(key)

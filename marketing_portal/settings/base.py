@@ -6,8 +6,12 @@ The variables are documented in README.md ("Configuration reference"). ``local``
 
 from pathlib import Path
 
+import django_stubs_ext
 import environ
 from celery.schedules import crontab
+
+# Generic admin, form and queryset classes (ModelAdmin[Bill]) subscriptable at run time, as mypy sees them.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -34,6 +38,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "axes",
     # Our apps, in dependency order: core ← security ← customers ← billing ← analytics ← services.
@@ -48,6 +53,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After whitenoise (static files stay cacheable): everything a signed-in user gets is private, no-store.
+    "core.web.middleware.PrivateNoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -142,7 +149,7 @@ PRIVATE_STORAGE_ROOT = env.path("PRIVATE_STORAGE_ROOT", default=BASE_DIR / "var"
 # Largest service-request attachment accepted (a phone photo or a scanned PDF fits easily).
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="core.mail.MaskedConsoleEmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="营业厅 <noreply@portal.example>")
 SMS_BACKEND = env.str("SMS_BACKEND", default="customers.sms.ConsoleSmsBackend")
 
@@ -156,6 +163,12 @@ BINDING_MAX_ATTEMPTS = env.int("BINDING_MAX_ATTEMPTS", default=5)
 BINDING_ATTEMPT_WINDOW_SECONDS = env.int("BINDING_ATTEMPT_WINDOW_SECONDS", default=3600)
 BINDING_OTP_TTL_SECONDS = env.int("BINDING_OTP_TTL_SECONDS", default=300)
 RATELIMIT_USE_CACHE = "default"
+# How many reverse proxies stand in front of the app, each appending to X-Forwarded-For (0: none, the
+# header is ignored). Rate limits, django-axes lockouts, DRF throttles and the audit log all read the
+# client address through core.web.client.client_ip, which trusts exactly this many hops.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+RATELIMIT_IP_META_KEY = "core.web.client.ratelimit_ip"
+AXES_CLIENT_IP_CALLABLE = "core.web.client.client_ip"
 
 # Meter-data validation (billing.services.ingest): see docs/metering.md.
 METER_SPIKE_FACTOR = env.float("METER_SPIKE_FACTOR", default=1.5)
@@ -211,12 +224,20 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.errors.json_exception_handler",
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "600/min"},
+    # DRF's throttles read X-Forwarded-For through the same number of trusted hops (None would trust it all).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Marketing Portal API",
     "DESCRIPTION": "Customers, accounts, grid topology and CRM for integrators of the power-supply business hall.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The docs page's JavaScript and CSS from drf-spectacular-sidecar's static files: no CDN, works offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # /api/schema/ and /api/docs/: staff and integrators only unless API_SCHEMA_PUBLIC (production: off).
+    "SERVE_PERMISSIONS": ["core.api.permissions.SchemaReader"],
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     # Accounts and knowledge articles both have a "category" choice field: the account's keeps the
@@ -226,6 +247,12 @@ SPECTACULAR_SETTINGS = {
         "ArticleCategoryEnum": "services.models.knowledge.Article.Category",
     },
 }
+
+# Idempotency-Key records (core.idempotency) are deleted this long after their first use.
+IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=24)
+
+# The OpenAPI schema and docs are open to anyone only in development; production sets this False.
+API_SCHEMA_PUBLIC = env.bool("API_SCHEMA_PUBLIC", default=True)
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL or "cache+memory://")
@@ -262,6 +289,11 @@ def _hh_mm(name: str, value: str) -> dict:
 
 
 CELERY_BEAT_SCHEDULE = {
+    "core.expire_idempotency_records": {
+        "task": "core.expire_idempotency_records",
+        "schedule": 60 * 60,
+        "options": {"queue": "default"},
+    },
     "billing.ensure_interval_partitions": {
         "task": "billing.ensure_interval_partitions",
         "schedule": 24 * 3600,
@@ -281,6 +313,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "services.check_service_deadlines",
         "schedule": crontab(minute="*/30"),
         "options": {"queue": "default"},
+    },
+    # A year with no holiday schedule makes due dates wrong: its keepers hear of it weekly from 1 November.
+    "services.warn_missing_calendar": {
+        "task": "services.warn_missing_calendar",
+        "schedule": crontab(hour=8, minute=30),
+        "options": {"queue": "notify"},
     },
     "services.apply_scheduled_account_changes": {
         "task": "services.apply_scheduled_account_changes",
@@ -346,11 +384,41 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 
+# Every handler carries core.logs.PersonalDataFilter (phones, ID numbers, e-mail addresses, codes masked;
+# search parameters in logged URLs hashed); core.apps also masks every record at creation.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "personal_data": {"()": "core.logs.PersonalDataFilter"},
+        "require_debug_true": {"()": "django.utils.log.RequireDebugTrue"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["personal_data"]},
+        # Django's own defaults (runserver's access log, mail to admins), redefined with the filter.
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["personal_data"],
+        },
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["personal_data"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
 }

@@ -21,6 +21,9 @@ for _required in (
 # and worker processes refuse to start on it (marketing_portal.startup).
 PAYMENT_REFUSE_TEST_GATEWAY = True
 
+# The API schema is a map of every endpoint: staff and signed-in integrators only (core.api.permissions).
+API_SCHEMA_PUBLIC = False
+
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

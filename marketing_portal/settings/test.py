@@ -34,28 +34,31 @@ if not _reachable(REDIS_URL, 6379):
     REDIS_URL = ""
 
 
-def _cache_url_for_this_worker(url: str) -> str:
-    """Each pytest-xdist worker gets its own Redis database for the cache: tests clear the cache
-    (FLUSHDB) before and after each test, which must not wipe a neighbouring worker's counters."""
+def _redis_url_for_this_worker(url: str, *, role: str) -> str:
+    """Each pytest-xdist worker gets Redis databases of its own: one for the cache (tests FLUSHDB it
+    before and after each test, which must not wipe a neighbouring worker's counters) and one for the
+    Celery broker (a real worker started by one test process must not take another's tasks and run
+    them against the wrong test database). Without xdist both stay on the URL's database."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     if not worker.startswith("gw"):
         return url
     parsed = urlparse(url)
     base = int(parsed.path.strip("/") or 0)
-    return parsed._replace(path=f"/{(base - 1 - int(worker[2:])) % 16}").geturl()
+    offset = {"cache": 1, "broker": 8}[role] + int(worker[2:])
+    return parsed._replace(path=f"/{(base - offset) % 16}").geturl()
 
 
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": _cache_url_for_this_worker(REDIS_URL),
+            "LOCATION": _redis_url_for_this_worker(REDIS_URL, role="cache"),
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-CELERY_BROKER_URL = REDIS_URL or "memory://"
-CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
+CELERY_BROKER_URL = _redis_url_for_this_worker(REDIS_URL, role="broker") if REDIS_URL else "memory://"
+CELERY_RESULT_BACKEND = CELERY_BROKER_URL if REDIS_URL else "cache+memory://"
 # In-process tests call tasks eagerly; the worker integration test sends through the real broker.
 CELERY_TASK_ALWAYS_EAGER = True
 

@@ -7,15 +7,9 @@ from typing import Any
 from django.db import models
 from django.http import HttpRequest
 
+from core.web.client import client_ip
 from security.context import current_actor
 from security.models import AuditEvent
-
-
-def client_ip(request: HttpRequest | None) -> str | None:
-    """The client address as seen by the web server (behind a proxy, REMOTE_ADDR is set by it)."""
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def record_event(

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import clock
 from core.time import local_date
-from core.web.admin import ReadOnlyAdmin, ReadOnlyTabularInline
+from core.web.admin import ReadOnlyAdmin, ReadOnlyTabularInline, warn_missing_schedules
 from core.web.gates import staff_permission_required
 from services import catalogue, sla
 from services.actions.requests import (
@@ -187,6 +187,10 @@ class ServiceRequestAdmin(admin.ModelAdmin):
     @admin.display(description=_("step due"), ordering="step_due_at")
     def step_due_day(self, obj) -> dt.date | None:
         return sla.due_day(obj.step_due_at) if obj.step_due_at else None
+
+    def changelist_view(self, request, extra_context=None):
+        warn_missing_schedules(request)  # the queue's due dates count working days
+        return super().changelist_view(request, extra_context)
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("service_type__steps")

@@ -15,10 +15,12 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
-PRICE = {"max_digits": 12, "decimal_places": 5}
-KW = {"max_digits": 12, "decimal_places": 3}
-RATIO = {"max_digits": 6, "decimal_places": 4}
+from core.fields import MONEY_COLUMN, DecimalColumn
+
+MONEY = MONEY_COLUMN
+PRICE: DecimalColumn = {"max_digits": 12, "decimal_places": 5}
+KW: DecimalColumn = {"max_digits": 12, "decimal_places": 3}
+RATIO: DecimalColumn = {"max_digits": 6, "decimal_places": 4}
 
 
 class DRProgram(models.Model):

@@ -314,13 +314,24 @@ def test_bad_reading_parameters_are_400_naming_the_parameter(api, meter, params,
     assert list(error["fields"]) == [field]
 
 
-def test_an_open_period_counts_from_installation_for_the_length_limit(api, meter):
-    # M2 was installed on 2026-01-01: "everything up to 1 Feb 2027" spans 396 days raw, allowed; to
-    # 6 Feb 2027 it is 401 days, and the parameter to give is period_from.
-    assert api.get("/api/v1/meters/M2/readings", {"period_to": "2027-02-01"}).status_code == 200
-    response = api.get("/api/v1/meters/M2/readings", {"period_to": "2027-02-06"})
-    assert response.status_code == 400 and list(response.json()["error"]["fields"]) == ["period_from"]
-    assert api.get("/api/v1/meters/M2/readings", {"period_to": "2027-02-06", "group_by": "day"}).status_code == 200
+def test_without_a_period_a_meter_older_than_the_window_answers_its_latest_window(api, meter):
+    # M2 was installed on 2026-01-01. Asked for everything up to 6 Feb 2027 (401 days raw, over the
+    # 400-day limit), it used to answer 400; it now answers the latest 400 days: from 2026-01-02 00:00.
+    add_intervals(meter, at("2026-01-01 12:00"), ["0.1"])  # 401 days before period_to: outside
+    add_intervals(meter, at("2026-01-02 00:00"), ["0.2"])  # exactly 400 days before: inside
+    add_intervals(meter, at("2027-02-05 23:45"), ["0.3"])
+    body = readings(api, period_to="2027-02-06")
+    assert [(r["interval_start"], r["consumption_kwh"]) for r in body["results"]] == [
+        ("2026-01-02T00:00:00+08:00", "0.4000"),  # 0.2 kWh × multiplier 2
+        ("2027-02-05T23:45:00+08:00", "0.6000"),  # 0.3 × 2
+    ]
+    # No bound at all: the latest 400 days up to now, whatever the meter's age (here: six years).
+    meter.installed_at = at("2020-01-01 00:00")
+    meter.save(update_fields=["installed_at"])
+    assert api.get("/api/v1/meters/M2/readings").status_code == 200
+    assert api.get("/api/v1/meters/M2/readings", {"group_by": "day"}).status_code == 200
+    # Only period_from: 400 days from it; only two explicit bounds too far apart are refused.
+    assert api.get("/api/v1/meters/M2/readings", {"period_from": "2010-01-01"}).status_code == 200
 
 
 @pytest.mark.parametrize(

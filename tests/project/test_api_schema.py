@@ -110,3 +110,32 @@ def test_schema_documents_the_notice_notification_and_article_filters(schema):
     assert {"q", "category", "kind", "language"} <= names("/api/v1/articles")
     assert "ArticleCategoryEnum" in schema["components"]["schemas"]
     assert schema["components"]["schemas"]["CategoryEnum"]["enum"][0] == "residential"  # accounts keep theirs
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/api/schema/", "/api/docs/"])
+def test_schema_and_docs_in_production_only_for_staff_and_integrators(url, settings):
+    # Finding 12: production sets API_SCHEMA_PUBLIC = False; anonymous callers and portal customers
+    # get no map of the API, staff and signed-in integrators (e.g. the AMI head-end) do.
+    from security import roles
+    from tests.factories import make_portal_user, make_staff
+
+    settings.API_SCHEMA_PUBLIC = False
+    assert APIClient().get(url).status_code in (401, 403)
+    customer = APIClient()
+    customer.force_authenticate(make_portal_user())
+    assert customer.get(url).status_code == 403
+    staff = APIClient()
+    staff.force_authenticate(make_staff(role=roles.BILLING_CLERK))
+    assert staff.get(url).status_code == 200
+    from security.models import User
+
+    integrator = User.objects.create_user(username="ami-headend", password="x-Secret-123", kind=User.Kind.INTEGRATOR)
+    client = APIClient()
+    client.force_authenticate(integrator)
+    assert client.get(url).status_code == 200
+
+
+def test_production_settings_close_the_schema():
+    source = (Path(settings.BASE_DIR) / "marketing_portal" / "settings" / "production.py").read_text()
+    assert "API_SCHEMA_PUBLIC = False" in source

@@ -5,9 +5,10 @@ fails when the committed diagram differs from what this command would write."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 APPS = ["marketing_portal", "services", "analytics", "billing", "customers", "security", "core"]
 ROOMS = ["models", "services", "actions", "selectors", "api", "views", "forms", "admin", "tasks", "demo"]
@@ -58,10 +59,10 @@ def rendered(text: str) -> str:
 class Command(BaseCommand):
     help = "Regenerate the app-dependency diagram in docs/architecture.md from the imports."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--check", action="store_true", help="exit 1 if docs/architecture.md is out of date")
 
-    def handle(self, *args, check: bool = False, **options) -> None:
+    def handle(self, *args: Any, check: bool = False, **options: Any) -> None:
         current = DOC.read_text()
         fresh = rendered(current)
         if check:
