@@ -210,13 +210,19 @@ def built_in_tables(filters: DashboardFilters) -> list[Table]:
     return [build(filters) for build in BUILT_IN.values()]
 
 
-def extra_tables(filters: DashboardFilters) -> list[Table]:
-    return [panel.build(filters) for panel in panels.registered_panels()]
+def extra_tables(filters: DashboardFilters, query=None) -> list[Table]:
+    return [panel.table(filters, query) for panel in panels.registered_panels()]
 
 
-def _table_builders() -> dict[str, Callable[[DashboardFilters], Table]]:
+def _table_builders(query=None) -> dict[str, Callable[[DashboardFilters], Table]]:
     """Export looks a table up by key without building the others."""
-    return {**{panel.key: panel.build for panel in panels.registered_panels()}, **BUILT_IN}
+    return {
+        **{
+            panel.key: (lambda filters, panel=panel: panel.table(filters, query))
+            for panel in panels.registered_panels()
+        },
+        **BUILT_IN,
+    }
 
 
 # --- views ------------------------------------------------------------------------------------------------
@@ -236,7 +242,7 @@ def index(request: HttpRequest) -> HttpResponse:
             }
         )
     tables = built_in_tables(filters)
-    extras = extra_tables(filters)
+    extras = extra_tables(filters, request.GET)
     for table in [*tables, *extras]:
         table.extra["exports"] = [
             {
@@ -258,7 +264,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @dashboard_required
 def export(request: HttpRequest, key: str, fmt: str) -> HttpResponse:
-    builder = _table_builders().get(key)
+    builder = _table_builders(request.GET).get(key)
     if builder is None or fmt not in FORMATS:
         raise Http404("No such table or format")
     form = DashboardFilterForm(request.GET or None)

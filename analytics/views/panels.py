@@ -9,13 +9,19 @@ AppConfig.ready()::
 ``build(filters)`` gets the page's ``analytics.selectors.dashboard.DashboardFilters`` and returns an
 ``core.web.exports.Table`` (columns, rows, optional chart spec); the overview draws it after its own
 panels and offers the same CSV / Excel export.
+
+A panel that needs a choice of its own (e.g. which demand-response event to chart) names its query
+parameters with ``params=("dr_event",)``; it is then built as ``build(filters, params)`` with a dict
+of those parameters from the page's query string (missing ones absent), the export links carry them
+along, and the panel may offer the choice with ``table.extra["picker"] = {"name": "dr_event",
+"label": …, "options": [(value, label), …], "selected": value}`` (a small GET form in its header).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django_stubs_ext import StrOrPromise
 
@@ -28,15 +34,23 @@ if TYPE_CHECKING:
 class Panel:
     key: str
     title: StrOrPromise
-    build: Callable[[DashboardFilters], Table]
+    build: Callable[..., Table]
+    params: tuple[str, ...] = ()
+
+    def table(self, filters: DashboardFilters, query: Mapping[str, Any] | None = None) -> Table:
+        """Build the table; a panel with ``params`` gets those of ``query`` (the request's GET)."""
+        if not self.params:
+            return self.build(filters)
+        query = query or {}
+        return self.build(filters, {name: query.get(name) for name in self.params if query.get(name)})
 
 
 _registry: dict[str, Panel] = {}
 
 
-def register(*, key: str, title: StrOrPromise, build: Callable[[DashboardFilters], Table]) -> None:
+def register(*, key: str, title: StrOrPromise, build: Callable[..., Table], params: tuple[str, ...] = ()) -> None:
     """Add (or, with the same key, replace: ready() may run twice in tests) a panel."""
-    _registry[key] = Panel(key=key, title=title, build=build)
+    _registry[key] = Panel(key=key, title=title, build=build, params=tuple(params))
 
 
 def unregister(*, key: str) -> None:

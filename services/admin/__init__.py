@@ -2,6 +2,7 @@
 
 from services.admin import (
     catalogue,  # noqa: F401
+    demand_response,  # noqa: F401
     knowledge,  # noqa: F401
     notices,  # noqa: F401
     notifications,  # noqa: F401

@@ -13,6 +13,7 @@ from core.money import percent
 from core.time import day_span
 from core.web.exports import Column, Table
 from services.selectors.reports import area_ids_in, request_volumes, satisfaction, sla_compliance
+from services.views.demand_response_staff import event_curve_panel, season_panel
 
 
 def _window(filters: DashboardFilters):
@@ -112,4 +113,12 @@ def register_panels() -> None:
         key="satisfaction_area",
         title=gettext_lazy("Satisfaction by transformer area"),
         build=lambda filters: satisfaction_table(filters, by="area"),
+    )
+    # Demand response: the season's events, and one event's aggregate baseline vs actual (its picker).
+    dashboard_panels.register(key="dr_season", title=gettext_lazy("Demand response"), build=season_panel)
+    dashboard_panels.register(
+        key="dr_event_curve",
+        title=gettext_lazy("Demand response: baseline vs actual"),
+        build=event_curve_panel,
+        params=("dr_event",),
     )

@@ -1,6 +1,8 @@
 /* Staff analytics panels: draws each panel's chart with the vendored Chart.js from the json_script
    payload next to its <canvas>. Payload: {type: "bar", labels, datasets: [{label, values, line?}],
-   stacked?, horizontal?, yTitle?, y2Title?}. The same figures are in the table under every chart. */
+   stacked?, horizontal?, yTitle?, y2Title?, sameAxis?}; with sameAxis the line datasets share the value
+   axis (e.g. baseline vs actual kW) instead of a second one. The same figures are in the table under
+   every chart. */
 (function () {
   "use strict";
 
@@ -17,7 +19,7 @@
     var source = document.getElementById(canvas.getAttribute("data-chart-payload"));
     if (!source || typeof Chart === "undefined") return;
     var spec = JSON.parse(source.textContent);
-    var hasLine = spec.datasets.some(function (d) { return d.line; });
+    var hasLine = !spec.sameAxis && spec.datasets.some(function (d) { return d.line; });
     var datasets = spec.datasets.map(function (d, i) {
       var color = PALETTE[i % PALETTE.length];
       return {
@@ -26,7 +28,9 @@
         data: numbers(d.values),
         backgroundColor: color,
         borderColor: color,
-        yAxisID: d.line ? "y2" : "y",
+        yAxisID: d.line && hasLine ? "y2" : "y",
+        fill: false,
+        pointRadius: d.line ? 0 : undefined,
         order: d.line ? 0 : 1,
       };
     });

@@ -88,6 +88,33 @@ def _month_event_count(*, program: DRProgram, start: dt.datetime, exclude_pk: in
     )
 
 
+def draft_problems(
+    *,
+    program: DRProgram,
+    start: dt.datetime,
+    end: dt.datetime,
+    notice_at: dt.datetime,
+    requested_kw: Decimal,
+    now: dt.datetime,
+) -> dict[str, list[ValidationError]]:
+    """What ``create_event`` and ``update_event`` refuse, by field (forms show them on their fields)."""
+    problems = window_problems(program=program, start=start, end=end, notice_at=notice_at)
+    if notice_at < now - dt.timedelta(minutes=1):
+        problems.setdefault("notice_at", []).append(
+            ValidationError(_("The notice time has passed; choose a time from now on."), code="notice_past")
+        )
+    if requested_kw is None or requested_kw <= 0:
+        problems.setdefault("requested_kw", []).append(ValidationError(_("Request a positive kW."), code="request"))
+    return problems
+
+
+def _set_targets(*, event: DREvent, targets: EventTargets) -> None:
+    event.target_areas.set(targets.area_ids)
+    event.target_feeders.set(targets.feeder_ids)
+    event.target_segments.set(targets.segment_ids)
+    event.target_accounts.set(targets.account_ids)
+
+
 @transaction.atomic
 def create_event(
     *,
@@ -102,13 +129,9 @@ def create_event(
     now: dt.datetime,
 ) -> DREvent:
     """A draft event; nothing is sent until it is dispatched."""
-    problems = window_problems(program=program, start=start, end=end, notice_at=notice_at)
-    if notice_at < now - dt.timedelta(minutes=1):
-        problems.setdefault("notice_at", []).append(
-            ValidationError(_("The notice time has passed; choose a time from now on."), code="notice_past")
-        )
-    if requested_kw <= 0:
-        problems.setdefault("requested_kw", []).append(ValidationError(_("Request a positive kW."), code="request"))
+    problems = draft_problems(
+        program=program, start=start, end=end, notice_at=notice_at, requested_kw=requested_kw, now=now
+    )
     if problems:
         raise ValidationError(problems)
     deadline = max(start - dt.timedelta(minutes=program.response_deadline_minutes), notice_at)
@@ -122,10 +145,38 @@ def create_event(
         requested_kw=requested_kw,
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
-    event.target_areas.set(targets.area_ids)
-    event.target_feeders.set(targets.feeder_ids)
-    event.target_segments.set(targets.segment_ids)
-    event.target_accounts.set(targets.account_ids)
+    _set_targets(event=event, targets=targets)
+    return event
+
+
+@transaction.atomic
+def update_event(
+    *,
+    event: DREvent,
+    program: DRProgram,
+    name: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    notice_at: dt.datetime,
+    requested_kw: Decimal,
+    targets: EventTargets,
+    user,
+    now: dt.datetime,
+) -> DREvent:
+    """Edit a draft (the same rules as creation); a dispatched event is changed only by cancelling it."""
+    event = DREvent.objects.select_for_update().get(pk=event.pk)
+    if event.status != DREvent.Status.DRAFT:
+        raise DemandResponseError(_("Only a draft event can be edited."), code="not_draft")
+    problems = draft_problems(
+        program=program, start=start, end=end, notice_at=notice_at, requested_kw=requested_kw, now=now
+    )
+    if problems:
+        raise ValidationError(problems)
+    event.program, event.name, event.start, event.end = program, name, start, end
+    event.notice_at, event.requested_kw = notice_at, requested_kw
+    event.response_deadline = max(start - dt.timedelta(minutes=program.response_deadline_minutes), notice_at)
+    event.save()
+    _set_targets(event=event, targets=targets)
     return event
 
 
