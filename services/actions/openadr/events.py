@@ -151,4 +151,4 @@ def delete_event_over_openadr(*, event: DREvent, now: dt.datetime) -> DREvent:
     try:
         return cancel_event(event=event, reason="Deleted by BL over OpenADR", user=None, now=now)
     except DemandResponseError as refused:
-        raise conflict(refused.messages[0]) from None
+        raise bad_request(refused.messages[0]) from None  # the spec's DELETE has no 409

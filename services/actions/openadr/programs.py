@@ -98,6 +98,7 @@ def create_program(*, data: dict, now: dt.datetime) -> DRProgram:
         interval_period=data["interval_period"],
         modified_at=now,
     )
+    program = DRProgram.objects.select_related("openadr").get(pk=program.pk)
     notify_change(object_type="PROGRAM", operation="CREATE", obj=program, now=now)
     return program
 
@@ -123,6 +124,7 @@ def update_program(*, program: DRProgram, data: dict, now: dt.datetime) -> DRPro
     extra.save()
     program.name = data["program_name"][:100]
     program.save()
+    program = DRProgram.objects.select_related("openadr").get(pk=program.pk)
     notify_change(object_type="PROGRAM", operation="UPDATE", obj=program, now=now)
     return program
 
@@ -130,6 +132,6 @@ def update_program(*, program: DRProgram, data: dict, now: dt.datetime) -> DRPro
 @transaction.atomic
 def delete_program(*, program: DRProgram, now: dt.datetime) -> None:
     if program.events.exists() or program.enrolments.exists():
-        raise conflict("The program has events or enrolments; it cannot be deleted.")
+        raise bad_request("The program has events or enrolments; it cannot be deleted.")  # the spec's DELETE has no 409
     notify_change(object_type="PROGRAM", operation="DELETE", obj=program, now=now)
     program.delete()

@@ -14,8 +14,10 @@ from services.models import Ven, VenResource
 
 
 def _check_name_free(*, ven_name: str, exclude_pk: int | None = None) -> None:
+    """venName is unique in the VTN: 409 on update; the spec's POST /vens has no 409, so 400 there."""
     if Ven.objects.filter(ven_name=ven_name).exclude(pk=exclude_pk).exists():
-        raise conflict(f"A ven named {ven_name!r} exists already.")
+        error = conflict if exclude_pk is not None else bad_request
+        raise error(f"A ven named {ven_name!r} exists already.")
 
 
 @transaction.atomic
@@ -51,7 +53,7 @@ def update_ven(*, ven: Ven, is_bl: bool, data: dict, now: dt.datetime) -> Ven:
 @transaction.atomic
 def delete_ven(*, ven: Ven) -> Ven:
     if ven.resources.filter(readings__isnull=False).exists():
-        raise conflict("This ven's resources have reported data; staff can retire it in the admin console.")
+        raise bad_request("This ven's resources have reported data; staff can retire it in the admin console.")
     notify_change(object_type="VEN", operation="DELETE", obj=ven)
     ven.resources.all().delete()
     ven.delete()
@@ -109,7 +111,7 @@ def update_resource(
 @transaction.atomic
 def delete_resource(*, resource: VenResource) -> VenResource:
     if resource.readings.exists():
-        raise conflict("This resource has reported data; staff can unbind it in the admin console.")
+        raise bad_request("This resource has reported data; staff can unbind it in the admin console.")
     notify_change(object_type="RESOURCE", operation="DELETE", obj=resource)
     resource.delete()
     return resource

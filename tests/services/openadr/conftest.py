@@ -5,6 +5,7 @@ openadr3.yaml (services/api/openadr/spec/)."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ import pytest
 import yaml
 from django.test import Client
 from openapi_core import OpenAPI
+from openapi_core.templating.responses.exceptions import ResponseNotFound
 from openapi_core.testing import MockRequest, MockResponse
 
 from core import clock
@@ -26,6 +28,7 @@ from services.actions.openadr.credentials import create_client
 from services.models import DREnrolment, DREvent, DRProgram, OadrClient, Ven, VenResource
 from tests.factories import make_account
 
+UNDECLARED_STATUSES = {401, 403, 429}
 SPEC_PATH = Path(__file__).resolve().parents[3] / "services" / "api" / "openadr" / "spec" / "openadr3.yaml"
 
 
@@ -43,6 +46,15 @@ def load_spec() -> OpenAPI:
         "EVENT_PAYLOAD_DESCRIPTOR": "#/components/schemas/eventPayloadDescriptor",
         "REPORT_PAYLOAD_DESCRIPTOR": "#/components/schemas/reportPayloadDescriptor",
     }
+    # Erratum: ven = allOf(objectMetadata, BlVenRequest) and resource = allOf(objectMetadata,
+    # BlResourceRequest) demand objectType to be both VEN (objectTypes) and BL_VEN_REQUEST: no object can
+    # satisfy both. The User Guide's examples answer objectType VEN / RESOURCE, so the response schemas
+    # take the request's properties without its objectType enumeration.
+    for response_name, request_name in (("ven", "BlVenRequest"), ("resource", "BlResourceRequest")):
+        request_schema = copy.deepcopy(schemas[request_name])
+        request_schema["properties"]["objectType"] = {"type": "string"}
+        schemas[f"{request_name}AsStored"] = request_schema
+        schemas[response_name]["allOf"][1] = {"$ref": f"#/components/schemas/{request_name}AsStored"}
     schemas["notification"]["properties"]["object"]["discriminator"]["mapping"] = {
         name.upper(): f"#/components/schemas/{name}"
         for name in ("program", "report", "event", "subscription", "ven", "resource")
@@ -107,7 +119,15 @@ class ContractClient:
             headers=dict(response.items()),
             content_type=response.get("Content-Type", "").split(";")[0],
         )
-        spec().validate_response(request, openapi_response)
+        try:
+            spec().validate_response(request, openapi_response)
+        except ResponseNotFound:
+            # Statuses the spec leaves out for an operation (429 everywhere; 401 on PUT /programs/{id}
+            # and /notifiers; 403 on /notifiers): still the problem object (docs/openadr.md).
+            assert response.status_code in UNDECLARED_STATUSES, response.status_code
+            problem = json.loads(response.content)
+            assert set(problem) <= {"type", "title", "status", "detail", "instance"}
+            assert problem["status"] == response.status_code and isinstance(problem["detail"], str)
         if response.status_code < 400:
             spec().validate_request(request)
         self.exchanges += 1
