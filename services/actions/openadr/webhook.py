@@ -157,3 +157,17 @@ def retry_due_webhooks(*, now: dt.datetime) -> int:
         deliver_webhook(delivery_id=pk, now=now).status == WebhookDelivery.Status.DELIVERED
         for pk in due_deliveries(now=now)
     )
+
+
+def retry_now(*, delivery_ids: list[int], now: dt.datetime) -> int:
+    """Staff: deliveries that failed (or wait) get one more attempt at once, with a fresh count."""
+    ids = list(
+        WebhookDelivery.objects.filter(
+            pk__in=delivery_ids,
+            status__in=[WebhookDelivery.Status.FAILED, WebhookDelivery.Status.RETRYING, WebhookDelivery.Status.REFUSED],
+        ).values_list("pk", flat=True)
+    )
+    WebhookDelivery.objects.filter(pk__in=ids).update(
+        status=WebhookDelivery.Status.RETRYING, attempts=0, next_attempt_at=now
+    )
+    return sum(deliver_webhook(delivery_id=pk, now=now).status == WebhookDelivery.Status.DELIVERED for pk in ids)
