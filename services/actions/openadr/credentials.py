@@ -20,9 +20,14 @@ def _new_secret() -> str:
 
 
 @transaction.atomic
-def create_client(*, role: str, name: str, user, now: dt.datetime) -> tuple[OadrClient, str]:
-    raw = _new_secret()
+def create_client(
+    *, role: str, name: str, user, now: dt.datetime, client_id: str | None = None, secret: str | None = None
+) -> tuple[OadrClient, str]:
+    """``client_id``/``secret`` are for the demo seed only (fixed demo credentials); staff get random ones."""
+    raw = secret or _new_secret()
+    extra = {"client_id": client_id} if client_id else {}
     application = Application.objects.create(
+        **extra,
         name=f"OpenADR {role.upper()}: {name}"[:255],
         client_type=Application.CLIENT_CONFIDENTIAL,
         authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS,
