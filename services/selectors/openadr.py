@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from billing.models import IntervalReading, Meter
 from core.time import SHANGHAI
@@ -195,29 +195,35 @@ def default_event_payload_descriptors(program: DRProgram) -> list[dict]:
 
 
 def visible_events(*, viewer: Viewer) -> QuerySet[DREvent]:
-    events = DREvent.objects.select_related("program", "openadr").order_by("start", "pk")
+    events = (
+        DREvent.objects.select_related("program", "openadr")
+        .prefetch_related("target_areas", "target_feeders", "target_segments", "target_accounts")
+        .order_by("start", "pk")
+    )
     if viewer.is_bl:
         return events.filter(status__in=BL_EVENT_STATUSES)
-    invited = DRParticipation.objects.filter(account_id__in=viewer.account_ids).values("event_id")
-    return events.filter(status__in=VISIBLE_EVENT_STATUSES).filter(
-        Q(pk__in=invited) | _targets_q("openadr__targets", viewer.granted)
+    invited = DRParticipation.objects.filter(account_id__in=viewer.account_ids)
+    return (
+        events.filter(status__in=VISIBLE_EVENT_STATUSES)
+        .filter(Q(pk__in=invited.values("event_id")) | _targets_q("openadr__targets", viewer.granted))
+        .prefetch_related(
+            Prefetch("participations", queryset=invited.select_related("account"), to_attr="_viewer_invited")
+        )
     )
 
 
 def event_targets(event: DREvent, *, viewer: Viewer) -> list[str]:
     extra = getattr(event, "openadr", None) if _has_oadr_event(event) else None
     targets = set(extra.targets or []) if extra else set()
-    targets.update(f"area:{code}" for code in event.target_areas.values_list("code", flat=True))
-    targets.update(f"feeder:{code}" for code in event.target_feeders.values_list("code", flat=True))
-    targets.update(f"segment:{pk}" for pk in event.target_segments.values_list("pk", flat=True))
-    targets.update(f"account:{n}" for n in event.target_accounts.values_list("number", flat=True))
+    targets.update(f"area:{area.code}" for area in event.target_areas.all())
+    targets.update(f"feeder:{feeder.code}" for feeder in event.target_feeders.all())
+    targets.update(f"segment:{segment.pk}" for segment in event.target_segments.all())
+    targets.update(f"account:{account.number}" for account in event.target_accounts.all())
     if not viewer.is_bl:
-        targets.update(
-            f"account:{n}"
-            for n in event.participations.filter(account_id__in=viewer.account_ids).values_list(
-                "account__number", flat=True
-            )
-        )
+        invited = getattr(event, "_viewer_invited", None)
+        if invited is None:
+            invited = event.participations.filter(account_id__in=viewer.account_ids).select_related("account")
+        targets.update(f"account:{p.account.number}" for p in invited)
     return sorted(targets)
 
 

@@ -5,12 +5,14 @@ and events written by BL onto the demand-response domain, filters and paging."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 
 from security.models import AuditEvent
 from services.actions.openadr.credentials import revoke_client, rotate_secret
 from services.models import DREvent, DRProgram, OadrClient, Subscription, VenReport
-from tests.services.openadr.conftest import tomorrow_at
+from tests.services.openadr.conftest import event_for, tomorrow_at
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
@@ -376,3 +378,13 @@ def test_subscriptions_filter_by_objects_and_client_name(world, vtn, tokens):
 
 def test_client_roles_are_staff_created(world):
     assert set(OadrClient.objects.values_list("role", flat=True)) == {"bl", "ven"}
+
+
+def test_listing_events_costs_the_same_queries_for_one_or_many(world, vtn, tokens):
+    with CaptureQueriesContext(connection) as one:
+        assert len(vtn.get("/events", token=tokens["a"]).json()) == 1
+    for hour in (8, 10, 12):
+        event_for(world.program, world.account_a, name=f"more {hour}", hour=hour)
+    with CaptureQueriesContext(connection) as four:
+        assert len(vtn.get("/events", token=tokens["a"]).json()) == 4
+    assert len(four) == len(one)
