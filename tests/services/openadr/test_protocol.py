@@ -388,3 +388,26 @@ def test_listing_events_costs_the_same_queries_for_one_or_many(world, vtn, token
     with CaptureQueriesContext(connection) as four:
         assert len(vtn.get("/events", token=tokens["a"]).json()) == 4
     assert len(four) == len(one)
+
+
+def test_api_calls_are_throttled_per_client(world, vtn, tokens):
+    from django.core.cache import cache
+
+    cache.clear()
+    with override_settings(OPENADR_THROTTLE_PER_MINUTE=2):
+        assert vtn.get("/events", token=tokens["a"]).status_code == 200
+        assert vtn.get("/events", token=tokens["a"]).status_code == 200
+        throttled = vtn.get("/events", token=tokens["a"])
+        assert throttled.status_code == 429 and throttled["Retry-After"]
+        assert vtn.get("/events", token=tokens["b"]).status_code == 200  # another client is not held back
+
+
+def test_an_unknown_path_is_a_404_problem(vtn):
+    response = vtn.client.get("/openadr3/nothing-here")
+    assert response.status_code == 404
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Not Found",
+        "status": 404,
+        "detail": "No such OpenADR path.",
+    }
