@@ -148,3 +148,29 @@ def test_private_addresses_are_refused_in_production(world, vtn, tokens, django_
 def test_the_url_check_refuses_what_can_be_abused(url):
     with pytest.raises(UrlRefused):
         check_callback_url(url)
+
+
+def test_the_retry_sweep_is_on_the_beat_and_its_task_sends_due_retries(
+    world, vtn, tokens, django_capture_on_commit_callbacks
+):
+    from django.conf import settings
+
+    from services.tasks import openadr_retry_webhooks_task
+
+    entry = settings.CELERY_BEAT_SCHEDULE["services.openadr_retry_webhooks"]
+    assert (entry["task"], entry["schedule"], entry["options"]["queue"]) == (
+        "services.openadr_retry_webhooks",
+        30,
+        "notify",
+    )
+    with Receiver(status=500) as hook:
+        vtn.post("/subscriptions", subscription_body(hook.url), token=tokens["a"])
+        with django_capture_on_commit_callbacks(execute=True):
+            event_for(world.program, world.account_a, name="sweep", hour=10)
+        delivery = WebhookDelivery.objects.get(client_id=world.ven_a.client_id)
+        assert delivery.status == "retrying"
+        hook.status = 200
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=delivery.last_attempt_at)
+        assert openadr_retry_webhooks_task.apply().get() == 1
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("delivered", 2)
