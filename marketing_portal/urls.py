@@ -22,6 +22,7 @@ urlpatterns = [
     path("staff/services/", include("services.staff_urls")),
     path("staff/analytics/", include("analytics.staff_urls")),
     path("api/v1/", include(api_patterns)),
+    path("openadr3/", include("services.api.openadr.urls")),  # OpenADR 3.1.0 VTN (docs/openadr.md)
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("healthz", healthz, name="healthz"),

@@ -13,6 +13,8 @@ from services.actions.demand_response.events import advance_events, notify_event
 from services.actions.demand_response.settlement import post_availability_payments, settle_due_events
 from services.actions.effects import apply_due_changes
 from services.actions.notifications import deliver
+from services.actions.openadr.notify import notify_event
+from services.actions.openadr.webhook import deliver_webhook, retry_due_webhooks
 from services.actions.sla_monitor import check_deadlines
 from services.models import DREvent
 
@@ -77,3 +79,24 @@ def post_dr_availability_task(*, month: str | None = None) -> int:
     now = clock.now()
     target = dt.date.fromisoformat(month) if month else add_months(clock.today(), -1)
     return post_availability_payments(month=target, now=now)
+
+
+@shared_task(name="services.openadr_notify_event", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def openadr_notify_event_task(*, event_id: int, operation: str) -> int:
+    """OpenADR subscribers of an event staff dispatched (CREATE) or cancelled (DELETE)."""
+    event = DREvent.objects.select_related("program").get(pk=event_id)
+    return notify_event(event=event, operation=operation, now=clock.now())
+
+
+@shared_task(
+    name="services.openadr_deliver_webhook", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3
+)
+def openadr_deliver_webhook_task(*, delivery_id: int) -> str:
+    """One attempt of one OpenADR webhook; a failure waits for the retry sweep (back-off in the row)."""
+    return deliver_webhook(delivery_id=delivery_id, now=clock.now()).status
+
+
+@shared_task(name="services.openadr_retry_webhooks")
+def openadr_retry_webhooks_task() -> int:
+    """Every 30 seconds: the OpenADR webhook retries whose back-off has passed."""
+    return retry_due_webhooks(now=clock.now())

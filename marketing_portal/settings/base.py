@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "axes",
+    "oauth2_provider",  # OpenADR 3 VTN: OAuth 2 client credentials (services/api/openadr/)
     # Our apps, in dependency order: core ← security ← customers ← billing ← analytics ← services.
     "core",
     "security",
@@ -253,6 +254,39 @@ IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=24)
 
 # The OpenAPI schema and docs are open to anyone only in development; production sets this False.
 API_SCHEMA_PUBLIC = env.bool("API_SCHEMA_PUBLIC", default=True)
+# OpenADR 3.1.0 VTN (services/api/openadr/, docs/openadr.md): OAuth 2 client credentials through
+# django-oauth-toolkit; clients are created by staff in the admin console, secrets are stored hashed,
+# tokens are short-lived, and the scopes are exactly the spec's.
+OPENADR_SCOPES = {
+    "read_all": "BL can read all resources",
+    "read_targets": "VENs may only read objects with targets by providing matching targets",
+    "read_ven_objects": "VENs may only read objects whose clientID matches their own",
+    "write_programs": "Only BL can write to programs",
+    "write_events": "Only BL can write to events",
+    "write_reports": "only VENs can write to reports",
+    "write_subscriptions": "VENs and BL can write to subscriptions",
+    "write_vens": "VENS and BL can write to vens and resources",
+}
+OAUTH2_PROVIDER = {
+    "SCOPES": OPENADR_SCOPES,
+    "SCOPES_BACKEND_CLASS": "services.api.openadr.auth.OpenADRScopes",
+    "OAUTH2_VALIDATOR_CLASS": "services.api.openadr.auth.OpenADRValidator",
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("OPENADR_TOKEN_SECONDS", default=900),
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    "PKCE_REQUIRED": True,
+}
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"  # named: services' migrations point at it
+# Requests per minute per OAuth client (token requests per client id, API calls per token's client).
+OPENADR_THROTTLE_PER_MINUTE = env.int("OPENADR_THROTTLE_PER_MINUTE", default=300)
+OPENADR_TOKEN_THROTTLE_PER_MINUTE = env.int("OPENADR_TOKEN_THROTTLE_PER_MINUTE", default=30)
+# Webhook notifications to subscriptions' callbackUrl: short timeouts, a size limit, bounded retries
+# with exponential back-off, and never to private, loopback or link-local addresses unless allowed
+# (tests and a local VEN only: OPENADR_WEBHOOK_ALLOW_PRIVATE=1).
+OPENADR_WEBHOOK_TIMEOUT_SECONDS = env.float("OPENADR_WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+OPENADR_WEBHOOK_MAX_ATTEMPTS = env.int("OPENADR_WEBHOOK_MAX_ATTEMPTS", default=6)
+OPENADR_WEBHOOK_BACKOFF_SECONDS = env.int("OPENADR_WEBHOOK_BACKOFF_SECONDS", default=30)
+OPENADR_WEBHOOK_MAX_BODY_BYTES = env.int("OPENADR_WEBHOOK_MAX_BODY_BYTES", default=256 * 1024)
+OPENADR_WEBHOOK_ALLOW_PRIVATE = env.bool("OPENADR_WEBHOOK_ALLOW_PRIVATE", default=False)
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL or "cache+memory://")
@@ -340,6 +374,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "services.post_dr_availability",
         "schedule": crontab(day_of_month=1, hour=3, minute=0),
         "options": {"queue": "billing"},
+    },
+    "services.openadr_retry_webhooks": {
+        "task": "services.openadr_retry_webhooks",
+        "schedule": 30,
+        "options": {"queue": "notify"},
     },
     "billing.reconcile_payments": {
         "task": "billing.reconcile_payments",

@@ -6,5 +6,6 @@ from services.admin import (
     knowledge,  # noqa: F401
     notices,  # noqa: F401
     notifications,  # noqa: F401
+    openadr,  # noqa: F401
     requests,  # noqa: F401
 )

@@ -9,6 +9,7 @@ import datetime as dt
 from services import catalogue
 from services.demo.history import seed_request_history
 from services.demo.notices import seed_notices_demo
+from services.demo.openadr import seed_openadr_demo
 from services.demo.requests import demo_staff, seed_requests
 
 
@@ -22,4 +23,5 @@ def seed_services_demo(*, seed: int, as_of: dt.date, customers: int, curves=None
         history = seed_request_history(seed=seed, as_of=as_of, staff=front_line)
     else:
         history = "Service-request history: no demo staff; skipped."
-    return f"{notices}\n{requests}\n{history}"
+    openadr = seed_openadr_demo(as_of=as_of)
+    return f"{notices}\n{requests}\n{history}\n{openadr}"

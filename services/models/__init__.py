@@ -9,6 +9,17 @@ from .demand_response import (
 )
 from .knowledge import Article
 from .notifications import Notification, NotificationDelivery
+from .openadr import (
+    OadrClient,
+    OadrEvent,
+    OadrProgram,
+    Subscription,
+    Ven,
+    VenReading,
+    VenReport,
+    VenResource,
+    WebhookDelivery,
+)
 from .outages import OutageNotice
 from .requests import (
     RequestAttachment,
@@ -33,6 +44,9 @@ __all__ = [
     "DRSettlement",
     "Notification",
     "NotificationDelivery",
+    "OadrClient",
+    "OadrEvent",
+    "OadrProgram",
     "OutageNotice",
     "RequestAttachment",
     "RequestEvent",
@@ -41,6 +55,12 @@ __all__ = [
     "ServiceRequest",
     "ServiceType",
     "StaffCoverage",
+    "Subscription",
+    "Ven",
+    "VenReading",
+    "VenReport",
+    "VenResource",
+    "WebhookDelivery",
     "WorkflowStep",
     "WorkflowTransition",
 ]

@@ -277,6 +277,10 @@ def dispatch_event(*, event: DREvent, user, now: dt.datetime) -> DREvent:
     event.dispatched_at = now
     event.save(update_fields=["status", "notice_at", "response_deadline", "dispatched_at", "modified_at"])
     enqueue_on_commit("services.notify_dr_event", queue="notify", kwargs={"event_id": event.pk, "what": "dispatched"})
+    # OpenADR subscribers (VENs of the invited accounts, BL): the event now exists for them.
+    enqueue_on_commit(
+        "services.openadr_notify_event", queue="notify", kwargs={"event_id": event.pk, "operation": "CREATE"}
+    )
     return event
 
 
@@ -319,6 +323,10 @@ def cancel_event(*, event: DREvent, reason: str, user, now: dt.datetime) -> DREv
     if was_dispatched:
         enqueue_on_commit(
             "services.notify_dr_event", queue="notify", kwargs={"event_id": event.pk, "what": "cancelled"}
+        )
+        # OpenADR has no cancellation: the event is deleted for its subscribers.
+        enqueue_on_commit(
+            "services.openadr_notify_event", queue="notify", kwargs={"event_id": event.pk, "operation": "DELETE"}
         )
     return event
 

@@ -21,6 +21,7 @@ from django.db.models import Count
 from billing.models import IntervalReading, Meter
 from billing.models.readings import Quality
 from core.time import local_midnight
+from services.models import VenReading
 
 SLOTS = 96  # 15-minute intervals a day: the resolution every baseline works at
 
@@ -263,3 +264,34 @@ def _orm_columns(*, account_ids: list[int], start: dt.datetime, end: dt.datetime
         columns[3].append(float(kwh * meter.multiplier) * 60.0 / meter.interval_minutes)
         columns[4].append(quality)
     return tuple(np.asarray(c) for c in columns)  # type: ignore[return-value]
+
+
+def fill_from_ven_reports(*, arrays: LoadArrays, start: dt.datetime, end: dt.datetime) -> dict[int, int]:
+    """Where the meter has no reading (NaN) in [start, end), the usage VENs reported over OpenADR for
+    the account (services.models.VenReading): each interval's kWh spread evenly over its 15-minute
+    slots as average kW (kWh × 60 / minutes); USAGE wins over DEMAND for the same slot, and several
+    resources of one account add up. Meter data is never replaced. Returns the slots filled per row."""
+    row_of = arrays.row_of()
+    if not row_of:
+        return {}
+    flat = arrays.load_kw.reshape(arrays.load_kw.shape[0], -1)
+    origin = local_midnight(arrays.first_day)
+    reported: dict[str, dict[tuple[int, int], float]] = {VenReading.Kind.USAGE: {}, VenReading.Kind.DEMAND: {}}
+    rows = VenReading.objects.filter(
+        account_id__in=list(row_of), interval_start__lt=end, interval_end__gt=start
+    ).values_list("account_id", "kind", "interval_start", "interval_end", "kwh")
+    for account_id, kind, first, last, kwh in rows:
+        slots = int((last - first).total_seconds() // 900)
+        kw = float(kwh) * 4.0 / slots  # kWh over the interval as each quarter hour's average kW
+        for k in range(slots):
+            moment = first + dt.timedelta(minutes=15 * k)
+            if start <= moment < end:
+                key = (row_of[account_id], int((moment - origin).total_seconds() // 900))
+                reported[kind][key] = reported[kind].get(key, 0.0) + kw
+    merged = {**reported[VenReading.Kind.DEMAND], **reported[VenReading.Kind.USAGE]}
+    filled: dict[int, int] = {}
+    for (row, slot), kw in merged.items():
+        if 0 <= slot < flat.shape[1] and np.isnan(flat[row, slot]):
+            flat[row, slot] = kw
+            filled[row] = filled.get(row, 0) + 1
+    return filled

@@ -49,7 +49,7 @@ from security.models import AuditEvent
 from security.services.audit import record_event
 from services.actions.demand_response.errors import DemandResponseError
 from services.actions.demand_response.programs import incentive_terms, terms_in_force
-from services.actions.demand_response.readings import load_arrays
+from services.actions.demand_response.readings import fill_from_ven_reports, load_arrays
 from services.models import DREnrolment, DREvent, DRParticipation, DRProgram, DRSettlement
 
 ZERO = Decimal("0")
@@ -149,6 +149,12 @@ def settle_event(*, event: DREvent, now: dt.datetime, force_reason: str = "", us
     first_day = event_day - dt.timedelta(days=max(settings.lookback_days, 7 * settings.regression_weeks))
     account_ids = [p.account_id for p in participations]
     arrays = load_arrays(account_ids=account_ids, first_day=first_day, last_day=event_day)
+    # OpenADR: where the program accepts VEN-reported usage, it fills event-window gaps in the meter data.
+    ven_slots = (
+        fill_from_ven_reports(arrays=arrays, start=event.start, end=event.end)
+        if program.allow_ven_reported_data
+        else {}
+    )
     excluded = _excluded_days(event=event, account_ids=account_ids, first_day=first_day)
     window = EventWindow(start=event.start, end=event.end, notice_at=event.notice_at)
     direction = Direction.SHAVE if program.is_peak_shaving else Direction.FILL
@@ -251,6 +257,7 @@ def settle_event(*, event: DREvent, now: dt.datetime, force_reason: str = "", us
             "terms_version": terms.version,
             "forced": force_reason or None,
             "fallback": fallbacks.get(row),
+            "ven_reported_slots": ven_slots.get(row, 0),
         }
         fields = {
             "terms": terms,
@@ -266,6 +273,7 @@ def settle_event(*, event: DREvent, now: dt.datetime, force_reason: str = "", us
             "flags": flags,
             "detail": detail,
             "computed_at": now,
+            "data_source": "meter+ven" if ven_slots.get(row) else "meter",
         }
         computed.append((participation, status, fields))
     tallies = _store_and_post(event=event, computed=computed, note=force_reason, user=user, now=now)
@@ -330,6 +338,7 @@ def _regression(*, arrays, window, excluded, settings, first_col, last_col):
 
 SETTLEMENT_FIELDS = [
     "terms",
+    "data_source",
     "baseline_method",
     "baseline_kwh",
     "actual_kwh",
