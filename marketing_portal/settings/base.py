@@ -152,6 +152,17 @@ SMS_BACKEND = env.str("SMS_BACKEND", default="customers.sms.ConsoleSmsBackend")
 FIELD_ENCRYPTION_KEYS = env.str("FIELD_ENCRYPTION_KEYS", default="")
 FIELD_ENCRYPTION_PRIMARY_KEY_ID = env.str("FIELD_ENCRYPTION_PRIMARY_KEY_ID", default="")
 BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY", default="")
+# The audit log's hash chain (security.chain): 32 random bytes, base64, its own key (required in production).
+AUDIT_CHAIN_KEY = env.str("AUDIT_CHAIN_KEY", default="")
+# Audit events are kept at least this long (等保 2.0: ≥ 6 months; below 183 days is refused, and the
+# database refuses to delete younger rows), then exported to AUDIT_ARCHIVE_DIR and pruned (beat, daily).
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=200)
+AUDIT_ARCHIVE_DIR = env.path("AUDIT_ARCHIVE_DIR", default=str(Path(PRIVATE_STORAGE_ROOT) / "audit-archive"))
+# The non-superuser role the application connects as (docker-compose: deploy/postgres/init-app-role.sh);
+# security 0004 revokes UPDATE and TRUNCATE on the audit table from it when it exists.
+DATABASE_APP_ROLE = env.str("DATABASE_APP_ROLE", default="portal_app")
+# Tables the application role maintains itself (it creates and attaches their monthly partitions).
+DATABASE_APP_ROLE_OWNED_PREFIXES = ["billing_intervalreading"]
 
 # Ownership proofs when binding an account (户号) to a portal user.
 BINDING_MAX_ATTEMPTS = env.int("BINDING_MAX_ATTEMPTS", default=5)
@@ -280,6 +291,11 @@ def _hh_mm(name: str, value: str) -> dict:
 
 
 CELERY_BEAT_SCHEDULE = {
+    "security.archive_audit_events": {
+        "task": "security.archive_audit_events",
+        "schedule": crontab(hour=3, minute=40),
+        "options": {"queue": "default"},
+    },
     "core.expire_idempotency_records": {
         "task": "core.expire_idempotency_records",
         "schedule": 60 * 60,
