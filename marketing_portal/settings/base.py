@@ -5,9 +5,11 @@ The variables are documented in README.md ("Configuration reference"). ``local``
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -36,6 +38,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_celery_beat",
     "axes",
+    "csp",
     # Our apps, in dependency order: core ← security ← customers ← billing ← analytics ← services.
     "core",
     "security",
@@ -58,6 +61,9 @@ MIDDLEWARE = [
     "security.middleware.AuditActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Content-Security-Policy (django-csp) and Permissions-Policy on every response.
+    "csp.middleware.CSPMiddleware",
+    "core.web.middleware.PermissionsPolicyMiddleware",
     # django-axes must be last: it turns locked-out logins into a lockout response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -252,6 +258,31 @@ SPECTACULAR_SETTINGS = {
 
 # Idempotency-Key records (core.idempotency) are deleted this long after their first use.
 IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=24)
+
+# Content-Security-Policy: scripts only from our own static files (no inline script anywhere; a
+# template that truly needs one uses {{ request.csp_nonce }}); inline style *attributes* are still
+# used by templates, so styles keep 'unsafe-inline' (no script can run from them). Forms may post
+# only to us and to the payment gateway's hosted checkout.
+_checkout_origin = (
+    "{0.scheme}://{0.netloc}".format(urlsplit(PAYMENT_GATEWAY_CHECKOUT_URL)) if PAYMENT_GATEWAY_CHECKOUT_URL else None
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF, *([_checkout_origin] if _checkout_origin else [])],
+    },
+}
+SECURE_REFERRER_POLICY = "same-origin"
+# Browser features the portal never uses are switched off for it and anything it might embed.
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=()"
 
 # The OpenAPI schema and docs are open to anyone only in development; production sets this False.
 API_SCHEMA_PUBLIC = env.bool("API_SCHEMA_PUBLIC", default=True)
