@@ -52,6 +52,7 @@ def fresh_secrets() -> dict[str, str]:
         "SECRET_KEY": secrets.token_urlsafe(50),
         "FIELD_ENCRYPTION_KEYS": f"k{secrets.token_hex(3)}:{key()}",
         "BLIND_INDEX_KEY": key(),
+        "AUDIT_CHAIN_KEY": key(),
         "PAYMENT_GATEWAY_SECRET": secrets.token_urlsafe(32),
     }
 

@@ -9,4 +9,4 @@ class BillingConfig(AppConfig):
     demo_seeder = "billing.demo.bills.seed_billing_demo"
 
     def ready(self) -> None:
-        from billing import checks  # noqa: F401 - registers the payment gateway check
+        from billing import checks, signals  # noqa: F401 - the payment gateway check; audit receivers

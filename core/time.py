@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils import timezone
+
 SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 SHANGHAI_NAME = "Asia/Shanghai"  # for pandas' tz_localize / tz_convert, which want a zone name
 
@@ -30,3 +32,12 @@ def local_datetime(day: dt.date, at: dt.time) -> dt.datetime:
 def day_span(first: dt.date, last_exclusive: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """[first 00:00, last_exclusive 00:00) in local time: the aware bounds of a run of whole days."""
     return local_midnight(first), local_midnight(last_exclusive)
+
+
+def local_time_named(moment: dt.datetime) -> str:
+    """``moment`` in the viewer's (Django's current) time zone, with the zone named and its offset,
+    e.g. "2026-12-07 23:50:01 Asia/Shanghai (UTC+08:00)": stored times are UTC, shown times are local."""
+    zone = timezone.get_current_timezone()
+    local = moment.astimezone(zone)
+    offset = local.strftime("%z")
+    return f"{local:%Y-%m-%d %H:%M:%S} {getattr(zone, 'key', None) or local.tzname()} (UTC{offset[:3]}:{offset[3:]})"

@@ -19,4 +19,5 @@ urlpatterns = [
     path("accounts/<str:account_number>/unbind/", accounts.unbind, name="unbind"),
     path("profile/", profile.profile, name="profile"),
     path("profile/password/", auth.password_change, name="password_change"),
+    path("profile/sign-out-everywhere/", profile.sign_out_everywhere_view, name="sign_out_everywhere"),
 ]

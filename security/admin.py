@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from core import clock
+from core.time import local_time_named
 from core.web.admin import ReadOnlyAdmin
 from security.forms.users import UserAccessForm, checked_access_form
 from security.masking import mask_phone
@@ -133,11 +136,19 @@ class PrivilegeRequestAdmin(ReadOnlyAdmin):
 class AuditEventAdmin(ReadOnlyAdmin):
     """Read-only: nobody, not even a superuser, adds, edits or deletes audit events here."""
 
-    list_display = ["occurred_at", "actor_label", "action", "outcome", "object_type", "object_id", "source_ip"]
+    list_display = ["occurred_local", "actor_label", "action", "outcome", "object_type", "object_id", "source_ip"]
     list_filter = ["action", "outcome", "object_type", "occurred_at"]
     search_fields = ["actor_label", "object_id", "source_ip"]
     date_hierarchy = "occurred_at"
     list_per_page = 100
 
     def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
+        return ["occurred_local", "occurred_utc", *(field.name for field in self.model._meta.fields)]
+
+    @admin.display(description=_("time (your time zone)"), ordering="occurred_at")
+    def occurred_local(self, obj: AuditEvent) -> str:
+        return local_time_named(obj.occurred_at)
+
+    @admin.display(description=_("time (UTC, as stored)"))
+    def occurred_utc(self, obj: AuditEvent) -> str:
+        return obj.occurred_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f UTC")

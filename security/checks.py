@@ -6,6 +6,7 @@ import base64
 import hashlib
 
 from django.conf import settings
+from django.core import checks
 from django.core.checks import Error, Tags, register
 
 from security import crypto
@@ -79,4 +80,34 @@ def check_field_encryption_keys(app_configs=None, **kwargs) -> list[Error]:
                     id="security.E004",
                 )
             )
+    errors.extend(_audit_chain_key_errors(derived=derived, keyring=keyring, blind_key=blind_key))
     return errors
+
+
+def _audit_chain_key_errors(*, derived: set[bytes], keyring, blind_key) -> list:
+    """security.E005: AUDIT_CHAIN_KEY malformed, derived from SECRET_KEY or reusing another key;
+    security.W005: not set (production settings refuse to start without it)."""
+    if not settings.AUDIT_CHAIN_KEY:
+        return [
+            checks.Warning(
+                "AUDIT_CHAIN_KEY is not set: the audit hash chain uses a development key derived from SECRET_KEY.",
+                hint="Set AUDIT_CHAIN_KEY to 32 random bytes, base64 (python3 dev.py keys prints one).",
+                id="security.W005",
+            )
+        ]
+    try:
+        key = crypto.parse_audit_chain_key(settings.AUDIT_CHAIN_KEY)
+    except crypto.KeyConfigurationError as exc:
+        return [Error(f"Audit chain key is not usable: {exc}.", id="security.E005")]
+    others = set(keyring.keys.values()) if keyring is not None else set()
+    if blind_key is not None:
+        others.add(blind_key)
+    if key in derived or key in others:
+        return [
+            Error(
+                "AUDIT_CHAIN_KEY is derived from SECRET_KEY or reuses an encryption or blind-index key.",
+                hint="Use a separate random key.",
+                id="security.E005",
+            )
+        ]
+    return []

@@ -103,11 +103,28 @@ def get_blind_index_key() -> bytes:
     return parse_blind_index_key(settings.BLIND_INDEX_KEY)
 
 
+def parse_audit_chain_key(value: str) -> bytes:
+    if not value:
+        raise KeyConfigurationError("AUDIT_CHAIN_KEY is empty")
+    return decode_key(encoded=value, name="AUDIT_CHAIN_KEY")
+
+
+@lru_cache(maxsize=1)
+def get_audit_chain_key() -> bytes:
+    """The HMAC key of the audit log's hash chain (security.services.audit_chain): its own key. Left
+    empty outside production (check security.W005), a key derived from SECRET_KEY stands in so a
+    developer's old .env keeps working; production refuses to start without a real one."""
+    if not settings.AUDIT_CHAIN_KEY:
+        return hashlib.sha256(b"audit-chain-development-only:" + settings.SECRET_KEY.encode()).digest()
+    return parse_audit_chain_key(settings.AUDIT_CHAIN_KEY)
+
+
 @receiver(setting_changed)
 def _reset_key_caches(*, setting: str, **kwargs) -> None:
-    if setting in {"FIELD_ENCRYPTION_KEYS", "FIELD_ENCRYPTION_PRIMARY_KEY_ID", "BLIND_INDEX_KEY"}:
+    if setting in {"FIELD_ENCRYPTION_KEYS", "FIELD_ENCRYPTION_PRIMARY_KEY_ID", "BLIND_INDEX_KEY", "AUDIT_CHAIN_KEY"}:
         get_keyring.cache_clear()
         get_blind_index_key.cache_clear()
+        get_audit_chain_key.cache_clear()
 
 
 def _associated_data(*, header: str, binding: str) -> bytes:

@@ -14,6 +14,7 @@ from security import roles
 from security.context import current_actor
 from security.models import AuditEvent, User
 from security.services.audit import record_event
+from security.services.sessions import SEEN_KEY, STARTED_KEY, end_all_sessions
 
 ACCESS_FLAGS = ("is_superuser", "is_staff", "is_active")
 PRIVILEGED_PERMISSION_APPS = ("security", "auth")
@@ -21,6 +22,10 @@ PRIVILEGED_PERMISSION_APPS = ("security", "auth")
 
 @receiver(user_logged_in)
 def _audit_login(sender, request, user, **kwargs) -> None:
+    # login() has rotated the session key; the lifetime clocks start again at the next request.
+    if request is not None and hasattr(request, "session"):
+        request.session.pop(STARTED_KEY, None)
+        request.session.pop(SEEN_KEY, None)
     record_event(action=AuditEvent.Action.LOGIN, actor=user, target=user, request=request)
 
 
@@ -64,8 +69,13 @@ def _refuse(*, target_id: int | None, raising: bool, privileged: bool, what: str
         )
 
 
-def _audit_change(*, object_type: str, object_id: int, details: dict) -> None:
+def _audit_change(*, object_type: str, object_id: int, details: dict, instance: User | None = None) -> None:
     _, user = _acting_user()
+    # Whoever's privileges changed signs in again: every session they hold ends (session rotation).
+    if object_type == "security.user" and not details.get("created"):
+        end_all_sessions(user_ids=[object_id], instances=[instance] if instance is not None else [])
+    elif object_type == "auth.group":
+        end_all_sessions(user_ids=User.objects.filter(groups=object_id).values_list("pk", flat=True))
     record_event(
         action=AuditEvent.Action.PRIVILEGE_CHANGE,
         actor=user,
@@ -108,7 +118,7 @@ def _audit_access_flags(sender, instance: User, created: bool, **kwargs) -> None
         name: {"before": before[name], "after": after[name]} for name in ACCESS_FLAGS if before[name] != after[name]
     }
     if changed:
-        _audit_change(object_type="security.user", object_id=instance.pk, details={"flags": changed})
+        _audit_change(object_type="security.user", object_id=instance.pk, details={"flags": changed}, instance=instance)
 
 
 def _names(model, ids) -> list[str]:
@@ -166,6 +176,7 @@ def _m2m_receiver(*, field: str, related_model) -> None:
                 _audit_change(
                     object_type="security.user",
                     object_id=user_id,
+                    instance=None if reverse else instance,
                     details={field: {"before": _names(related_model, before), "after": _names(related_model, after)}},
                 )
 

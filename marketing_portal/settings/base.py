@@ -5,10 +5,12 @@ The variables are documented in README.md ("Configuration reference"). ``local``
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import django_stubs_ext
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 
 # Generic admin, form and queryset classes (ModelAdmin[Bill]) subscriptable at run time, as mypy sees them.
 django_stubs_ext.monkeypatch()
@@ -42,6 +44,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "axes",
     "oauth2_provider",  # OpenADR 3 VTN: OAuth 2 client credentials (services/api/openadr/)
+    "csp",
     # Our apps, in dependency order: core ← security ← customers ← billing ← analytics ← services.
     "core",
     "security",
@@ -62,8 +65,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "security.middleware.AuditActorMiddleware",
+    "security.middleware.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Content-Security-Policy (django-csp) and Permissions-Policy on every response.
+    "csp.middleware.CSPMiddleware",
+    "core.web.middleware.PermissionsPolicyMiddleware",
     # django-axes must be last: it turns locked-out logins into a lockout response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -118,6 +125,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sessions (security.services.sessions): staff idle 30 min and at most 12 h; customers idle 2 h.
+STAFF_SESSION_IDLE_SECONDS = env.int("STAFF_SESSION_IDLE_SECONDS", default=30 * 60)
+STAFF_SESSION_ABSOLUTE_SECONDS = env.int("STAFF_SESSION_ABSOLUTE_SECONDS", default=12 * 3600)
+CUSTOMER_SESSION_IDLE_SECONDS = env.int("CUSTOMER_SESSION_IDLE_SECONDS", default=2 * 3600)
 LOGIN_URL = "hall:login"
 LOGIN_REDIRECT_URL = "hall:dashboard"
 LOGOUT_REDIRECT_URL = "hall:login"
@@ -158,6 +169,17 @@ SMS_BACKEND = env.str("SMS_BACKEND", default="customers.sms.ConsoleSmsBackend")
 FIELD_ENCRYPTION_KEYS = env.str("FIELD_ENCRYPTION_KEYS", default="")
 FIELD_ENCRYPTION_PRIMARY_KEY_ID = env.str("FIELD_ENCRYPTION_PRIMARY_KEY_ID", default="")
 BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY", default="")
+# The audit log's hash chain (security.chain): 32 random bytes, base64, its own key (required in production).
+AUDIT_CHAIN_KEY = env.str("AUDIT_CHAIN_KEY", default="")
+# Audit events are kept at least this long (等保 2.0: ≥ 6 months; below 183 days is refused, and the
+# database refuses to delete younger rows), then exported to AUDIT_ARCHIVE_DIR and pruned (beat, daily).
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=200)
+AUDIT_ARCHIVE_DIR = env.path("AUDIT_ARCHIVE_DIR", default=str(Path(PRIVATE_STORAGE_ROOT) / "audit-archive"))
+# The non-superuser role the application connects as (docker-compose: deploy/postgres/init-app-role.sh);
+# security 0004 revokes UPDATE and TRUNCATE on the audit table from it when it exists.
+DATABASE_APP_ROLE = env.str("DATABASE_APP_ROLE", default="portal_app")
+# Tables the application role maintains itself (it creates and attaches their monthly partitions).
+DATABASE_APP_ROLE_OWNED_PREFIXES = ["billing_intervalreading"]
 
 # Ownership proofs when binding an account (户号) to a portal user.
 BINDING_MAX_ATTEMPTS = env.int("BINDING_MAX_ATTEMPTS", default=5)
@@ -252,6 +274,31 @@ SPECTACULAR_SETTINGS = {
 # Idempotency-Key records (core.idempotency) are deleted this long after their first use.
 IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=24)
 
+# Content-Security-Policy: scripts only from our own static files (no inline script anywhere; a
+# template that truly needs one uses {{ request.csp_nonce }}); inline style *attributes* are still
+# used by templates, so styles keep 'unsafe-inline' (no script can run from them). Forms may post
+# only to us and to the payment gateway's hosted checkout.
+_checkout_origin = (
+    "{0.scheme}://{0.netloc}".format(urlsplit(PAYMENT_GATEWAY_CHECKOUT_URL)) if PAYMENT_GATEWAY_CHECKOUT_URL else None
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF, *([_checkout_origin] if _checkout_origin else [])],
+    },
+}
+SECURE_REFERRER_POLICY = "same-origin"
+# Browser features the portal never uses are switched off for it and anything it might embed.
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=()"
+
 # The OpenAPI schema and docs are open to anyone only in development; production sets this False.
 API_SCHEMA_PUBLIC = env.bool("API_SCHEMA_PUBLIC", default=True)
 # OpenADR 3.1.0 VTN (services/api/openadr/, docs/openadr.md): OAuth 2 client credentials through
@@ -323,6 +370,11 @@ def _hh_mm(name: str, value: str) -> dict:
 
 
 CELERY_BEAT_SCHEDULE = {
+    "security.archive_audit_events": {
+        "task": "security.archive_audit_events",
+        "schedule": crontab(hour=3, minute=40),
+        "options": {"queue": "default"},
+    },
     "core.expire_idempotency_records": {
         "task": "core.expire_idempotency_records",
         "schedule": 60 * 60,

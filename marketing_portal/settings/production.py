@@ -12,6 +12,7 @@ for _required in (
     "REDIS_URL",
     "FIELD_ENCRYPTION_KEYS",
     "BLIND_INDEX_KEY",
+    "AUDIT_CHAIN_KEY",
     "PAYMENT_GATEWAY",
     "PAYMENT_GATEWAY_SECRET",
 ):

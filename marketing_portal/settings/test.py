@@ -70,6 +70,8 @@ FIELD_ENCRYPTION_KEYS = (
 )
 FIELD_ENCRYPTION_PRIMARY_KEY_ID = "k1"
 BLIND_INDEX_KEY = "QEFCQ0RFRkdISUpLTE1OT1BRUlNUVVZXWFlaW1xdXl8="
+AUDIT_CHAIN_KEY = "YGFiY2RlZmdoaWprbG1ub3BxcnN0dXZ3eHl6e3x9fn8="
+AUDIT_ARCHIVE_DIR = BASE_DIR / "var" / "test-private" / "audit-archive"
 # Argon2 stays first (see base); tests only create users, so a fast hasher keeps the suite quick.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

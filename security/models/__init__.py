@@ -1,5 +1,5 @@
-from .audit import AuditEvent
+from .audit import AuditArchive, AuditEvent
 from .privileges import PrivilegeRequest
 from .users import User
 
-__all__ = ["AuditEvent", "PrivilegeRequest", "User"]
+__all__ = ["AuditArchive", "AuditEvent", "PrivilegeRequest", "User"]

@@ -1,6 +1,12 @@
 from django.conf import settings
-from django.db import models
+from django.db import connections, models, router, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from security.chain import GENESIS, link_hash
+
+# PostgreSQL advisory lock serialising appends, so the chain's order is the rows' id order.
+CHAIN_LOCK_ID = 0x5EC_A0D1
 
 
 class AppendOnlyError(Exception):
@@ -12,6 +18,12 @@ class AuditEventQuerySet(models.QuerySet):
         raise AppendOnlyError("audit events are append-only")
 
     def delete(self):
+        raise AppendOnlyError("audit events are append-only")
+
+    def bulk_create(self, objs, *args, **kwargs):
+        raise AppendOnlyError("audit events are appended one by one, each chained to the one before")
+
+    def bulk_update(self, objs, *args, **kwargs):
         raise AppendOnlyError("audit events are append-only")
 
 
@@ -35,13 +47,19 @@ class AuditEvent(models.Model):
         PRIVILEGE_REQUEST = "privilege_request", _("Privileged grant requested")
         PRIVILEGE_APPROVE = "privilege_approve", _("Privileged grant approved")
         PRIVILEGE_REJECT = "privilege_reject", _("Privileged grant rejected")
+        BILL_STATUS = "bill_status", _("Bill status changed")
+        PAYMENT = "payment", _("Payment")
+        LEDGER_POSTING = "ledger_posting", _("Ledger posting (payment, reversal, adjustment, credit)")
+        AUDIT_ARCHIVED = "audit_archived", _("Audit events archived and pruned")
 
     class Outcome(models.TextChoices):
         SUCCESS = "success", _("Success")
         DENIED = "denied", _("Denied")
         FAILURE = "failure", _("Failure")
 
-    occurred_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # The moment of recording, as auto_now_add gave before, but set on the instance so the chain's hash
+    # covers the stored value. Stored as UTC (timestamptz); shown in the viewer's zone (security.admin).
+    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)  # noqa: TID251
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -52,6 +70,8 @@ class AuditEvent(models.Model):
     outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.SUCCESS)
     source_ip = models.GenericIPAddressField(null=True, blank=True)
     details = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64, default=GENESIS, editable=False)
+    row_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -65,7 +85,41 @@ class AuditEvent(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise AppendOnlyError("audit events are append-only")
-        super().save(*args, **kwargs)
+        using = kwargs.get("using") or router.db_for_write(type(self))
+        with transaction.atomic(using=using):
+            connection = connections[using]
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_ID])
+            previous = type(self).objects.using(using).order_by("-id").values_list("row_hash", flat=True).first()
+            if previous is None:
+                previous = (
+                    AuditArchive.objects.using(using).order_by("-last_id").values_list("last_hash", flat=True).first()
+                )
+            self.prev_hash = previous or GENESIS
+            self.row_hash = link_hash(event=self)
+            super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("audit events are append-only")
+
+
+class AuditArchive(models.Model):
+    """One export of audit events before they were pruned (security.services.audit_retention): the
+    file, its SHA-256 and where the chain stood, so the first remaining event still verifies."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    first_id = models.BigIntegerField()
+    last_id = models.BigIntegerField(unique=True)
+    last_hash = models.CharField(max_length=64)
+    rows = models.PositiveIntegerField()
+    file_name = models.CharField(max_length=200)
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-last_id"]
+        verbose_name = _("audit archive")
+        verbose_name_plural = _("audit archives")
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.first_id}–{self.last_id})"

@@ -3,6 +3,7 @@ from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from security.fields import BlindIndexField, BlindIndexSaveMixin, EncryptedQuerySet, EncryptedTextField
@@ -30,6 +31,9 @@ class User(BlindIndexSaveMixin, AbstractUser):
     phone_bidx = BlindIndexField(source="phone", unique=True)
     phone = EncryptedTextField(_("mobile number"), normalizer="phone")
     email = models.EmailField(_("email address"), blank=True)
+    # Bumped by "sign out everywhere" and by every change of the user's roles, permissions or flags:
+    # part of the session auth hash, so every existing session of the user ends (security.services.sessions).
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     objects: ClassVar[PortalUserManager] = PortalUserManager()
     # The access flags as stored before this save (security.signals, between pre_save and post_save).
@@ -41,3 +45,11 @@ class User(BlindIndexSaveMixin, AbstractUser):
 
     def __str__(self) -> str:
         return self.username
+
+    def get_session_auth_hash(self) -> str:
+        base = super().get_session_auth_hash()
+        if not self.session_epoch:
+            return base  # sessions made before epochs existed stay valid
+        return salted_hmac(
+            "security.User.session_epoch", f"{base}:{self.session_epoch}", algorithm="sha256"
+        ).hexdigest()

@@ -58,6 +58,7 @@ def _production(**extra: str) -> dict[str, str]:
         "ALLOWED_HOSTS": "portal.example.cn",
         "FIELD_ENCRYPTION_KEYS": settings.FIELD_ENCRYPTION_KEYS,
         "BLIND_INDEX_KEY": settings.BLIND_INDEX_KEY,
+        "AUDIT_CHAIN_KEY": settings.AUDIT_CHAIN_KEY,
         "PAYMENT_GATEWAY_SECRET": "gateway-secret",
         **extra,
     }

@@ -75,3 +75,19 @@ def test_every_production_secret_is_documented_in_the_env_example():
     documented = {line.split("=", 1)[0] for line in example.splitlines() if line and not line.startswith("#")}
     for name in ["SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY", "ALLOWED_HOSTS", "POSTGRES_PASSWORD"]:
         assert name in documented
+
+
+def test_the_application_connects_as_the_non_superuser_role_and_only_migrate_as_the_owner():
+    # Finding 4: the app role (created by deploy/postgres/init-app-role.sh) cannot change the audit log.
+    for name in ["web", "worker", "beat"]:
+        env = SERVICES[name]["environment"]
+        assert env["DATABASE_URL"].startswith("postgres://portal_app:"), name
+        assert env["DATABASE_APP_ROLE"] == "portal_app", name
+    migrate = SERVICES["migrate"]
+    assert migrate["environment"]["DATABASE_URL"].startswith("postgres://portal:")
+    assert "manage.py migrate" in " ".join(_command("migrate")) and "grant_app_role" in " ".join(_command("migrate"))
+    init = [v for v in SERVICES["postgres"]["volumes"] if "docker-entrypoint-initdb.d" in v]
+    script = ROOT / init[0].split(":", 1)[0].removeprefix("./")
+    text = script.read_text()
+    assert "NOSUPERUSER" in text and "CREATE ROLE" in text
+    assert SERVICES["postgres"]["environment"]["APP_DB_PASSWORD"].startswith("${APP_DB_PASSWORD:?")

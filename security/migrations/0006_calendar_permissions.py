@@ -21,6 +21,6 @@ def grant_calendar(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("security", "0003_privilege_requests"), ("core", "0001_initial")]
+    dependencies = [("security", "0005_user_session_epoch"), ("core", "0001_initial")]
 
     operations = [migrations.RunPython(grant_calendar, migrations.RunPython.noop)]
