@@ -1,5 +1,4 @@
-"""The bill as a PDF (电费通知单). reportlab's built-in CID font STSong-Light renders Chinese without
-shipping font files."""
+"""The bill as a PDF (电费通知单), set in the project's CJK face (core.pdf), embedded as a subset."""
 
 from __future__ import annotations
 
@@ -10,14 +9,12 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from billing.models import Bill
+from core.pdf import cjk_font
 
-FONT = "STSong-Light"
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+FONT = cjk_font()
 BRAND = colors.HexColor("#0b5d4b")
 TITLE = ParagraphStyle("title", fontName=FONT, fontSize=16, leading=20, textColor=BRAND)
 TEXT = ParagraphStyle("text", fontName=FONT, fontSize=9, leading=12)
