@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from billing.models import Bill, BillingRun
 from billing.services.billing_run import BillingContext, compute_bill, due_date_for, save_draft
 from billing.services.ledger import reverse_bill_charge
+from core.time import local_date
 from security.models import AuditEvent
 from security.services.audit import record_event
 
@@ -60,7 +61,7 @@ def void_and_rebill(*, actor, bill: Bill, as_of: dt.datetime, reason: str, reque
     if bill.status in (Bill.Status.VOID, Bill.Status.PAID, Bill.Status.PARTIALLY_PAID):
         raise ValidationError(f"A {bill.get_status_display()} bill cannot be voided here.")
     Bill.objects.filter(pk=bill.pk).update(status=Bill.Status.VOID)
-    reverse_bill_charge(bill=bill, on=as_of.date())
+    reverse_bill_charge(bill=bill, on=local_date(as_of))
     context = BillingContext(accounts=[bill.account], period_start=bill.period_start, period_end=bill.period_end)
     draft = compute_bill(account=bill.account, context=context)
     if isinstance(draft, str):
