@@ -20,10 +20,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import Count, DecimalField, F, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 
 from billing.models import Bill, Payment, PaymentAllocation
+from billing.selectors.overdue import overdue_bills
 from core.money import ZERO_MONEY, percent, round_kwh, round_money
 from core.months import add_months, iter_months
 from core.time import local_midnight
@@ -122,19 +123,9 @@ def _owed_per_bill(filters: DashboardFilters) -> QuerySet:
     """One row per live bill past due at ``as_of`` that still owed money then: ``due_date``, ``owed``
     (amount − its allocations settled by the cut-off, one GROUP BY over a join, not a subquery per
     bill), and the account's ``account_id``, ``category``, ``area_code``, ``area_name``, ``feeder_code``."""
-    settled = Q(
-        allocations__payment__status=Payment.Status.SUCCEEDED,
-        allocations__payment__is_sandbox=False,
-        allocations__payment__settled_at__lt=filters.cutoff,
-    )
     return (
-        live_bills(filters=filters)
-        .filter(due_date__lt=filters.as_of)
-        .annotate(
-            paid=Coalesce(Sum("allocations__amount", filter=settled), Value(ZERO_MONEY), output_field=MONEY_FIELD)
-        )
-        .annotate(owed=ExpressionWrapper(F("amount") - F("paid"), output_field=MONEY_FIELD))
-        .filter(owed__gt=0)
+        overdue_bills(on=filters.as_of, bills=live_bills(filters=filters), real_money_only=True)
+        .annotate(owed=F("open_amount"))
         .order_by()
         .values(
             "due_date",

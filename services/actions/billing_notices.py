@@ -8,6 +8,7 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 
 from billing.models import Bill
+from billing.selectors.overdue import overdue_bills
 from billing.services.ledger import OPEN_BILL_STATUSES, outstanding
 from billing.services.prepaid import low_balance_accounts
 from core.time import local_date
@@ -54,7 +55,7 @@ def send_arrears_notices(*, as_of: dt.datetime) -> int:
     """One arrears notice per overdue bill that is still not paid in full."""
     today = local_date(as_of)
     return _notify_open_bills(
-        bills=Bill.objects.filter(status__in=OPEN_BILL_STATUSES, due_date__lt=today),
+        bills=overdue_bills(on=today),
         event="overdue",
         title="电费欠费通知",
         body=lambda bill, amount: (
