@@ -106,9 +106,14 @@ class BillingRunResult:
     skipped: int
 
 
-def due_date_for(*, period_end: dt.date) -> dt.date:
-    """BILL_DUE_DAYS after the period, moved forward to a working day (mainland calendar)."""
-    return next_working_day(period_end + dt.timedelta(days=settings.BILL_DUE_DAYS))
+def due_date_for(*, period_end: dt.date, issued_on: dt.date | None = None) -> dt.date:
+    """BILL_DUE_DAYS after the period, moved forward to a working day (mainland calendar).
+
+    ``issued_on``: a bill that reaches the customer late (a held bill released by staff) gets as many
+    days as a bill issued on time, the day after its period: BILL_DUE_DAYS from the day before it was
+    issued, when that is later than the period's end. A billing run passes no ``issued_on``."""
+    anchor = period_end if issued_on is None else max(period_end, issued_on - dt.timedelta(days=1))
+    return next_working_day(anchor + dt.timedelta(days=settings.BILL_DUE_DAYS))
 
 
 class BillingContext:
