@@ -33,3 +33,10 @@ def cjk_font() -> str:
     """Register the CJK face with reportlab once and return its font name (subset-embedded on use)."""
     pdfmetrics.registerFont(TTFont(CJK_FONT_NAME, str(cjk_font_path())))
     return CJK_FONT_NAME
+
+
+def cjk_document_options() -> dict:
+    """Keyword arguments for ``SimpleDocTemplate`` / ``BaseDocTemplate``: the canvas starts in the CJK
+    face, so the PDF declares no font it does not embed (reportlab's default initial font is an
+    unembedded Helvetica)."""
+    return {"initialFontName": cjk_font(), "initialFontSize": 9}
