@@ -89,6 +89,9 @@ class BillDraft:
     power_factor: Decimal | None = None
     max_demand_kw: Decimal | None = None
     quote: TariffQuote | None = None
+    # What the engine was given (tariff advice prices the same inputs on other tariffs).
+    quote_input: QuoteInput | None = None
+    quote_readings: list[tuple[dt.datetime, Decimal]] | None = None
     reads: list[ReadDiff] = field(default_factory=list)
     holds: list[Hold] = field(default_factory=list)
 
@@ -361,25 +364,32 @@ def compute_bill(*, account: Account, context: BillingContext) -> BillDraft | st
         if draft.max_demand_kw is None:
             draft.holds.append(Hold("no_demand_data", "no interval data to find the month's maximum demand"))
 
+    draft.quote_input = QuoteInput(
+        period_start=supply_start,
+        period_end=supply_end,
+        consumption=dict(consumption) if not readings else {},
+        annual_kwh_before=draft.annual_kwh_before,
+        contracted_kva=account.contracted_kva,
+        max_demand_kw=draft.max_demand_kw if draft.max_demand_kw is not None else ZERO,
+        power_factor=draft.power_factor or (version.power_factor_standard if version else None),
+        demand_basis=demand_basis,
+    )
+    draft.quote_readings = readings or None
     try:
         draft.quote = quote_on_versions(
-            tariff=tariff,
-            versions=versions,
-            data=QuoteInput(
-                period_start=supply_start,
-                period_end=supply_end,
-                consumption=dict(consumption) if not readings else {},
-                annual_kwh_before=draft.annual_kwh_before,
-                contracted_kva=account.contracted_kva,
-                max_demand_kw=draft.max_demand_kw if draft.max_demand_kw is not None else ZERO,
-                power_factor=draft.power_factor or (version.power_factor_standard if version else None),
-                demand_basis=demand_basis,
-            ),
-            readings=readings or None,
+            tariff=tariff, versions=versions, data=draft.quote_input, readings=draft.quote_readings
         )
     except QuoteError as exc:
         draft.holds.append(Hold("cannot_price", str(exc)))
     return draft
+
+
+def bill_draft_for(*, account: Account, period_start: dt.date, period_end: dt.date) -> BillDraft | str:
+    """What a billing run would compute for the account and period now, without saving anything: the
+    same reads or intervals, tier-year kWh billed before, power factor and demand, priced by the same
+    engine (``draft.quote_input`` / ``draft.quote_readings`` are the engine's inputs)."""
+    context = BillingContext(accounts=[account], period_start=period_start, period_end=period_end)
+    return compute_bill(account=account, context=context)
 
 
 def accounts_in_scope(*, period_start: dt.date, period_end: dt.date, account_ids: list[int] | None = None):

@@ -351,3 +351,32 @@ def test_the_bills_yearly_tier_meter_equals_the_usage_pages_year(seeded):
     months = monthly_totals(meters=list(Meter.objects.filter(account=home)), year=2026)
     usage = sum((m.this_year.kwh for m in months if m.this_year and m.month <= 10), Decimal(0))
     assert latest.annual_kwh_before + latest.total_kwh == round(usage, 2)
+
+
+def test_tariff_advice_for_the_current_tariff_is_the_bills_to_the_fen(seeded):
+    """Tariff advice (analytics) prices every month on the billing engine with the bill's own inputs:
+    for every demo account with curves, the advisor's figure for its current tariff in each month is
+    that month's issued bill — energy kWh and amount, to the fen. (Kept in this module to reuse its seed.)"""
+    from analytics.services.tariffadvice import tariff_advice
+    from billing.models import Bill
+
+    as_of = dt.datetime.combine(AS_OF, dt.time(9), tzinfo=SHANGHAI)
+    with_curves = IntervalReading.objects.values_list("meter_id", flat=True).distinct()
+    curve_accounts = Account.objects.filter(meters__in=with_curves).distinct().order_by("number")
+    compared = 0
+    for account in curve_accounts:
+        advice = tariff_advice(account=account, as_of=as_of)
+        current = next(o for o in advice.options if o.is_current)
+        assert current.priced, (account.number, current.problem)
+        bills = {
+            b.period_start: b
+            for b in Bill.objects.filter(account=account, status__in=["issued", "paid", "partially_paid"])
+        }
+        for month in current.months:
+            bill = bills.get(month.month)
+            if bill is None:
+                continue  # a month the demo did not bill (no metered start)
+            energy_kwh = sum(line.quantity for line in bill.lines.all() if line.code.startswith("energy"))
+            assert (month.kwh, month.amount) == (energy_kwh, bill.amount), (account.number, month.month)
+            compared += 1
+    assert compared >= 10 * curve_accounts.count() > 0
