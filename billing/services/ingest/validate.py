@@ -463,7 +463,15 @@ def check_register_chunk(
     tou = ("sharp", "peak", "flat", "valley")
     tou_sum = sum(np.nan_to_num(values[name], nan=0.0) for name in tou)
     has_tou = np.any([~np.isnan(values[name]) for name in tou], axis=0)
-    mismatch = has_tou & (np.abs(tou_sum - values["total"]) > settings.tou_tolerance_kwh)
+    # Every register counts from the same zero but wraps on its own at 10^digits (the rule of
+    # billing.services.registers): once the total has wrapped and the TOU registers have not (or the
+    # other way round), the raw values differ by whole turns of the dial. Unwrap those turns before
+    # comparing, or every read after a wrap would be rejected for ever.
+    dial = np.power(10.0, meters.register_digits[at].astype(float))
+    raw_gap = tou_sum - values["total"]
+    turns = np.round(raw_gap / dial)
+    tou_gap = raw_gap - turns * dial
+    mismatch = has_tou & (np.abs(tou_gap) > settings.tou_tolerance_kwh)
     verdicts.reject(mismatch, _R_TOU)
 
     # Registers must not go backwards against the previous read of the same meter (stored or earlier
@@ -504,7 +512,8 @@ def check_register_chunk(
             return "a register is negative"
         if check == _R_TOU:
             total = float(np.round(values["total"][reading], 2))
-            return f"sharp+peak+flat+valley = {float(np.round(tou_sum[reading], 2))} but total = {total}"
+            wraps = f" ({int(turns[reading]):+d} turn(s) of the dial unwrapped)" if turns[reading] else ""
+            return f"sharp+peak+flat+valley = {float(np.round(tou_sum[reading], 2))} but total = {total}{wraps}"
         if check == _R_BACKWARDS:
             return "register is lower than the previous read"
         name = REGISTERS[check - 3]
