@@ -226,6 +226,30 @@ def test_tou_sum_check_unwraps_a_wrapped_total(ingest, meter):
     assert batch.inserted == 2
 
 
+def test_register_reads_carry_the_reactive_register_with_the_same_rules(ingest, meter):
+    """The register layout takes an optional reactive (无功, kvarh) column: stored, and checked like every
+    register — backwards is rejected, a rollover is not; a file without the column leaves it as it was."""
+    make_meter(meter_no="M-RX", account=meter.account, register_digits=4)
+    batch = ingest(
+        "表号,抄表时间,总,尖,峰,平,谷,无功\n"
+        "M001,2026-11-01T00:00:00+08:00,100.00,0.00,60.00,0.00,40.00,50.00\n"  # 2
+        "M001,2026-11-02T00:00:00+08:00,110.00,0.00,66.00,0.00,44.00,45.00\n"  # 3 reactive went backwards
+        "M-RX,2026-11-01T00:00:00+08:00,10.00,,,,,9995.00\n"  # 4
+        "M-RX,2026-11-02T00:00:00+08:00,20.00,,,,,3.00\n"  # 5 reactive rolled over 9,999 → 0: fine
+    )
+    rejected = {r.line_number: r.reason_code for r in batch.rejected_rows.all()}
+    assert rejected == {3: "register_backwards"} and batch.inserted == 3
+    stored = {
+        (r.meter.meter_no, r.read_at.astimezone(SHANGHAI).day): r.reactive
+        for r in RegisterRead.objects.select_related("meter")
+    }
+    assert stored == {("M001", 1): Decimal("50.00"), ("M-RX", 1): Decimal("9995.00"), ("M-RX", 2): Decimal("3.00")}
+    again = ingest(
+        "meter_no,read_at,total,sharp,peak,flat,valley\nM001,2026-11-01T00:00:00+08:00,100.00,0.00,60.00,0.00,40.00\n"
+    )
+    assert again.unchanged == 1 and RegisterRead.objects.get(meter=meter).reactive == Decimal("50.00")
+
+
 def test_wide_row_rejects_only_its_bad_point(ingest, meter):
     values = ["0.1"] * 96
     values[36] = "-0.2"  # p37 = 09:00

@@ -30,7 +30,7 @@ from core.time import SHANGHAI_NAME
 MAX_KWH = 1e8  # numeric(12,4) holds up to 99,999,999.9999
 KWH_SCALE = 4  # numeric(12, 4)
 REGISTER_SCALE = 2  # numeric(14, 2)
-REGISTERS = ("total", "sharp", "peak", "flat", "valley")
+REGISTERS = ("total", "sharp", "peak", "flat", "valley", "reactive")  # reactive (kvarh): optional column
 QUALITY_CODES = {"": 0, "A": 0, "ACTUAL": 0, "0": 0, "E": 1, "ESTIMATED": 1, "1": 1}
 NOT_REMOVED = np.iinfo(np.int64).max
 LOCAL_OFFSET_S = 8 * 3600
@@ -362,9 +362,9 @@ def check_interval_chunk(
 
 # --- register reads -------------------------------------------------------------------------------
 
-_REGISTER_NAN = {name: 3 + i for i, name in enumerate(REGISTERS)}  # 3 … 7
+_REGISTER_NAN = {name: 3 + i for i, name in enumerate(REGISTERS)}  # 3 … 8
 _R_SHAPE, _R_TIMESTAMP = 1, 2
-_R_UNKNOWN, _R_NOT_INSTALLED, _R_FUTURE, _R_NEGATIVE, _R_TOU, _R_BACKWARDS = range(8, 14)
+_R_UNKNOWN, _R_NOT_INSTALLED, _R_FUTURE, _R_NEGATIVE, _R_TOU, _R_BACKWARDS = range(9, 15)
 _REGISTER_REASONS = {
     _R_SHAPE: Reason.MALFORMED,
     _R_TIMESTAMP: Reason.MALFORMED,
@@ -422,9 +422,16 @@ def parse_register_chunk(*, chunk: RawChunk, layout: Layout) -> ParsedChunk:
     row = np.arange(size)
     codes, numbers = layouts.meter_numbers(fields)
     values, units, blanks = {}, {}, {}
-    for offset, name in enumerate(REGISTERS):
+    for name in REGISTERS:
+        if name not in layout.columns:  # a file without the optional reactive column
+            values[name], units[name], blanks[name] = (
+                np.full(size, np.nan),
+                np.zeros(size, dtype=np.int64),
+                np.ones(size, dtype=bool),
+            )
+            continue
         values[name], units[name], blanks[name] = layouts.numbers(
-            fields, row, np.full(size, 2 + offset), scale=REGISTER_SCALE
+            fields, row, np.full(size, layout.columns.index(name)), scale=REGISTER_SCALE
         )
     return ParsedChunk(
         index=chunk.index,
