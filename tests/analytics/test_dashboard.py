@@ -16,8 +16,6 @@ Fixture (bill month = the month the period starts; as of 1 December 2026; months
 Sales: Sep residential 100 kWh 50.00 (1 bill), Sep commercial 1000 / 900.00 (1); Oct residential
 200 + 300 = 500 kWh, 100 + 150 = 250.00 (2), Oct commercial 500 / 450.00 (1).
 Collection (by issue month, from the ledger): see test_collection_rate_by_issue_month_from_the_ledger.
-            Oct billed 100 + 450 + 150 = 700.00, collected 100.00 (r2's payment is after the cut-off),
-            rate 100/700 = 14.3 %.
 Arrears on 1 Dec (days past due): r1 Aug 5.00 (76 → 61–90), r1 Sep 50.00 (46 → 31–60),
   c1 Sep 900 − 400 = 500.00 (46 → 31–60), c1 Oct 450.00 (15 → 0–30), r2 Oct 150.00 (15 → 0–30),
   r2 Jun 20.00 (138 → over 90).
