@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
@@ -132,23 +134,62 @@ class PrivilegeRequestAdmin(ReadOnlyAdmin):
         return request.user.has_perm("security.approve_privilegerequest")
 
 
+_ISO_MOMENT = re.compile(r"\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})")
+
+
+def zoned(moment: dt.datetime | None) -> str:
+    """An aware moment in the viewer's time zone with the zone named (core.time.local_time_named)."""
+    return "—" if moment is None else local_time_named(moment)
+
+
+def _zoned_iso(match: re.Match) -> str:
+    text = match.group(0).replace("Z", "+00:00")
+    try:
+        return zoned(dt.datetime.fromisoformat(text))
+    except ValueError:
+        return match.group(0)
+
+
+def zoned_details(value):
+    """The event's details with every ISO moment carrying an offset (written in UTC or local time by
+    whoever recorded it) shown in the viewer's time zone, so one page never mixes zones."""
+    if isinstance(value, dict):
+        return {k: zoned_details(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [zoned_details(v) for v in value]
+    if isinstance(value, str):
+        return _ISO_MOMENT.sub(_zoned_iso, value)
+    return value
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    """Read-only: nobody, not even a superuser, adds, edits or deletes audit events here."""
+    """Read-only: nobody, not even a superuser, adds, edits or deletes audit events here. Every time is
+    shown in the viewer's time zone with the zone named."""
 
-    list_display = ["occurred_local", "actor_label", "action", "outcome", "object_type", "object_id", "source_ip"]
+    list_display = ["occurred", "actor_label", "action", "outcome", "object_type", "object_id", "source_ip"]
     list_filter = ["action", "outcome", "object_type", "occurred_at"]
     search_fields = ["actor_label", "object_id", "source_ip"]
     date_hierarchy = "occurred_at"
     list_per_page = 100
 
     def get_readonly_fields(self, request, obj=None):
-        return ["occurred_local", "occurred_utc", *(field.name for field in self.model._meta.fields)]
+        return [
+            "occurred" if field.name == "occurred_at" else "details_shown" if field.name == "details" else field.name
+            for field in self.model._meta.fields
+        ] + ["occurred_utc"]
 
-    @admin.display(description=_("time (your time zone)"), ordering="occurred_at")
-    def occurred_local(self, obj: AuditEvent) -> str:
-        return local_time_named(obj.occurred_at)
+    def get_fields(self, request, obj=None):
+        return self.get_readonly_fields(request, obj)
+
+    @admin.display(description=_("occurred at"), ordering="occurred_at")
+    def occurred(self, obj: AuditEvent) -> str:
+        return zoned(obj.occurred_at)
 
     @admin.display(description=_("time (UTC, as stored)"))
     def occurred_utc(self, obj: AuditEvent) -> str:
         return obj.occurred_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+
+    @admin.display(description=_("details"))
+    def details_shown(self, obj: AuditEvent) -> str:
+        return json.dumps(zoned_details(obj.details), ensure_ascii=False, indent=2, sort_keys=True)

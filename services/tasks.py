@@ -7,7 +7,7 @@ from django.db import OperationalError
 
 from core import clock
 from core.months import add_months
-from services.actions.billing_notices import send_billing_notices
+from services.actions.billing_notices import notify_bill_issued, send_billing_notices
 from services.actions.calendar_watch import warn_missing_calendar
 from services.actions.demand_response.events import advance_events, notify_event_participants
 from services.actions.demand_response.settlement import post_availability_payments, settle_due_events
@@ -28,6 +28,11 @@ from services.models import DREvent
 )
 def deliver_notification_task(*, delivery_id: int) -> str:
     return deliver(delivery_id=delivery_id).status
+
+
+@shared_task(name="services.notify_bill_issued", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def notify_bill_issued_task(*, bill_id: int) -> int:
+    return notify_bill_issued(bill_id=bill_id)
 
 
 @shared_task(name="services.send_billing_notices")

@@ -8,7 +8,9 @@ Definitions (billing/models/ledger.py, billing/services/ledger.py):
   a bill) of succeeded payments settled before the end of ``as_of``. Credit a payment leaves
   unallocated is not "collected" for any month: it has paid no bill yet. Payments through a test
   (sandbox) gateway are never collected and their bills still count as owed.
-* **Collection rate** — collected ÷ billed, per bill month.
+* **Collection rate** — per *issue* month, from the ledger as of ``as_of``: the charges (less reversals)
+  of the bills issued in the month ÷ what real-money payments posted by then applied to them
+  (``collection_by_month``); sandbox postings never count.
 * **Arrears** — what a live bill still owes at the end of ``as_of`` (amount − its allocations settled
   by then), for bills whose due date is before ``as_of``; aged by days past the due date:
   1–30 ("0–30"), 31–60, 61–90, over 90. Late fees are separate ledger entries, not arrears of a bill.
@@ -20,13 +22,14 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import Count, DecimalField, F, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 
-from billing.models import Bill, Payment, PaymentAllocation
+from billing.models import Bill, LedgerEntry, PaymentAllocation
+from billing.selectors.overdue import overdue_bills
 from core.money import ZERO_MONEY, percent, round_kwh, round_money
 from core.months import add_months, iter_months
-from core.time import local_midnight
+from core.time import SHANGHAI, local_date, local_midnight
 
 MONEY_FIELD = DecimalField(max_digits=16, decimal_places=2)
 BILLED_STATUSES = (Bill.Status.ISSUED, Bill.Status.PARTIALLY_PAID, Bill.Status.PAID)
@@ -80,35 +83,64 @@ def sales_by_month_and_category(*, filters: DashboardFilters) -> list[dict]:
     return [{**r, "kwh": round_kwh(r["kwh"]), "revenue": round_money(r["revenue"])} for r in rows]
 
 
-def _collected(filters: DashboardFilters) -> QuerySet[PaymentAllocation]:
-    # Sandbox payments moved no money: never collected, and the bills they "paid" still owe.
-    return PaymentAllocation.objects.filter(
-        payment__status=Payment.Status.SUCCEEDED, payment__is_sandbox=False, payment__settled_at__lt=filters.cutoff
+def _issued_in_months(filters: DashboardFilters) -> QuerySet[Bill]:
+    """Bills issued (``issued_at``, Asia/Shanghai) in the filter's months, of the area / feeder filter —
+    whatever became of them since (paid, voided)."""
+    bills = Bill.objects.filter(
+        issued_at__gte=local_midnight(filters.month_from), issued_at__lt=local_midnight(filters.period_end)
     )
+    if filters.area_id is not None:
+        bills = bills.filter(account__area_id=filters.area_id)
+    if filters.feeder_id is not None:
+        bills = bills.filter(account__area__feeder_id=filters.feeder_id)
+    return bills
 
 
 def collection_by_month(*, filters: DashboardFilters) -> list[dict]:
-    """One row per bill month that has bills: ``month``, ``billed``, ``collected``, ``outstanding``,
-    ``rate`` (collected ÷ billed in %, 0.1; None when nothing was billed)."""
-    bills = _bills_in_period(filters)
+    """Collection rate per issue month, from the ledger, as of ``as_of``: one row per month with bills
+    issued in it: ``month``, ``billed``, ``collected``, ``outstanding``, ``rate``.
+
+    * billed — the ledger's charges of the bills issued in the month, less their reversals (a void),
+      posted by ``as_of``;
+    * collected — what payments applied to those bills (allocations), counting only payments whose
+      ledger entry is real money (not sandbox) posted by ``as_of``;
+    * rate — collected ÷ billed in %, to 0.1 (None when nothing was billed).
+
+    Two GROUP BY queries; nothing is summed in Python."""
+    bills = _issued_in_months(filters)
+    month = TruncMonth("bill__issued_at", tzinfo=SHANGHAI)
     billed = {
-        row["month"]: round_money(row["billed"])
-        for row in bills.annotate(month=TruncMonth("period_start")).values("month").annotate(billed=Sum("amount"))
+        _as_date(row["month"]): round_money(row["billed"])
+        for row in LedgerEntry.objects.filter(
+            bill__in=bills,
+            kind__in=[LedgerEntry.Kind.CHARGE, LedgerEntry.Kind.REVERSAL],
+            is_sandbox=False,
+            occurred_on__lte=filters.as_of,
+        )
+        .annotate(month=month)
+        .values("month")
+        .annotate(billed=Sum("amount"))
+        .order_by()
     }
     collected = {
-        row["month"]: round_money(row["collected"])
-        for row in _collected(filters)
-        .filter(bill__in=bills)
-        .annotate(month=TruncMonth("bill__period_start"))
+        _as_date(row["month"]): round_money(row["collected"])
+        for row in PaymentAllocation.objects.filter(
+            bill__in=bills,
+            payment__ledger_entries__kind=LedgerEntry.Kind.PAYMENT,
+            payment__ledger_entries__is_sandbox=False,
+            payment__ledger_entries__occurred_on__lte=filters.as_of,
+        )
+        .annotate(month=month)
         .values("month")
         .annotate(collected=Sum("amount"))
+        .order_by()
     }
     rows = []
-    for month in sorted(billed):
-        total, paid = billed[month], collected.get(month, ZERO_MONEY)
+    for key in sorted(billed):
+        total, paid = billed[key], collected.get(key, ZERO_MONEY)
         rows.append(
             {
-                "month": month,
+                "month": key,
                 "billed": total,
                 "collected": paid,
                 "outstanding": total - paid,
@@ -118,23 +150,17 @@ def collection_by_month(*, filters: DashboardFilters) -> list[dict]:
     return rows
 
 
+def _as_date(value) -> dt.date:
+    return local_date(value) if isinstance(value, dt.datetime) else value
+
+
 def _owed_per_bill(filters: DashboardFilters) -> QuerySet:
     """One row per live bill past due at ``as_of`` that still owed money then: ``due_date``, ``owed``
     (amount − its allocations settled by the cut-off, one GROUP BY over a join, not a subquery per
     bill), and the account's ``account_id``, ``category``, ``area_code``, ``area_name``, ``feeder_code``."""
-    settled = Q(
-        allocations__payment__status=Payment.Status.SUCCEEDED,
-        allocations__payment__is_sandbox=False,
-        allocations__payment__settled_at__lt=filters.cutoff,
-    )
     return (
-        live_bills(filters=filters)
-        .filter(due_date__lt=filters.as_of)
-        .annotate(
-            paid=Coalesce(Sum("allocations__amount", filter=settled), Value(ZERO_MONEY), output_field=MONEY_FIELD)
-        )
-        .annotate(owed=ExpressionWrapper(F("amount") - F("paid"), output_field=MONEY_FIELD))
-        .filter(owed__gt=0)
+        overdue_bills(on=filters.as_of, bills=live_bills(filters=filters), real_money_only=True)
+        .annotate(owed=F("open_amount"))
         .order_by()
         .values(
             "due_date",

@@ -8,11 +8,13 @@ How:
 * Consumption is read in SQL, summed per local hour (or per interval when some tariff's TOU calendar
   has a window boundary off the hour: then an hour would straddle two periods) — a year is at most
   8,784 hourly rows instead of 35,000 15-minute ones.
-* Each month is priced separately with ``billing.services.tariffs.quotes.quote_on_versions`` — the
-  quote service the billing run uses — so tiers (annual, calendar-year), tariff versions and monthly
-  charges apply as on a bill. The tier year's kWh before the window are the kWh of the year's live bills
-  before it (what the bill for the first month would have counted); from there the window's own
-  consumption accumulates, starting again on 1 January.
+* Each month is priced with the billing engine on the bill's own inputs: ``billing_run.bill_draft_for``
+  computes what the billing run computes for that account and month (register reads or intervals,
+  the tier year's kWh billed before it, power factor, maximum demand), so the current tariff's figure
+  for a month is that month's bill, to the fen. Other tariffs get the same inputs with the consumption
+  re-read for their own periods: the month's interval readings for a time-of-use tariff, the bill's
+  kWh for a single-rate one. A month the billing engine cannot price (no reads at either end and no
+  intervals) falls back to the interval readings, with the tier year accumulated from the window's kWh.
 * "Which hours drive it": per hour of the day, the kWh and the energy cost on the current tariff and on
   the cheapest other one (kWh × the energy rate of the period that hour falls in, on the tariff version
   valid that day). Tier surcharges and monthly charges do not depend on the hour (and are the same kWh
@@ -30,6 +32,7 @@ from billing.models import Bill, Meter, Tariff, TariffVersion
 from billing.selectors.consumption import Grouping, consumption_by_period
 from billing.selectors.meters import account_meters
 from billing.selectors.tariffs import billed_kwh_in_year, current_tariff, quote_tariffs
+from billing.services.billing_run import BillDraft, bill_draft_for
 from billing.services.tariffs.engine import QuoteError, QuoteInput
 from billing.services.tariffs.quotes import load_versions, quote_on_versions, version_calendar
 from core.money import round_money
@@ -161,6 +164,16 @@ def _bill_facts(*, account: Account, months: list[dt.date]) -> dict[dt.date, Bil
     return {bill.period_start: bill for bill in bills}
 
 
+def _bill_drafts(*, account: Account, months: list[dt.date]) -> dict[dt.date, BillDraft]:
+    """Per month, what the billing run computes for it (its inputs to the engine), where it can."""
+    drafts = {}
+    for month in months:
+        draft = bill_draft_for(account=account, period_start=month, period_end=add_months(month, 1))
+        if isinstance(draft, BillDraft) and draft.quote_input is not None:
+            drafts[month] = draft
+    return drafts
+
+
 def _price(
     *,
     tariff: Tariff,
@@ -171,11 +184,24 @@ def _price(
     annual_before: dict[dt.date, Decimal],
     demand_basis: str,
     bills: dict[dt.date, Bill],
+    drafts: dict[dt.date, BillDraft],
     is_current: bool,
 ) -> TariffOption:
     prices = []
     try:
         for month in months:
+            draft = drafts.get(month)
+            if draft is not None:
+                inputs = replace(draft.quote_input, annual_kwh_before=annual_before[month])
+                if is_current and draft.tariff.pk == tariff.pk:
+                    data, readings = inputs, draft.quote_readings  # the bill's own inputs
+                else:
+                    tou = any(v.tou_calendar_id for v in versions)
+                    data = replace(inputs, consumption={} if tou else {"total": draft.total_kwh})
+                    readings = by_month[month] if tou else None
+                quote = quote_on_versions(tariff=tariff, versions=versions, data=data, readings=readings)
+                prices.append(MonthPrice(month=month, kwh=quote.total_kwh, amount=quote.total))
+                continue
             bill = bills.get(month)
             data = QuoteInput(
                 period_start=month,
@@ -235,7 +261,11 @@ def tariff_advice(*, account: Account, as_of: dt.datetime) -> TariffAdvice:
         for month in months
     )
 
-    # Tier-year kWh before each month: the year's bills before the window, then the window's own kWh.
+    bills = _bill_facts(account=account, months=months)
+    drafts = _bill_drafts(account=account, months=months)
+    # Tier-year kWh before each month: the year's bills before the window, then each window month's
+    # kWh as billed (its live bill), else as the billing engine reads it, else its intervals — so a month
+    # whose earlier months are all billed counts exactly what its bill counted.
     annual_before: dict[dt.date, Decimal] = {}
     running = billed_kwh_in_year(account=account, year=window_start.year, before=window_start)
     month = window_start
@@ -243,10 +273,14 @@ def tariff_advice(*, account: Account, as_of: dt.datetime) -> TariffAdvice:
         if month.month == 1:
             running = ZERO
         annual_before[month] = running
-        running += sum((kwh for _, kwh in by_month.get(month, [])), ZERO)
+        if month in bills:
+            running += bills[month].total_kwh
+        elif month in drafts:
+            running += drafts[month].total_kwh
+        else:
+            running += sum((kwh for _, kwh in by_month.get(month, [])), ZERO)
         month = add_months(month, 1)
 
-    bills = _bill_facts(account=account, months=months)
     demand_basis = assignment.demand_basis if assignment else "capacity"
     options: list[TariffOption] = []
     for tariff in choices if months else []:
@@ -260,6 +294,7 @@ def tariff_advice(*, account: Account, as_of: dt.datetime) -> TariffAdvice:
                 annual_before=annual_before,
                 demand_basis=demand_basis,
                 bills=bills,
+                drafts=drafts,
                 is_current=current is not None and tariff.pk == current.pk,
             )
         )

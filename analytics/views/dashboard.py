@@ -120,7 +120,7 @@ def collection_table(filters: DashboardFilters) -> Table:
         key="collection",
         title=_("Collection rate"),
         columns=[
-            Column("month", _("Bill month")),
+            Column("month", _("Issue month")),
             Column("billed", _("Billed (CNY)"), numeric=True),
             Column("collected", _("Collected (CNY)"), numeric=True),
             Column("outstanding", _("Not yet collected (CNY)"), numeric=True),
@@ -138,7 +138,10 @@ def collection_table(filters: DashboardFilters) -> Table:
             "yTitle": "CNY",
             "y2Title": "%",
         },
-        note=_("Payments applied to each month's bills, settled by the end of %(day)s.")
+        note=_(
+            "Bills issued in each month: their charges on the ledger, and what real payments posted by the end "
+            "of %(day)s paid of them (test-gateway payments never count)."
+        )
         % {"day": filters.as_of.isoformat()},
     )
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.forms.billing_runs import BillingRunForm
 from billing.models import Bill, BillingRun, BillLine, BillRead
+from billing.selectors.overdue import overdue_bills, with_open_amount
 from billing.services.bill_pdf import pdf_filename, render_bill_pdf
 from billing.services.bill_review import release_bills, void_and_rebill
 from billing.services.billing_run import queue_billing_run
@@ -94,6 +95,22 @@ class BillReadInline(ReadOnlyTabularInline):
     readonly_fields = fields  # type: ignore[assignment]  # flat names; the stubs type fields as field groups
 
 
+class OverdueFilter(admin.SimpleListFilter):
+    """Overdue today, by the one rule every surface uses (billing.selectors.overdue)."""
+
+    title = _("overdue")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Overdue today")), ("no", _("Not overdue"))]
+
+    def queryset(self, request, queryset):
+        if self.value() not in ("yes", "no"):
+            return queryset
+        overdue = overdue_bills(on=clock.today()).values("pk")
+        return queryset.filter(pk__in=overdue) if self.value() == "yes" else queryset.exclude(pk__in=overdue)
+
+
 @admin.register(Bill)
 class BillAdmin(ReadOnlyAdmin):
     """Bills are never edited; held ones are released, wrong ones voided and rebilled (audited)."""
@@ -107,11 +124,12 @@ class BillAdmin(ReadOnlyAdmin):
         "total_kwh",
         "amount",
         "due_date",
+        "overdue",
         "hold_summary",
         "pdf_link",
         "rebill_link",
     ]
-    list_filter = ["status", "period_start", "tariff", "consumption_source"]
+    list_filter = [OverdueFilter, "status", "period_start", "tariff", "consumption_source"]
     search_fields = ["account__number"]
     list_select_related = ["account", "tariff"]
     inlines = [BillLineInline, BillReadInline]
@@ -120,6 +138,13 @@ class BillAdmin(ReadOnlyAdmin):
 
     def has_view_permission(self, request, obj=None) -> bool:
         return request.user.has_perm("billing.view_bill")
+
+    def get_queryset(self, request):
+        return with_open_amount(super().get_queryset(request), on=clock.today(), up_to_now=True)
+
+    @admin.display(description=_("overdue"), boolean=True, ordering="overdue_on_day")
+    def overdue(self, obj: Bill) -> bool:
+        return obj.overdue_on_day
 
     @admin.display(description="PDF")
     def pdf_link(self, obj: Bill) -> str:

@@ -17,6 +17,7 @@ from billing.selectors.bills import bills_visible_to
 from billing.selectors.ledger import ledger_entries_visible_to, prepaid_accounts_visible_to
 from billing.services.ledger import balance, outstanding
 from billing.services.prepaid import credit, set_low_balance_threshold
+from core import clock
 from customers.access import access_account, is_portal_customer
 from customers.api.permissions import ModelPermissionsWithView, PortalReadOrModelPermissions
 
@@ -41,6 +42,9 @@ class BillSerializer(serializers.ModelSerializer):
     lines = BillLineSerializer(many=True)
     reads = BillReadSerializer(many=True)
     outstanding = serializers.SerializerMethodField()
+    overdue = serializers.SerializerMethodField(
+        help_text="Due date passed and money still owed today (billing.selectors.overdue, as on every page)."
+    )
 
     class Meta:
         model = Bill
@@ -62,10 +66,14 @@ class BillSerializer(serializers.ModelSerializer):
             "amount",
             "outstanding",
             "due_date",
+            "overdue",
             "issued_at",
             "lines",
             "reads",
         ]
+
+    def get_overdue(self, bill: Bill) -> bool:
+        return bool(bill.overdue_on_day)
 
     def get_outstanding(self, bill: Bill) -> str:
         return f"{outstanding(bill=bill):.2f}" if bill.status not in (Bill.Status.HELD, Bill.Status.VOID) else "0.00"
@@ -79,7 +87,7 @@ class BillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     ordering_fields = ["period_start", "amount", "due_date"]
 
     def get_queryset(self):
-        return bills_visible_to(user=self.request.user)
+        return bills_visible_to(user=self.request.user, today=clock.today())
 
 
 class LedgerEntrySerializer(serializers.ModelSerializer):

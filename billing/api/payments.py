@@ -11,7 +11,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
 
 from billing.filtersets import PaymentFilterSet
-from billing.models import Payment
+from billing.models import Payment, PaymentAllocation
 from billing.selectors.payments import payments_visible_to
 from billing.services.ledger import balance
 from billing.services.payments import record_counter_payment
@@ -21,12 +21,44 @@ from customers.access import accounts_visible_to
 from customers.api.permissions import ModelPermissionsWithView
 
 
+class PaymentAllocationSerializer(serializers.ModelSerializer):
+    bill_id = serializers.IntegerField(read_only=True)
+    period_start = serializers.DateField(source="bill.period_start", read_only=True)
+    revision = serializers.IntegerField(source="bill.revision", read_only=True)
+
+    class Meta:
+        model = PaymentAllocation
+        fields = ["bill_id", "period_start", "revision", "amount"]
+
+
 class PaymentSerializer(serializers.ModelSerializer):
     account_number = serializers.CharField(source="account.number", read_only=True)
+    channel_display = serializers.CharField(source="get_channel_display", read_only=True)
+    settled_at = serializers.DateTimeField(
+        read_only=True, help_text="When the money settled (succeeded) or the payment failed; null while pending."
+    )
+    created_at = serializers.DateTimeField(read_only=True, help_text="When the payment record was created.")
+    bills_paid = PaymentAllocationSerializer(
+        source="allocations",
+        many=True,
+        read_only=True,
+        help_text="The bill(s) this payment paid, and how much of each.",
+    )
 
     class Meta:
         model = Payment
-        fields = ["order_no", "account_number", "amount", "channel", "status", "reference", "created_at", "settled_at"]
+        fields = [
+            "order_no",
+            "account_number",
+            "amount",
+            "channel",
+            "channel_display",
+            "status",
+            "reference",
+            "settled_at",
+            "bills_paid",
+            "created_at",
+        ]
 
 
 class PaymentCreateSerializer(serializers.Serializer):

@@ -159,7 +159,7 @@ class RegisterReadSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RegisterRead
-        fields = ["read_at", "total", "sharp", "peak", "flat", "valley", "quality"]
+        fields = ["read_at", "total", "sharp", "peak", "flat", "valley", "reactive", "quality"]
 
 
 _BAD_PARAMETERS = OpenApiResponse(description="A parameter is invalid; `error.fields` names it.")
@@ -241,7 +241,8 @@ class MeterRegisterReadsView(ListAPIView):
 
     @extend_schema(
         summary="A meter's cumulative register reads (示数)",
-        description="Total and TOU registers (sharp/peak/flat/valley) as the meter shows them, in kWh; the "
+        description="Total and TOU registers (sharp/peak/flat/valley) as the meter shows them, in kWh, and the "
+        "reactive register in kvarh (null where the meter has none); the "
         "energy between two reads is their difference × the meter's multiplier. Ascending by `read_at` "
         "unless `order=desc`.",
         parameters=[RegisterReadsQuerySerializer],

@@ -1,7 +1,14 @@
-"""Demo billing data on top of the demo meters: every account gets a tariff for its category, the
-last ten complete months are billed by the real billing run (so the sales dashboard has most of its
-default year to show), most older bills are paid (some are not, so there are arrears and late fees),
-and the demo customer has something to pay online."""
+"""Demo billing data on top of the demo meters: every account gets a tariff for its category, every
+closed month the meters cover is billed by the real billing run (so each account's bills add up to what
+its meters measured, and the bill's yearly tier meter agrees with the usage page), most older bills are
+paid (some are not, so there are arrears and late fees), and the demo customer has something to pay
+online.
+
+Which months: the metering demo reads every meter at 00:00 on the 1st of the last thirteen months
+(curve meters daily, from the first whole day of their year of curves). A month is billed for the
+accounts whose meter was read at its start (or at its installation during it); so the twelve months before
+``as_of``'s month are billed for every account with monthly reads, and the first of them is left out only
+for curve meters whose curves start after its 1st — there is no metered start for that month."""
 
 from __future__ import annotations
 
@@ -10,17 +17,17 @@ import random
 from dataclasses import dataclass
 
 from billing.demo.metering import seed_metering_demo
-from billing.models import Bill, Meter, Tariff, TariffAssignment
+from billing.models import Bill, Meter, RegisterRead, Tariff, TariffAssignment
 from billing.services.billing_run import run_billing, start_billing_run
 from billing.services.late_fees import post_late_fees
 from billing.services.ledger import outstanding
 from billing.services.payments import record_counter_payment
 from core.months import add_months, month_start
-from core.time import local_datetime
+from core.time import local_datetime, local_midnight
 from customers.models import Account, PortalBinding
 
 DEMO_CUSTOMER_USERNAME = "c_demo"
-BILLED_MONTHS = 10
+BILLED_MONTHS = 12  # every closed month of the metering demo's thirteen monthly reads
 # A large seed (`--customers 10000`, a load-test database) bills fewer months: ten months of payments
 # posted one by one through the ledger cost it ~24 s more (docs/benchmarks.md).
 LARGE_SEED_CUSTOMERS = 2000
@@ -88,6 +95,22 @@ def _accounts_to_bill(*, demo_accounts: set[int]) -> list[int]:
     return [*sorted(demo_accounts), *others[: max(0, MAX_BILLED_ACCOUNTS - len(demo_accounts))]]
 
 
+def _metered_from_start(*, account_ids: list[int], start: dt.date) -> list[int]:
+    """The accounts among ``account_ids`` whose month from ``start`` is metered from its beginning: the
+    meter was read at 00:00 on ``start``, or at its installation when it was installed later (a first
+    bill). A month without a metered start is not billed: there is nothing true to bill."""
+    moment = local_midnight(start)
+    starts = {
+        meter_id: max(moment, installed_at)
+        for meter_id, installed_at in Meter.objects.filter(account_id__in=account_ids).values_list("id", "installed_at")
+    }
+    read = RegisterRead.objects.filter(meter_id__in=starts, read_at__gte=moment).values_list(
+        "meter_id", "read_at", "meter__account_id"
+    )
+    metered = {account_id for meter_id, read_at, account_id in read if read_at == starts[meter_id]}
+    return [a for a in account_ids if a in metered]
+
+
 def seed_billing_demo(
     *, seed: int, as_of: dt.date, customers: int, curves: int | None = None, progress: bool = False, **_ignored
 ) -> str:
@@ -106,7 +129,11 @@ def seed_billing_demo(
     for index, (start, end) in enumerate(months):
         run_as_of = local_datetime(end + dt.timedelta(days=1), dt.time(9))
         run = start_billing_run(
-            period_start=start, period_end=end, as_of=run_as_of, account_ids=billed, chunk_size=1000
+            period_start=start,
+            period_end=end,
+            as_of=run_as_of,
+            account_ids=_metered_from_start(account_ids=billed, start=start),
+            chunk_size=1000,
         )
         result = run_billing(run_id=run.pk)
         issued, held = issued + result.issued, held + result.held

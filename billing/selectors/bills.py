@@ -10,22 +10,20 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from typing import TypedDict
 
-from django.db.models import DecimalField, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 from django.http import Http404
-from django_stubs_ext import WithAnnotations
 
 from billing.models import Bill, BillLine, BillRead, Payment, PaymentAllocation
+from billing.selectors.overdue import is_overdue, with_open_amount
 from core.money import ZERO_MONEY
 from customers.access import accounts_visible_to
 from customers.models import Account
 
 
 class BillState(StrEnum):
-    """What a customer needs to know about a bill, beyond its stored status: "overdue" is an issued or
-    partly paid bill whose due date has passed with money still owed."""
+    """What a customer needs to know about a bill, beyond its stored status: "overdue" as
+    billing.selectors.overdue defines it for every surface (due date passed, money still owed)."""
 
     PAID = "paid"
     PARTLY_PAID = "partly_paid"
@@ -45,7 +43,7 @@ def bill_state(*, bill: Bill, outstanding: Decimal, today: dt.date) -> BillState
         return BillState.UNDER_REVIEW
     if outstanding <= 0:
         return BillState.PAID
-    if bill.due_date is not None and bill.due_date < today:
+    if is_overdue(due_date=bill.due_date, open_amount=outstanding, on=today):
         return BillState.OVERDUE
     return BillState.PARTLY_PAID if bill.status == Bill.Status.PARTIALLY_PAID else BillState.DUE
 
@@ -62,32 +60,24 @@ class BillSummary:
         return self.bill.status in _OPEN_STATUSES and self.outstanding > 0
 
 
-class _Paid(TypedDict):
-    paid_total: Decimal
-
-
-def _with_paid(bills: QuerySet[Bill]) -> QuerySet[WithAnnotations[Bill, _Paid]]:
-    return bills.annotate(
-        paid_total=Coalesce(Sum("allocations__amount"), Value(Decimal(0)), output_field=DecimalField())
-    )
-
-
-def _summary(bill: WithAnnotations[Bill, _Paid], *, today: dt.date) -> BillSummary:
-    paid = bill.paid_total
-    owed = bill.amount - paid if bill.status in _OPEN_STATUSES else ZERO_MONEY
+def _summary(bill: Bill, *, today: dt.date) -> BillSummary:
+    paid = bill.paid_by
+    owed = bill.open_amount if bill.status in _OPEN_STATUSES else ZERO_MONEY
     return BillSummary(
         bill=bill, paid=paid, outstanding=owed, state=bill_state(bill=bill, outstanding=owed, today=today)
     )
 
 
-def bills_visible_to(*, user) -> QuerySet[Bill]:
+def bills_visible_to(*, user, today: dt.date) -> QuerySet[Bill]:
     """The API's bills: those of every account ``user`` reaches, with lines and reads, newest period
-    first. Only staff see drafts and held bills (they are not final yet)."""
+    first, annotated with the open amount on ``today`` (for "overdue"). Only staff see drafts and held
+    bills (they are not final yet)."""
     visible = Bill.objects.filter(account__in=accounts_visible_to(user=user))
     if not user.is_staff:
         visible = visible.exclude(status__in=[Bill.Status.DRAFT, Bill.Status.HELD])
     return (
-        visible.select_related("account", "tariff")
+        with_open_amount(visible, on=today, up_to_now=True)
+        .select_related("account", "tariff")
         .prefetch_related("lines", "reads__meter")
         .order_by("-period_start", "-revision")
     )
@@ -95,8 +85,10 @@ def bills_visible_to(*, user) -> QuerySet[Bill]:
 
 def bills_for_account(*, account: Account, today: dt.date) -> list[BillSummary]:
     """The account's bills, newest period first (drafts are never shown; void ones are, greyed)."""
-    bills = _with_paid(
-        Bill.objects.filter(account=account).exclude(status=Bill.Status.DRAFT).select_related("tariff")
+    bills = with_open_amount(
+        Bill.objects.filter(account=account).exclude(status=Bill.Status.DRAFT).select_related("tariff"),
+        on=today,
+        up_to_now=True,
     ).order_by("-period_start", "-revision")
     return [_summary(bill, today=today) for bill in bills]
 
@@ -104,7 +96,9 @@ def bills_for_account(*, account: Account, today: dt.date) -> list[BillSummary]:
 def access_bill(*, user, bill_id: int, today: dt.date) -> BillSummary:
     """One bill of an account ``user`` may reach, with what is paid and owed; otherwise 404."""
     bill = (
-        _with_paid(Bill.objects.filter(pk=bill_id, account__in=accounts_visible_to(user=user)))
+        with_open_amount(
+            Bill.objects.filter(pk=bill_id, account__in=accounts_visible_to(user=user)), on=today, up_to_now=True
+        )
         .exclude(status=Bill.Status.DRAFT)
         .select_related("account", "tariff")
         .first()

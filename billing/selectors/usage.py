@@ -128,7 +128,7 @@ def daily_totals(*, meters: Sequence[Meter], month: dt.date) -> list[DayTotal]:
     first, next_first = month_span(month)
     period_from, period_to = day_span(first, next_first)
     rows = consumption_by_period(meters=meters, period_from=period_from, period_to=period_to, grouping=Grouping.DAY)
-    found = {c.start.date(): c for c in (as_consumption(r, grouping=Grouping.DAY) for r in rows)}
+    found = {local_date(c.start): c for c in (as_consumption(r, grouping=Grouping.DAY) for r in rows)}
     days = calendar.monthrange(first.year, first.month)[1]
     return [DayTotal(day=d, consumption=found.get(d)) for d in (first.replace(day=n) for n in range(1, days + 1))]
 

@@ -1,5 +1,4 @@
-"""The bill as a PDF (电费通知单). reportlab's built-in CID font STSong-Light renders Chinese without
-shipping font files."""
+"""The bill as a PDF (电费通知单), set in the project's CJK face (core.pdf), embedded as a subset."""
 
 from __future__ import annotations
 
@@ -10,26 +9,36 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from billing.models import Bill
+from billing.services.ledger import outstanding
+from core.pdf import cjk_document_options, cjk_font
 
-FONT = "STSong-Light"
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+FONT = cjk_font()
 BRAND = colors.HexColor("#0b5d4b")
 TITLE = ParagraphStyle("title", fontName=FONT, fontSize=16, leading=20, textColor=BRAND)
 TEXT = ParagraphStyle("text", fontName=FONT, fontSize=9, leading=12)
 SMALL = ParagraphStyle("small", fontName=FONT, fontSize=7.5, leading=10, textColor=colors.HexColor("#555555"))
 STATUS_LABELS = {
-    "issued": "待缴费 due",
-    "paid": "已缴清 paid",
-    "partially_paid": "部分缴费 partly paid",
-    "held": "审核中 under review",
-    "void": "已作废 void",
-    "draft": "草稿 draft",
+    "issued": "待缴费 Due",
+    "paid": "已缴清 Paid in full",
+    "partially_paid": "部分缴费 Partly paid",
+    "held": "审核中 Under review",
+    "void": "已作废 Void",
+    "draft": "草稿 Draft",
 }
+# The registers as a Chinese customer reads them on the meter (示数), English after.
+REGISTER_LABELS = {
+    "total": "总 Total",
+    "sharp": "尖峰 Sharp peak",
+    "peak": "高峰 Peak",
+    "flat": "平段 Flat",
+    "valley": "低谷 Valley",
+    "reactive": "无功 Reactive (kvarh)",
+    "max_demand": "最大需量 Max demand (kW)",
+}
+REGISTER_ORDER = {name: i for i, name in enumerate(REGISTER_LABELS)}
 
 
 def _table(rows: list[list], widths: list[float], *, header: bool = True, right_from: int = 1) -> Table:
@@ -58,6 +67,21 @@ def _tier_progress(bill: Bill) -> str:
     )
 
 
+def _amount_row(bill: Bill) -> list[str]:
+    """The bill's bottom line by its state: what is still to pay and by when, or that it is paid."""
+    due = bill.due_date.strftime("%Y-%m-%d") if bill.due_date else "—"
+    if bill.status == Bill.Status.VOID:
+        return ["已作废 Void", f"¥ {bill.amount:,.2f}", "无需缴费", "nothing to pay"]
+    if bill.status in (Bill.Status.HELD, Bill.Status.DRAFT):
+        return ["审核中 Under review", f"¥ {bill.amount:,.2f}", "暂不需缴费", "nothing to pay yet"]
+    left = outstanding(bill=bill)
+    if left <= 0:
+        return ["已缴清 Paid in full", f"¥ {bill.amount:,.2f}", "缴费截止 Due date", due]
+    if left < bill.amount:
+        return [f"应缴金额 Amount due (已缴 ¥ {bill.amount - left:,.2f})", f"¥ {left:,.2f}", "缴费截止 Due date", due]
+    return ["应缴金额 Amount due", f"¥ {left:,.2f}", "缴费截止 Due date", due]
+
+
 def render_bill_pdf(*, bill: Bill) -> bytes:
     account = bill.account
     buffer = io.BytesIO()
@@ -70,6 +94,7 @@ def render_bill_pdf(*, bill: Bill) -> bytes:
         bottomMargin=16 * mm,
         title=f"Bill {account.number} {bill.period_start:%Y-%m}",
         author="Marketing Portal",
+        **cjk_document_options(),
     )
     last_day = bill.period_end - dt.timedelta(days=1)
     story = [
@@ -100,12 +125,13 @@ def render_bill_pdf(*, bill: Bill) -> bytes:
         Paragraph("抄见示数 Meter reads", TEXT),
     ]
     reads = [["表号 Meter", "示数 Register", "起 Start", "止 End", "倍率 ×", "电量 kWh"]]
-    order = {"total": 0, "sharp": 1, "peak": 2, "flat": 3, "valley": 4}
-    for r in sorted(bill.reads.select_related("meter"), key=lambda r: (r.meter.installed_at, order.get(r.register, 9))):
+    for r in sorted(
+        bill.reads.select_related("meter"), key=lambda r: (r.meter.installed_at, REGISTER_ORDER.get(r.register, 99))
+    ):
         reads.append(
             [
                 r.meter.meter_no,
-                r.register,
+                REGISTER_LABELS.get(r.register, r.register),
                 f"{r.start_value:,.2f}",
                 f"{r.end_value:,.2f}",
                 f"{r.multiplier:g}",
@@ -135,15 +161,9 @@ def render_bill_pdf(*, bill: Bill) -> bytes:
                 SMALL,
             )
         ]
-    due = bill.due_date.strftime("%Y-%m-%d") if bill.due_date else "—"
     story += [
         Spacer(1, 4 * mm),
-        _table(
-            [["应缴金额 Amount due", f"¥ {bill.amount:,.2f}", "缴费截止 Due date", due]],
-            [34 * mm, 46 * mm, 34 * mm, 60 * mm],
-            header=False,
-            right_from=99,
-        ),
+        _table([_amount_row(bill)], [62 * mm, 38 * mm, 30 * mm, 44 * mm], header=False, right_from=99),
         Spacer(1, 6 * mm),
         Paragraph(
             "逾期未缴将按日加收电费违约金。Late payment accrues a daily late fee. 24 小时供电服务热线 95598。", SMALL

@@ -12,22 +12,33 @@ from django.http import HttpRequest
 
 from billing.models import Bill, BillingRun
 from billing.services.billing_run import BillingContext, compute_bill, due_date_for, save_draft
-from billing.services.ledger import reverse_bill_charge
+from billing.services.ledger import apply_unallocated_payments, post_bill_charge, reverse_bill_charge
+from core.tasks import enqueue_on_commit
+from core.time import local_date
 from security.models import AuditEvent
 from security.services.audit import record_event
 
 
 @transaction.atomic
 def release_bill(*, actor, bill: Bill, as_of: dt.datetime, note: str = "", request: HttpRequest | None = None) -> Bill:
-    """Issue a held bill as computed, after a clerk checked it."""
+    """Issue a held bill as computed, after a clerk checked it: a fresh due date by the issue rule
+    counted from today (not the date it would have had, long past), its charge on the ledger (paid at
+    once from any credit), and the customer told once, after the release commits."""
     if not actor.has_perm("billing.change_bill"):
         raise PermissionDenied("You may not release bills.")
     bill = Bill.objects.select_for_update().get(pk=bill.pk)
     if bill.status != Bill.Status.HELD:
         raise ValidationError(f"Only held bills can be released; this one is {bill.get_status_display()}.")
+    today = local_date(as_of)
     Bill.objects.filter(pk=bill.pk).update(
-        status=Bill.Status.ISSUED, issued_at=as_of, due_date=due_date_for(period_end=bill.period_end)
+        status=Bill.Status.ISSUED,
+        issued_at=as_of,
+        due_date=due_date_for(period_end=bill.period_end, issued_on=today),
     )
+    bill.refresh_from_db()
+    post_bill_charge(bill=bill, on=today)
+    apply_unallocated_payments(account_ids=[bill.account_id])
+    enqueue_on_commit("services.notify_bill_issued", queue="notify", kwargs={"bill_id": bill.pk})
     record_event(
         action=AuditEvent.Action.UPDATE,
         actor=actor,
@@ -60,7 +71,7 @@ def void_and_rebill(*, actor, bill: Bill, as_of: dt.datetime, reason: str, reque
     if bill.status in (Bill.Status.VOID, Bill.Status.PAID, Bill.Status.PARTIALLY_PAID):
         raise ValidationError(f"A {bill.get_status_display()} bill cannot be voided here.")
     Bill.objects.filter(pk=bill.pk).update(status=Bill.Status.VOID)
-    reverse_bill_charge(bill=bill, on=as_of.date())
+    reverse_bill_charge(bill=bill, on=local_date(as_of))
     context = BillingContext(accounts=[bill.account], period_start=bill.period_start, period_end=bill.period_end)
     draft = compute_bill(account=bill.account, context=context)
     if isinstance(draft, str):

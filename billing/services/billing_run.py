@@ -42,6 +42,7 @@ from billing.models import (
     TariffVersion,
 )
 from billing.services.ledger import apply_unallocated_payments, bill_charge_entry, post_bill_charge
+from billing.services.registers import Backwards, register_advance
 from billing.services.tariffs.calendars import kwh_by_period
 from billing.services.tariffs.engine import QuoteError, QuoteInput
 from billing.services.tariffs.quotes import TariffQuote, load_versions, quote_on_versions, version_calendar
@@ -56,6 +57,16 @@ ZERO = Decimal(0)
 # The power factor is stored to 0.001 (Bill.power_factor, numeric(4, 3)); pricing reads it to 0.01.
 POWER_FACTOR_STEP = Decimal("0.001")
 TOU_REGISTERS = ("sharp", "peak", "flat", "valley")
+REGISTER_NAMES = {
+    "total": "total",
+    "sharp": "sharp-peak",
+    "peak": "peak",
+    "flat": "flat",
+    "valley": "valley",
+    "reactive": "reactive",
+}
+# Holds that already say why the power-factor adjustment cannot be priced.
+POWER_FACTOR_HOLDS = ("no_power_factor", "impossible_power_factor", "register_backwards")
 LIVE = ~Q(status=Bill.Status.VOID)
 
 
@@ -89,6 +100,9 @@ class BillDraft:
     power_factor: Decimal | None = None
     max_demand_kw: Decimal | None = None
     quote: TariffQuote | None = None
+    # What the engine was given (tariff advice prices the same inputs on other tariffs).
+    quote_input: QuoteInput | None = None
+    quote_readings: list[tuple[dt.datetime, Decimal]] | None = None
     reads: list[ReadDiff] = field(default_factory=list)
     holds: list[Hold] = field(default_factory=list)
 
@@ -106,9 +120,14 @@ class BillingRunResult:
     skipped: int
 
 
-def due_date_for(*, period_end: dt.date) -> dt.date:
-    """BILL_DUE_DAYS after the period, moved forward to a working day (mainland calendar)."""
-    return next_working_day(period_end + dt.timedelta(days=settings.BILL_DUE_DAYS))
+def due_date_for(*, period_end: dt.date, issued_on: dt.date | None = None) -> dt.date:
+    """BILL_DUE_DAYS after the period, moved forward to a working day (mainland calendar).
+
+    ``issued_on``: a bill that reaches the customer late (a held bill released by staff) gets as many
+    days as a bill issued on time, the day after its period: BILL_DUE_DAYS from the day before it was
+    issued, when that is later than the period's end. A billing run passes no ``issued_on``."""
+    anchor = period_end if issued_on is None else max(period_end, issued_on - dt.timedelta(days=1))
+    return next_working_day(anchor + dt.timedelta(days=settings.BILL_DUE_DAYS))
 
 
 class BillingContext:
@@ -207,21 +226,22 @@ class BillingContext:
 def _register_diff(
     *, meter: Meter, name: str, first: RegisterRead, last: RegisterRead, holds: list[Hold]
 ) -> ReadDiff | None:
+    """The register's advance × multiplier (unwrapped at rollover); None, with a hold saying which
+    register went backwards, when it fell; None without a hold when either read lacks the register."""
     start_value, end_value = getattr(first, name), getattr(last, name)
     if start_value is None or end_value is None:
         return None
-    difference = end_value - start_value
-    if difference < 0:
-        if start_value > Decimal("0.9") * meter.rollover_kwh and end_value < Decimal("0.1") * meter.rollover_kwh:
-            difference += meter.rollover_kwh  # the register wrapped past 10^digits
-        else:
-            holds.append(
-                Hold(
-                    "negative_difference",
-                    f"meter {meter.meter_no} {name} register went from {start_value} to {end_value}",
-                )
+    advance = register_advance(start=start_value, end=end_value, rollover=meter.rollover_kwh)
+    if isinstance(advance, Backwards):
+        holds.append(
+            Hold(
+                "register_backwards",
+                f"meter {meter.meter_no} {REGISTER_NAMES.get(name, name)} register went backwards from "
+                f"{start_value} ({local_date(first.read_at):%Y-%m-%d}) to {end_value} "
+                f"({local_date(last.read_at):%Y-%m-%d}), not a rollover",
             )
-            return None
+        )
+        return None
     return ReadDiff(
         meter=meter,
         register=name,
@@ -229,7 +249,7 @@ def _register_diff(
         start_value=start_value,
         end_at=last.read_at,
         end_value=end_value,
-        kwh=round_kwh(difference * meter.multiplier),
+        kwh=round_kwh(advance * meter.multiplier),
     )
 
 
@@ -284,8 +304,9 @@ def compute_bill(*, account: Account, context: BillingContext) -> BillDraft | st
             else:
                 consumption["total"] += diffs.get("total", ZERO)
             active_kwh += diffs.get("total", ZERO)
-            if first.reactive is not None and last.reactive is not None:
-                reactive += (last.reactive - first.reactive) * meter.multiplier
+            reactive_diff = _register_diff(meter=meter, name="reactive", first=first, last=last, holds=draft.holds)
+            if reactive_diff is not None:
+                reactive += reactive_diff.kwh  # kvarh: the same unwrap, backwards check and multiplier
             else:
                 has_reactive = False
             continue
@@ -334,7 +355,7 @@ def compute_bill(*, account: Account, context: BillingContext) -> BillDraft | st
     if (
         draft.total_kwh == 0
         and account.status == Account.Status.ACTIVE
-        and not any(h.code == "missing_reads" for h in draft.holds)
+        and not any(h.code in ("missing_reads", "register_backwards") for h in draft.holds)
     ):
         draft.holds.append(Hold("zero_usage", "no consumption on an active account"))
     elif average and draft.total_kwh / days > Decimal(str(settings.BILL_HOLD_USAGE_FACTOR)) * average:
@@ -345,7 +366,15 @@ def compute_bill(*, account: Account, context: BillingContext) -> BillDraft | st
     if version and version.power_factor_standard is not None:
         draft.power_factor = _power_factor(active_kwh, reactive) if has_reactive else None
         if draft.power_factor is None:
-            draft.holds.append(Hold("no_power_factor", "no reactive-energy reads to compute the power factor"))
+            if not any(h.code == "register_backwards" for h in draft.holds):
+                draft.holds.append(Hold("no_power_factor", "no reactive-energy reads to compute the power factor"))
+        elif not ZERO < draft.power_factor <= 1:
+            draft.holds.append(
+                Hold(
+                    "impossible_power_factor",
+                    f"computed power factor {draft.power_factor} ({active_kwh} kWh, {reactive} kvarh) is impossible",
+                )
+            )
     demand_basis = assignments[0].demand_basis
     if version and version.demand_rate is not None and demand_basis == TariffAssignment.DemandBasis.DEMAND:
         peaks = [
@@ -357,25 +386,35 @@ def compute_bill(*, account: Account, context: BillingContext) -> BillDraft | st
         if draft.max_demand_kw is None:
             draft.holds.append(Hold("no_demand_data", "no interval data to find the month's maximum demand"))
 
+    draft.quote_input = QuoteInput(
+        period_start=supply_start,
+        period_end=supply_end,
+        consumption=dict(consumption) if not readings else {},
+        annual_kwh_before=draft.annual_kwh_before,
+        contracted_kva=account.contracted_kva,
+        max_demand_kw=draft.max_demand_kw if draft.max_demand_kw is not None else ZERO,
+        # Never substituted: a missing or impossible power factor holds the bill (above) and the
+        # engine, given none, refuses to price the adjustment rather than assume the standard.
+        power_factor=draft.power_factor if draft.power_factor is not None and ZERO < draft.power_factor <= 1 else None,
+        demand_basis=demand_basis,
+    )
+    draft.quote_readings = readings or None
     try:
         draft.quote = quote_on_versions(
-            tariff=tariff,
-            versions=versions,
-            data=QuoteInput(
-                period_start=supply_start,
-                period_end=supply_end,
-                consumption=dict(consumption) if not readings else {},
-                annual_kwh_before=draft.annual_kwh_before,
-                contracted_kva=account.contracted_kva,
-                max_demand_kw=draft.max_demand_kw if draft.max_demand_kw is not None else ZERO,
-                power_factor=draft.power_factor or (version.power_factor_standard if version else None),
-                demand_basis=demand_basis,
-            ),
-            readings=readings or None,
+            tariff=tariff, versions=versions, data=draft.quote_input, readings=draft.quote_readings
         )
     except QuoteError as exc:
-        draft.holds.append(Hold("cannot_price", str(exc)))
+        if not (exc.field == "power_factor" and any(h.code in POWER_FACTOR_HOLDS for h in draft.holds)):
+            draft.holds.append(Hold("cannot_price", str(exc)))
     return draft
+
+
+def bill_draft_for(*, account: Account, period_start: dt.date, period_end: dt.date) -> BillDraft | str:
+    """What a billing run would compute for the account and period now, without saving anything: the
+    same reads or intervals, tier-year kWh billed before, power factor and demand, priced by the same
+    engine (``draft.quote_input`` / ``draft.quote_readings`` are the engine's inputs)."""
+    context = BillingContext(accounts=[account], period_start=period_start, period_end=period_end)
+    return compute_bill(account=account, context=context)
 
 
 def accounts_in_scope(*, period_start: dt.date, period_end: dt.date, account_ids: list[int] | None = None):

@@ -13,7 +13,8 @@ import datetime as dt
 from decimal import Decimal
 
 from billing.models import Bill, LedgerEntry
-from billing.services.ledger import OPEN_BILL_STATUSES, outstanding, post_entry
+from billing.selectors.overdue import overdue_bills
+from billing.services.ledger import post_entry
 from core.money import round_money
 from customers.models import Account
 
@@ -31,11 +32,8 @@ def daily_rate(*, bill: Bill, day: dt.date) -> Decimal:
 def post_late_fees(*, day: dt.date) -> int:
     """Post ``day``'s late fees for every overdue bill; returns how many fees were newly posted."""
     posted = 0
-    overdue = Bill.objects.filter(status__in=OPEN_BILL_STATUSES, due_date__lt=day).select_related("account")
-    for bill in overdue.iterator(chunk_size=2000):
-        due = outstanding(bill=bill)
-        if due <= 0:
-            continue
+    for bill in overdue_bills(on=day).select_related("account").iterator(chunk_size=2000):
+        due = bill.open_amount  # what it still owed at the end of ``day``
         rate = daily_rate(bill=bill, day=day)
         fee = round_money(due * rate)
         if fee <= 0:

@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 
 from billing.models import Bill, LedgerEntry, Payment, PaymentAllocation
 from core.money import round_money
+from core.time import local_date
 from customers.models import Account
 
 ZERO = Decimal("0")
@@ -148,7 +149,7 @@ def settle_payment(*, payment: Payment, gateway_txn_id: str | None, settled_at: 
         amount=-payment.amount,
         description=f"缴费 payment {payment.order_no} ({payment.get_channel_display()})",
         posting_key=f"payment:{payment.pk}",
-        occurred_on=settled_at.date(),
+        occurred_on=local_date(settled_at),
         payment=payment,
     )
     allocate_payment(payment=payment)

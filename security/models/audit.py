@@ -80,7 +80,10 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
 
     def __str__(self) -> str:
-        return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.actor_label or '-'} {self.action} {self.object_type}:{self.object_id}"
+        # In the active (viewer's) time zone, named: the admin shows this in titles and breadcrumbs.
+        when = timezone.localtime(self.occurred_at) if self.occurred_at else None
+        stamp = f"{when:%Y-%m-%d %H:%M:%S} {timezone.get_current_timezone_name()}" if when else "-"
+        return f"{stamp} {self.actor_label or '-'} {self.action} {self.object_type}:{self.object_id}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -8,6 +8,7 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 
 from billing.models import Bill
+from billing.selectors.overdue import overdue_bills
 from billing.services.ledger import OPEN_BILL_STATUSES, outstanding
 from billing.services.prepaid import low_balance_accounts
 from core.time import local_date
@@ -37,6 +38,27 @@ def _notify_open_bills(*, bills, event: str, title: str, body) -> int:
     return sent
 
 
+def notify_bill_issued(*, bill_id: int) -> int:
+    """Tell the users bound to the account that a bill reached them (a held bill released by staff),
+    once per bill: the event key is the bill's. Returns notifications sent now."""
+    bill = Bill.objects.select_related("account").get(pk=bill_id)
+    if bill.status not in OPEN_BILL_STATUSES:
+        return 0
+    return len(
+        notify(
+            users=_users_of(bill),
+            kind="bill",
+            event_key=f"bill:{bill.pk}:issued",
+            title="电费账单已出",
+            body=(
+                f"户号 {bill.account.number} {bill.period_start:%Y年%m月}电费账单已出：¥{bill.amount}，"
+                f"请于 {bill.due_date:%Y年%m月%d日} 前缴纳。"
+            ),
+            link=f"/bills/{bill.pk}/",
+        )
+    )
+
+
 def send_bill_reminders(*, as_of: dt.datetime, days_before: int = 3) -> int:
     """Remind the users bound to each unpaid bill due in ``days_before`` days; returns notifications sent."""
     due = local_date(as_of) + dt.timedelta(days=days_before)
@@ -54,7 +76,7 @@ def send_arrears_notices(*, as_of: dt.datetime) -> int:
     """One arrears notice per overdue bill that is still not paid in full."""
     today = local_date(as_of)
     return _notify_open_bills(
-        bills=Bill.objects.filter(status__in=OPEN_BILL_STATUSES, due_date__lt=today),
+        bills=overdue_bills(on=today),
         event="overdue",
         title="电费欠费通知",
         body=lambda bill, amount: (

@@ -15,9 +15,7 @@ Fixture (bill month = the month the period starts; as of 1 December 2026; months
 
 Sales: Sep residential 100 kWh 50.00 (1 bill), Sep commercial 1000 / 900.00 (1); Oct residential
 200 + 300 = 500 kWh, 100 + 150 = 250.00 (2), Oct commercial 500 / 450.00 (1).
-Collection: Sep billed 50 + 900 = 950.00, collected 400.00, rate 400/950 = 42.1 %;
-            Oct billed 100 + 450 + 150 = 700.00, collected 100.00 (r2's payment is after the cut-off),
-            rate 100/700 = 14.3 %.
+Collection (by issue month, from the ledger): see test_collection_rate_by_issue_month_from_the_ledger.
 Arrears on 1 Dec (days past due): r1 Aug 5.00 (76 → 61–90), r1 Sep 50.00 (46 → 31–60),
   c1 Sep 900 − 400 = 500.00 (46 → 31–60), c1 Oct 450.00 (15 → 0–30), r2 Oct 150.00 (15 → 0–30),
   r2 Jun 20.00 (138 → over 90).
@@ -45,7 +43,8 @@ from analytics.selectors.dashboard import (
     sales_by_month_and_category,
 )
 from analytics.views import panels as dashboard_panels
-from billing.models import Bill, Payment, PaymentAllocation, Tariff
+from billing.models import Bill, LedgerEntry, Payment, PaymentAllocation, Tariff
+from billing.services.ledger import post_bill_charge, post_entry, reverse_bill_charge
 from core import clock
 from core.web.exports import Column, Table
 from customers.models import Account
@@ -60,11 +59,15 @@ _orders = itertools.count(1)
 
 
 def bill(account, month: str, kwh: str, amount: str, status: str, due: str | None) -> Bill:
+    """Issued (unless held) at 09:00 on the 2nd of the next month, with its ledger charge that day; a
+    void bill was charged then and reversed on the 20th."""
     start = dt.date.fromisoformat(month + "-01")
-    return Bill.objects.create(
+    end = (start + dt.timedelta(days=32)).replace(day=1)
+    issued = None if status == "held" else dt.datetime.combine(end + dt.timedelta(days=1), dt.time(9), tzinfo=SHANGHAI)
+    made = Bill.objects.create(
         account=account,
         period_start=start,
-        period_end=(start + dt.timedelta(days=32)).replace(day=1),
+        period_end=end,
         status=status,
         tariff=Tariff.objects.get(code="ZJ-RES-FLAT"),
         consumption_source="registers",
@@ -72,17 +75,35 @@ def bill(account, month: str, kwh: str, amount: str, status: str, due: str | Non
         annual_kwh_before=D("0"),
         amount=D(amount),
         due_date=dt.date.fromisoformat(due) if due else None,
+        issued_at=issued,
     )
+    if issued:
+        post_bill_charge(bill=made, on=issued.date())
+    if status == "void":
+        reverse_bill_charge(bill=made, on=end + dt.timedelta(days=19))
+    return made
 
 
-def pay(target: Bill, amount: str, settled: str) -> None:
+def pay(target: Bill, amount: str, settled: str, *, sandbox: bool = False) -> None:
+    """A settled payment (posted to the ledger that day) applied to ``target``."""
+    moment = dt.datetime.fromisoformat(settled).replace(tzinfo=SHANGHAI)
     payment = Payment.objects.create(
         account=target.account,
         amount=D(amount),
-        channel=Payment.Channel.COUNTER,
+        channel=Payment.Channel.ONLINE if sandbox else Payment.Channel.COUNTER,
         status=Payment.Status.SUCCEEDED,
         order_no=f"T{next(_orders):08d}",
-        settled_at=dt.datetime.fromisoformat(settled).replace(tzinfo=SHANGHAI),
+        settled_at=moment,
+        is_sandbox=sandbox,
+    )
+    post_entry(
+        account=target.account,
+        kind=LedgerEntry.Kind.PAYMENT,
+        amount=-D(amount),
+        description="test payment",
+        posting_key=f"payment:{payment.pk}",
+        occurred_on=moment.date(),
+        payment=payment,
     )
     PaymentAllocation.objects.create(payment=payment, bill=target, amount=D(amount))
 
@@ -110,7 +131,7 @@ def filters(**changes) -> DashboardFilters:
     return DashboardFilters(**{**values, **changes})
 
 
-SEP, OCT = dt.date(2026, 9, 1), dt.date(2026, 10, 1)
+SEP, OCT, NOV = dt.date(2026, 9, 1), dt.date(2026, 10, 1), dt.date(2026, 11, 1)
 
 
 def test_sales_by_month_and_category(books):
@@ -133,15 +154,31 @@ def test_area_and_feeder_filters(books):
     assert sales_by_month_and_category(filters=filters(feeder_id=feeder.pk + 999)) == []
 
 
-def test_collection_rate_per_bill_month(books):
-    rows = collection_by_month(filters=filters())
+def test_collection_rate_by_issue_month_from_the_ledger(books):
+    """Bills count in the month they were issued (the 2nd of the month after their period), from their
+    ledger charges; collected = what real payments posted by the as-of day applied to them.
+
+      issued in  bills (period)                       billed                    collected by 1 Dec
+      Sep        r1 Aug 5.00                          5.00                      0.00        → 0.0 %
+      Oct        r1 Sep 50.00, c1 Sep 900.00,         50 + 900 + (999 − 999)    400.00 (c1) → 400/950 = 42.1 %
+                 r2 Sep 999.00 charged and reversed   = 950.00
+      Nov        r1 Oct 100.00, c1 Oct 450.00,        700.00                    100.00 (r1; r2's 150.00 is on
+                 r2 Oct 150.00                                                  5 Dec) → 100/700 = 14.3 %
+    A sandbox "payment" of the whole 450.00 on c1's October bill moves no money: never collected.
+    A week later (8 Dec) r2's payment counts: Nov 250/700 = 35.7 %."""
+    c1_october = Bill.objects.get(period_start=OCT, amount=D("450.00"))
+    pay(c1_october, "450.00", "2026-11-25T10:00", sandbox=True)
+    rows = collection_by_month(filters=filters(month_to=NOV))
     assert rows == [
-        {"month": SEP, "billed": D("950.00"), "collected": D("400.00"), "outstanding": D("550.00"), "rate": D("42.1")},
-        {"month": OCT, "billed": D("700.00"), "collected": D("100.00"), "outstanding": D("600.00"), "rate": D("14.3")},
+        {"month": SEP, "billed": D("5.00"), "collected": D("0.00"), "outstanding": D("5.00"), "rate": D("0.0")},
+        {"month": OCT, "billed": D("950.00"), "collected": D("400.00"), "outstanding": D("550.00"), "rate": D("42.1")},
+        {"month": NOV, "billed": D("700.00"), "collected": D("100.00"), "outstanding": D("600.00"), "rate": D("14.3")},
     ]
-    # A week later r2's payment of 5 December counts: Oct collected 250.00 of 700.00 = 35.7 %.
-    later = collection_by_month(filters=filters(as_of=dt.date(2026, 12, 8)))
-    assert (later[1]["collected"], later[1]["rate"]) == (D("250.00"), D("35.7"))
+    later = collection_by_month(filters=filters(month_to=NOV, as_of=dt.date(2026, 12, 8)))
+    assert (later[2]["collected"], later[2]["rate"]) == (D("250.00"), D("35.7"))
+    # As of 10 October the void's reversal (20 Oct) is not posted yet: 50 + 900 + 999 = 1,949.00 billed.
+    early = collection_by_month(filters=filters(as_of=dt.date(2026, 10, 10)))
+    assert early[1]["billed"] == D("1949.00") and early[1]["collected"] == D("0.00")
 
 
 def test_arrears_by_age_bucket_and_category(books):
@@ -199,7 +236,7 @@ def test_analyst_sees_the_dashboard_with_the_hand_sums(client, books):
     assert response.status_code == 200
     tables = {t.key: t for t in response.context["tables"]}
     assert set(tables) == {"sales", "collection", "arrears-category", "arrears-areas"}
-    assert [r["rate"] for r in tables["collection"].rows] == [D("42.1"), D("14.3")]
+    assert [r["rate"] for r in tables["collection"].rows] == [D("0.0"), D("42.1")]  # issued in Sep, Oct
     assert tables["sales"].chart["labels"] == ["2026-09", "2026-10"]
     assert 'id="panel-collection"' in html and '<td class="num">42.1</td>' in html
     assert '<td class="num">1005.00</td>' in html  # area A1's arrears
@@ -293,8 +330,8 @@ def test_csv_export_holds_the_tables_figures(client, books):
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert len(rows[0]) == 5
     assert rows[1:] == [
-        ["2026-09", "950.00", "400.00", "550.00", "42.1"],
-        ["2026-10", "700.00", "100.00", "600.00", "14.3"],
+        ["2026-09", "5.00", "0.00", "5.00", "0.0"],
+        ["2026-10", "950.00", "400.00", "550.00", "42.1"],
     ]
 
     sales = client.get("/staff/analytics/export/sales.csv", {**QUERY, "area": books["a2"].pk})

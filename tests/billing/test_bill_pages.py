@@ -346,6 +346,40 @@ def test_payment_history(client, customer, home):
     assert html.index(pending.order_no) < html.index(paid.order_no)  # newest first
 
 
+def test_payment_history_shows_when_the_money_settled_the_channel_and_the_bills_paid(client, customer, home):
+    """Two bank payments recorded today (created_at) for money that settled on 3 and 20 December: the
+    page shows the settlement times, newest settlement first, not the day the records were made."""
+    early = record_counter_payment(
+        user=None,
+        account=home,
+        amount=D("1398.80"),
+        channel=Payment.Channel.BANK,
+        reference="",
+        as_of=dt.datetime(2026, 12, 20, 16, 45, tzinfo=SHANGHAI),
+    )
+    late = record_counter_payment(
+        user=None,
+        account=home,
+        amount=D("168.40"),
+        channel=Payment.Channel.COUNTER,
+        reference="",
+        as_of=dt.datetime(2026, 12, 3, 10, 5, tzinfo=SHANGHAI),
+    )
+    html = html_of(get(client, customer, "/bills/payments/"))
+    october, november = Bill.objects.filter(account=home).order_by("period_start")
+    bank_row = re.search(rf'data-order="{early.order_no}".*?</li>', html, re.S).group(0)
+    assert field(bank_row, "settled-at") == "2026-12-20 16:45"
+    assert field(bank_row, "channel") == "银行代扣"
+    assert f'data-bill="{october.pk}"' in bank_row and "¥1398.80" in bank_row  # it paid October in full
+    counter_row = re.search(rf'data-order="{late.order_no}".*?</li>', html, re.S).group(0)
+    assert field(counter_row, "settled-at") == "2026-12-03 10:05"
+    assert field(counter_row, "channel") == "营业厅柜台"
+    assert f'data-bill="{november.pk}"' in counter_row and "¥168.40" in counter_row
+    created = f"{early.created_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}"
+    assert created not in html  # the records' creation time is not what the customer reads
+    assert html.index(early.order_no) < html.index(late.order_no)  # settled 20 Dec before settled 3 Dec
+
+
 # --- the cost calculator -------------------------------------------------------------------------------
 
 

@@ -92,3 +92,45 @@ def test_bill_list_links_pdf_and_rebill(client, residential, clerk):
     new = Bill.objects.get(account=account, revision=2)
     assert response.status_code == 302 and response.url == reverse("admin:billing_bill_change", args=[new.pk])
     assert Bill.objects.get(pk=bill.pk).status == "void"
+
+
+def test_a_released_bill_gets_a_fresh_due_date_its_charge_and_one_message(
+    residential, clerk, django_capture_on_commit_callbacks
+):
+    """November (1,000 kWh after a 100 kWh October: 33.3 kWh a day against 3.2) is held for high usage
+    and released on Thursday 10 December, when its own due date (1 Dec + 15 = 16 Dec) would leave the
+    customer six days. It gets what an on-time bill gets: 15 days from 9 December → Thursday 24 December,
+    a working day; its charge 1,000 × 0.538 = 538.00 goes on the ledger; the customer is told once."""
+    from billing.models import LedgerEntry
+    from billing.services.ledger import balance
+    from services.models import Notification
+    from services.tasks import notify_bill_issued_task
+    from tests.factories import SHANGHAI, bind, make_portal_user
+
+    OCT = (dt.date(2026, 10, 1), dt.date(2026, 11, 1))
+
+    account, meter = residential
+    customer = make_portal_user()
+    bind(user=customer, account=account)
+    assign(account, "ZJ-RES-FLAT")
+    read(meter, "2026-10-01", "0.00")
+    read(meter, "2026-11-01", "100.00")
+    read(meter, "2026-12-01", "1100.00")
+    assert bill_for(account, OCT).status == "issued"
+    bill = bill_for(account)
+    assert bill.status == "held" and [r["code"] for r in bill.hold_reasons] == ["high_usage"]
+    assert balance(account=account) == D("53.80")  # October only: 100 × 0.538
+    released_at = dt.datetime(2026, 12, 10, 15, tzinfo=SHANGHAI)
+    with django_capture_on_commit_callbacks(execute=True):
+        released = release_bill(actor=clerk, bill=bill, as_of=released_at)
+        assert not Notification.objects.filter(user=customer).exists()  # nothing before the commit
+    assert (released.status, released.due_date) == ("issued", dt.date(2026, 12, 24))
+    charge = LedgerEntry.objects.get(bill=released, kind="charge")
+    assert (charge.amount, charge.occurred_on) == (D("538.00"), dt.date(2026, 12, 10))
+    assert balance(account=account) == D("591.80")  # 53.80 + 538.00
+    [message] = Notification.objects.filter(user=customer)
+    assert (
+        message.event_key == f"bill:{bill.pk}:issued" and "¥538.00" in message.body and "2026年12月24日" in message.body
+    )
+    notify_bill_issued_task.delay(bill_id=bill.pk)  # a retry or a second release attempt: still one message
+    assert Notification.objects.filter(user=customer).count() == 1

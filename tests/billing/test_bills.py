@@ -188,7 +188,7 @@ def test_two_part_without_reactive_reads_is_held(industrial):
     ("reads", "code"),
     [
         ([("2026-11-01", "1000.00")], "missing_reads"),  # no end read and no interval data
-        ([("2026-11-01", "1000.00"), ("2026-12-01", "990.00")], "negative_difference"),
+        ([("2026-11-01", "1000.00"), ("2026-12-01", "990.00")], "register_backwards"),
         ([("2026-11-01", "1000.00"), ("2026-12-01", "1000.00")], "zero_usage"),
     ],
 )

@@ -199,6 +199,57 @@ def test_register_rejections_backwards_rollover_and_tou_sum(ingest, meter):
     assert batch.inserted == 3
 
 
+def test_tou_sum_check_unwraps_a_wrapped_total(ingest, meter):
+    """A four-digit dial (rollover 10,000): the total wraps from 9,990.00 to 12.00 while the TOU registers
+    (2,000 + 3,000 + 2,000 + 2,990 = 9,990) go on to 10,012.00 — one turn apart, the same energy: every
+    later read is accepted, not rejected for ever. A read whose registers really disagree still is."""
+    roll = make_meter(meter_no="M-WRAP", account=meter.account, register_digits=4)
+    RegisterRead.objects.create(
+        meter=roll,
+        read_at=dt.datetime(2026, 10, 31, tzinfo=SHANGHAI),
+        total=Decimal("9990.00"),
+        sharp=Decimal("2000.00"),
+        peak=Decimal("3000.00"),
+        flat=Decimal("2000.00"),
+        valley=Decimal("2990.00"),
+    )
+    batch = ingest(
+        "meter_no,read_at,total,sharp,peak,flat,valley\n"
+        "M-WRAP,2026-11-01T00:00:00+08:00,12.00,2000.00,3005.00,2000.00,3007.00\n"  # 2 wrapped: 10,012 − 10,000
+        "M-WRAP,2026-11-02T00:00:00+08:00,30.00,2000.00,3015.00,2000.00,3015.00\n"  # 3 and the next day too
+        "M-WRAP,2026-11-03T00:00:00+08:00,40.00,2000.00,3015.00,2000.00,3015.00\n"  # 4 TOU stood still: 10,030 ≠ 10,040
+    )
+    rejected = {r.line_number: (r.reason_code, r.message) for r in batch.rejected_rows.all()}
+    assert rejected == {
+        4: ("tou_sum_mismatch", "sharp+peak+flat+valley = 10030.0 but total = 40.0 (+1 turn(s) of the dial unwrapped)")
+    }
+    assert batch.inserted == 2
+
+
+def test_register_reads_carry_the_reactive_register_with_the_same_rules(ingest, meter):
+    """The register layout takes an optional reactive (无功, kvarh) column: stored, and checked like every
+    register — backwards is rejected, a rollover is not; a file without the column leaves it as it was."""
+    make_meter(meter_no="M-RX", account=meter.account, register_digits=4)
+    batch = ingest(
+        "表号,抄表时间,总,尖,峰,平,谷,无功\n"
+        "M001,2026-11-01T00:00:00+08:00,100.00,0.00,60.00,0.00,40.00,50.00\n"  # 2
+        "M001,2026-11-02T00:00:00+08:00,110.00,0.00,66.00,0.00,44.00,45.00\n"  # 3 reactive went backwards
+        "M-RX,2026-11-01T00:00:00+08:00,10.00,,,,,9995.00\n"  # 4
+        "M-RX,2026-11-02T00:00:00+08:00,20.00,,,,,3.00\n"  # 5 reactive rolled over 9,999 → 0: fine
+    )
+    rejected = {r.line_number: r.reason_code for r in batch.rejected_rows.all()}
+    assert rejected == {3: "register_backwards"} and batch.inserted == 3
+    stored = {
+        (r.meter.meter_no, r.read_at.astimezone(SHANGHAI).day): r.reactive
+        for r in RegisterRead.objects.select_related("meter")
+    }
+    assert stored == {("M001", 1): Decimal("50.00"), ("M-RX", 1): Decimal("9995.00"), ("M-RX", 2): Decimal("3.00")}
+    again = ingest(
+        "meter_no,read_at,total,sharp,peak,flat,valley\nM001,2026-11-01T00:00:00+08:00,100.00,0.00,60.00,0.00,40.00\n"
+    )
+    assert again.unchanged == 1 and RegisterRead.objects.get(meter=meter).reactive == Decimal("50.00")
+
+
 def test_wide_row_rejects_only_its_bad_point(ingest, meter):
     values = ["0.1"] * 96
     values[36] = "-0.2"  # p37 = 09:00

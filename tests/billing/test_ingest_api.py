@@ -60,6 +60,53 @@ def test_json_readings_batch(head_end, meter, django_capture_on_commit_callbacks
     assert (batch.source, batch.status, batch.inserted) == ("api", "completed", 1)
 
 
+def test_json_register_reads_with_reactive_energy_price_the_power_factor(head_end, django_capture_on_commit_callbacks):
+    """A two-part industrial meter pushed as JSON with its reactive register: the bill computes cos φ
+    from it (3,000 kWh, 1,859.20 kvarh → 0.850) instead of being held for "no power factor"."""
+    import datetime as dt
+
+    from billing.models import Bill, RegisterRead, Tariff, TariffAssignment
+    from billing.services.billing_run import run_billing, start_billing_run
+    from customers.models import Account
+    from tests.factories import SHANGHAI, make_account, make_meter
+
+    account = make_account(category=Account.Category.INDUSTRIAL, contracted_kva=Decimal("1000"), voltage_level="10kV")
+    make_meter(meter_no="G7", account=account)
+    TariffAssignment.objects.create(
+        account=account, tariff=Tariff.objects.get(code="EX-IND-2P"), valid_from=dt.date(2024, 1, 1)
+    )
+    record = {"meter_no": "G7", "sharp": "0", "peak": "0", "flat": "0", "valley": "0"}
+    body = {
+        "readings": [
+            {**record, "read_at": "2026-11-01T00:00:00+08:00", "total": "0", "reactive": "0"},
+            {
+                **record,
+                "read_at": "2026-12-01T00:00:00+08:00",
+                "total": "3000",
+                "peak": "1000",
+                "flat": "1000",
+                "valley": "1000",
+                "reactive": "1859.20",
+            },
+        ]
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        assert head_end.post(URL, body, format="json").status_code == 202
+    assert sorted(RegisterRead.objects.filter(meter__meter_no="G7").values_list("reactive", flat=True)) == [
+        Decimal("0.00"),
+        Decimal("1859.20"),
+    ]
+    run = start_billing_run(
+        period_start=dt.date(2026, 11, 1),
+        period_end=dt.date(2026, 12, 1),
+        as_of=dt.datetime(2026, 12, 2, 9, tzinfo=SHANGHAI),
+        account_ids=[account.pk],
+    )
+    run_billing(run_id=run.pk)
+    bill = Bill.objects.get(account=account)
+    assert (bill.status, bill.power_factor) == ("issued", Decimal("0.850"))
+
+
 @pytest.mark.parametrize(
     ("payload", "fmt", "field", "fragment"),
     [

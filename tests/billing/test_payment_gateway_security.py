@@ -156,8 +156,8 @@ def test_sandbox_money_is_marked_and_never_collected(client, sandbox_order, djan
     entry = LedgerEntry.objects.get(payment=payment)
     assert (entry.amount, entry.is_sandbox) == (D("-161.40"), True)
 
-    filters = DashboardFilters(
-        month_from=dt.date(2026, 11, 1), month_to=dt.date(2026, 11, 1), as_of=dt.date(2026, 12, 31)
+    filters = DashboardFilters(  # the November bill was issued on 2 December: December's collection
+        month_from=dt.date(2026, 12, 1), month_to=dt.date(2026, 12, 1), as_of=dt.date(2026, 12, 31)
     )
     (row,) = collection_by_month(filters=filters)
     # billed 161.40, of which the sandbox "paid" all: collected 0.00, rate 0.0 %
@@ -176,8 +176,8 @@ def test_real_money_still_counts_as_collected(sandbox_order):
         user=None, account=bill.account, amount=D("100.00"), channel="counter", reference="C1", as_of=AS_OF
     )
     assert real.is_sandbox is False and LedgerEntry.objects.get(payment=real).is_sandbox is False
-    filters = DashboardFilters(
-        month_from=dt.date(2026, 11, 1), month_to=dt.date(2026, 11, 1), as_of=dt.date(2026, 12, 31)
+    filters = DashboardFilters(  # the November bill was issued on 2 December: December's collection
+        month_from=dt.date(2026, 12, 1), month_to=dt.date(2026, 12, 1), as_of=dt.date(2026, 12, 31)
     )
     (row,) = collection_by_month(filters=filters)
     # 100.00 of 161.40 collected: 100 / 161.40 = 61.96 % → 62.0

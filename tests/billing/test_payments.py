@@ -229,3 +229,22 @@ def test_void_reverses_the_charge(issued_bill):
     kinds = list(LedgerEntry.objects.filter(account=issued_bill.account).order_by("id").values_list("kind", "amount"))
     assert kinds == [("charge", D("161.40")), ("reversal", D("-161.40")), ("charge", new.amount)]
     assert balance(account=issued_bill.account) == new.amount
+
+
+def test_payments_api_gives_settlement_time_channel_and_bills_paid(bank, issued_bill):
+    """A bank payment posted through the API at 00:30 on 3 Dec Shanghai (16:30 UTC on 2 Dec): the ledger
+    dates it 3 December, the local day, and the list shows the settlement time and the bill it paid."""
+    from unittest import mock
+
+    settled = dt.datetime(2026, 12, 2, 16, 30, tzinfo=dt.UTC)  # clock.now() is UTC
+    body = {"account_number": issued_bill.account.number, "amount": "161.40", "channel": "bank", "reference": "ICBC-7"}
+    with mock.patch("core.clock.now", return_value=settled):
+        assert bank.post("/api/v1/payments", body, format="json", HTTP_IDEMPOTENCY_KEY="k-9").status_code == 201
+    entry = LedgerEntry.objects.get(account=issued_bill.account, kind="payment")
+    assert entry.occurred_on == dt.date(2026, 12, 3)  # local date, not the UTC date 2 Dec
+    [row] = bank.get("/api/v1/payments").json()["results"]
+    assert row["settled_at"] == "2026-12-03T00:30:00+08:00"
+    assert (row["channel"], row["channel_display"]) == ("bank", "银行代扣")  # zh-hans is the default language
+    assert row["bills_paid"] == [
+        {"bill_id": issued_bill.pk, "period_start": "2026-11-01", "revision": 1, "amount": "161.40"}
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -212,7 +213,9 @@ def test_demo_accounts_are_billed_and_the_demo_customer_has_something_to_pay(see
     assert TariffAssignment.objects.count() == Account.objects.count()
     demo_bills = Bill.objects.filter(account__bindings__user__username="c_demo").order_by("period_start")
     months = sorted({b.period_start for b in demo_bills})
-    assert len(months) == 10  # the last ten complete months (BILLED_MONTHS)
+    # Every closed month the demo customer's curves cover: 1 Dec 2025 to 1 Nov 2026 (the curves start on
+    # 20 Nov 2025, so November 2025 has no metered start for them).
+    assert months == [(dt.date(2025, 12, 1) + pd.DateOffset(months=n)).date() for n in range(11)]
     latest = [b for b in demo_bills if b.period_start == months[-1]]
     assert latest and all(b.status == "issued" and b.amount > 0 for b in latest)
     assert all(b.status == "paid" for b in demo_bills if b.period_start != months[-1])
@@ -281,3 +284,99 @@ def test_demo_weather_is_what_the_curves_were_drawn_with_and_the_system_forecast
     assert stored[at] == Decimal(f"{celsius:.2f}")
     system_model = ForecastModel.objects.get(scope__kind="system")
     assert system_model.uses_temperature and "temp" in system_model.features
+
+
+def _metered_kwh(meter: Meter, start: dt.datetime, end: dt.datetime) -> tuple[Decimal, Decimal]:
+    """(total register, sum of the TOU registers) advanced from ``start`` to ``end``, primary kWh."""
+    reads = {r.read_at: r for r in RegisterRead.objects.filter(meter=meter, read_at__in=[start, end])}
+    first, last = reads[start], reads[end]
+    tou = sum(
+        (
+            getattr(last, n) - getattr(first, n)
+            for n in ("sharp", "peak", "flat", "valley")
+            if getattr(first, n) is not None
+        ),
+        Decimal(0),
+    )
+    return (last.total - first.total) * meter.multiplier, tou * meter.multiplier
+
+
+def _from(meter: Meter, start: dt.date) -> dt.datetime:
+    return max(dt.datetime.combine(start, dt.time(), tzinfo=SHANGHAI), meter.installed_at)
+
+
+def test_every_closed_month_of_every_account_is_billed_at_its_metered_kwh(seeded):
+    """Each account's live bills: one per closed month its meter covers from the month's 00:00 read,
+    and each bill's kWh is what the registers advanced (× multiplier): the total register for a flat
+    tariff, the TOU registers for a time-of-use one."""
+    from billing.models import Bill
+
+    first_read = dt.date(2025, 11, 1)  # the thirteen monthly reads: 1 Nov 2025 … 1 Nov 2026
+    closed = [(first_read + pd.DateOffset(months=n)).date() for n in range(13)]
+    checked = 0
+    for meter in Meter.objects.filter(role=Meter.Role.CUSTOMER, removed_at__isnull=True).select_related("account"):
+        read_days = {
+            r.astimezone(SHANGHAI).date()
+            for r in RegisterRead.objects.filter(meter=meter).values_list("read_at", flat=True)
+        }
+        read_at = set(RegisterRead.objects.filter(meter=meter).values_list("read_at", flat=True))
+        expected = [
+            (start, end)
+            for start, end in itertools.pairwise(closed)
+            if end in read_days and _from(meter, start) in read_at  # metered from the month's start
+        ]
+        bills = {
+            b.period_start: b
+            for b in Bill.objects.filter(account=meter.account).exclude(status="void").select_related("tariff")
+        }
+        assert sorted(bills) == [start for start, _ in expected], meter.account.number
+        for start, end in expected:
+            bill = bills[start]
+            total, tou = _metered_kwh(meter, _from(meter, start), dt.datetime.combine(end, dt.time(), tzinfo=SHANGHAI))
+            is_tou = bill.tariff.code in ("ZJ-RES-TOU", "EX-COM-TOU", "EX-IND-2P")
+            assert bill.total_kwh == (tou if is_tou else total), (meter.account.number, start)
+            checked += 1
+    assert checked > 100
+
+
+def test_the_bills_yearly_tier_meter_equals_the_usage_pages_year(seeded):
+    """The demo customer's home: the latest bill's annual kWh (kWh billed earlier this year + this bill)
+    is the usage page's 2026 total through the bill's last day."""
+    from billing.models import Bill
+    from billing.selectors.usage import monthly_totals
+
+    home = Account.objects.get(bindings__user__username="c_demo", category=Account.Category.RESIDENTIAL)
+    latest = Bill.objects.filter(account=home).exclude(status="void").latest("period_start")
+    assert latest.period_start == dt.date(2026, 10, 1)
+    months = monthly_totals(meters=list(Meter.objects.filter(account=home)), year=2026)
+    usage = sum((m.this_year.kwh for m in months if m.this_year and m.month <= 10), Decimal(0))
+    assert latest.annual_kwh_before + latest.total_kwh == round(usage, 2)
+
+
+def test_tariff_advice_for_the_current_tariff_is_the_bills_to_the_fen(seeded):
+    """Tariff advice (analytics) prices every month on the billing engine with the bill's own inputs:
+    for every demo account with curves, the advisor's figure for its current tariff in each month is
+    that month's issued bill — energy kWh and amount, to the fen. (Kept in this module to reuse its seed.)"""
+    from analytics.services.tariffadvice import tariff_advice
+    from billing.models import Bill
+
+    as_of = dt.datetime.combine(AS_OF, dt.time(9), tzinfo=SHANGHAI)
+    with_curves = IntervalReading.objects.values_list("meter_id", flat=True).distinct()
+    curve_accounts = Account.objects.filter(meters__in=with_curves).distinct().order_by("number")
+    compared = 0
+    for account in curve_accounts:
+        advice = tariff_advice(account=account, as_of=as_of)
+        current = next(o for o in advice.options if o.is_current)
+        assert current.priced, (account.number, current.problem)
+        bills = {
+            b.period_start: b
+            for b in Bill.objects.filter(account=account, status__in=["issued", "paid", "partially_paid"])
+        }
+        for month in current.months:
+            bill = bills.get(month.month)
+            if bill is None:
+                continue  # a month the demo did not bill (no metered start)
+            energy_kwh = sum(line.quantity for line in bill.lines.all() if line.code.startswith("energy"))
+            assert (month.kwh, month.amount) == (energy_kwh, bill.amount), (account.number, month.month)
+            compared += 1
+    assert compared >= 10 * curve_accounts.count() > 0

@@ -2,7 +2,7 @@
 
 Layouts (DESIGN.md "Meter data formats"): long interval ``meter_no,timestamp,kwh[,quality]``; wide
 daily ``meter_no,date,p1..pN`` with N = 96, 48 or 24; register reads
-``meter_no,read_at,total,sharp,peak,flat,valley``; the same fields as JSON records; and .xlsx
+``meter_no,read_at,total,sharp,peak,flat,valley[,reactive]``; the same fields as JSON records; and .xlsx
 exports of any of them. Chinese header names used by collection systems are accepted too.
 
 Every chunk keeps each row's source line number and raw text so a rejected row can be reported
@@ -60,6 +60,7 @@ ALIASES = {
     "peak": {"peak", "峰", "高峰"},
     "flat": {"flat", "平", "平段"},
     "valley": {"valley", "谷", "低谷"},
+    "reactive": {"reactive", "reactive_kvarh", "kvarh", "无功", "无功总", "正向无功总", "无功示数"},
 }
 _CANONICAL = {alias: name for name, aliases in ALIASES.items() for alias in aliases}
 _POINT = re.compile(r"^(?:p|h|点)?(\d{1,2})$")
@@ -83,7 +84,7 @@ class Layout:
 
 EXPECTED_LAYOUTS_HELP = (
     "expected one of: 'meter_no,timestamp,kwh[,quality]'; 'meter_no,date,p1,…,p96' (or 48/24 points); "
-    "'meter_no,read_at,total,sharp,peak,flat,valley'"
+    "'meter_no,read_at,total,sharp,peak,flat,valley[,reactive]'"
 )
 
 
@@ -103,7 +104,10 @@ def detect_layout(header: list[str]) -> Layout:
         raise UnknownLayoutError(
             f"a daily curve needs columns p1…p96, p1…p48 or p1…p24 after meter_no,date; got {len(points)} value columns"
         )
-    if canonical == ["meter_no", "read_at", "total", "sharp", "peak", "flat", "valley"]:
+    if canonical in (
+        ["meter_no", "read_at", "total", "sharp", "peak", "flat", "valley"],
+        ["meter_no", "read_at", "total", "sharp", "peak", "flat", "valley", "reactive"],
+    ):
         return Layout(kind=REGISTER, name="register", columns=tuple(canonical))
     raise UnknownLayoutError(
         f"unrecognised header {','.join(names[:8])}{'…' if len(names) > 8 else ''}; {EXPECTED_LAYOUTS_HELP}"
@@ -260,6 +264,34 @@ def read_xlsx(path: Path, *, chunk_rows: int) -> tuple[Layout, Iterator[RawChunk
     return layout, chunks()
 
 
+_FIELD_ORDER = (
+    "meter_no",
+    "timestamp",
+    "date",
+    "read_at",
+    "kwh",
+    "quality",
+    "total",
+    "sharp",
+    "peak",
+    "flat",
+    "valley",
+    "reactive",
+)
+
+
+def _json_layout(keys: list[str]) -> Layout:
+    """A JSON record's fields name their values: their order carries no meaning, so the layout is
+    detected on the canonical order when the order given is not one of the layouts'."""
+    try:
+        return detect_layout(keys)
+    except UnknownLayoutError:
+        canonical = {_CANONICAL.get(str(k).strip().lower(), str(k).strip().lower()): k for k in keys}
+        if set(canonical) <= set(_FIELD_ORDER):
+            return detect_layout([canonical[name] for name in _FIELD_ORDER if name in canonical])
+        raise
+
+
 def read_json(payload: dict | list, *, chunk_rows: int) -> tuple[Layout, Iterator[RawChunk]]:
     """``{"readings": [{…}, …]}`` (or a bare list) of records with a layout's field names."""
     records = payload.get("readings") if isinstance(payload, dict) else payload
@@ -267,8 +299,7 @@ def read_json(payload: dict | list, *, chunk_rows: int) -> tuple[Layout, Iterato
         raise UnknownLayoutError('a JSON batch needs a non-empty list under "readings"')
     if not all(isinstance(r, dict) for r in records):
         raise UnknownLayoutError('every item of "readings" must be an object')
-    first_keys = list(records[0].keys())
-    layout = detect_layout(first_keys)
+    layout = _json_layout(list(records[0].keys()))
 
     def chunks() -> Iterator[RawChunk]:
         for index, start in enumerate(range(0, len(records), chunk_rows)):

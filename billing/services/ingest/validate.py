@@ -30,7 +30,7 @@ from core.time import SHANGHAI_NAME
 MAX_KWH = 1e8  # numeric(12,4) holds up to 99,999,999.9999
 KWH_SCALE = 4  # numeric(12, 4)
 REGISTER_SCALE = 2  # numeric(14, 2)
-REGISTERS = ("total", "sharp", "peak", "flat", "valley")
+REGISTERS = ("total", "sharp", "peak", "flat", "valley", "reactive")  # reactive (kvarh): optional column
 QUALITY_CODES = {"": 0, "A": 0, "ACTUAL": 0, "0": 0, "E": 1, "ESTIMATED": 1, "1": 1}
 NOT_REMOVED = np.iinfo(np.int64).max
 LOCAL_OFFSET_S = 8 * 3600
@@ -363,9 +363,9 @@ def check_interval_chunk(
 
 # --- register reads -------------------------------------------------------------------------------
 
-_REGISTER_NAN = {name: 3 + i for i, name in enumerate(REGISTERS)}  # 3 … 7
+_REGISTER_NAN = {name: 3 + i for i, name in enumerate(REGISTERS)}  # 3 … 8
 _R_SHAPE, _R_TIMESTAMP = 1, 2
-_R_UNKNOWN, _R_NOT_INSTALLED, _R_FUTURE, _R_NEGATIVE, _R_TOU, _R_BACKWARDS = range(8, 14)
+_R_UNKNOWN, _R_NOT_INSTALLED, _R_FUTURE, _R_NEGATIVE, _R_TOU, _R_BACKWARDS = range(9, 15)
 _REGISTER_REASONS = {
     _R_SHAPE: Reason.MALFORMED,
     _R_TIMESTAMP: Reason.MALFORMED,
@@ -423,9 +423,16 @@ def parse_register_chunk(*, chunk: RawChunk, layout: Layout) -> ParsedChunk:
     row = np.arange(size)
     codes, numbers = layouts.meter_numbers(fields)
     values, units, blanks = {}, {}, {}
-    for offset, name in enumerate(REGISTERS):
+    for name in REGISTERS:
+        if name not in layout.columns:  # a file without the optional reactive column
+            values[name], units[name], blanks[name] = (
+                np.full(size, np.nan),
+                np.zeros(size, dtype=np.int64),
+                np.ones(size, dtype=bool),
+            )
+            continue
         values[name], units[name], blanks[name] = layouts.numbers(
-            fields, row, np.full(size, 2 + offset), scale=REGISTER_SCALE
+            fields, row, np.full(size, layout.columns.index(name)), scale=REGISTER_SCALE
         )
     return ParsedChunk(
         index=chunk.index,
@@ -464,7 +471,15 @@ def check_register_chunk(
     tou = ("sharp", "peak", "flat", "valley")
     tou_sum = sum(np.nan_to_num(values[name], nan=0.0) for name in tou)
     has_tou = np.any([~np.isnan(values[name]) for name in tou], axis=0)
-    mismatch = has_tou & (np.abs(tou_sum - values["total"]) > settings.tou_tolerance_kwh)
+    # Every register counts from the same zero but wraps on its own at 10^digits (the rule of
+    # billing.services.registers): once the total has wrapped and the TOU registers have not (or the
+    # other way round), the raw values differ by whole turns of the dial. Unwrap those turns before
+    # comparing, or every read after a wrap would be rejected for ever.
+    dial = np.power(10.0, meters.register_digits[at].astype(float))
+    raw_gap = tou_sum - values["total"]
+    turns = np.round(raw_gap / dial)
+    tou_gap = raw_gap - turns * dial
+    mismatch = has_tou & (np.abs(tou_gap) > settings.tou_tolerance_kwh)
     verdicts.reject(mismatch, _R_TOU)
 
     # Registers must not go backwards against the previous read of the same meter (stored or earlier
@@ -505,7 +520,8 @@ def check_register_chunk(
             return "a register is negative"
         if check == _R_TOU:
             total = float(np.round(values["total"][reading], 2))
-            return f"sharp+peak+flat+valley = {float(np.round(tou_sum[reading], 2))} but total = {total}"
+            wraps = f" ({int(turns[reading]):+d} turn(s) of the dial unwrapped)" if turns[reading] else ""
+            return f"sharp+peak+flat+valley = {float(np.round(tou_sum[reading], 2))} but total = {total}{wraps}"
         if check == _R_BACKWARDS:
             return "register is lower than the previous read"
         name = REGISTERS[check - 3]

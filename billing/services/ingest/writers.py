@@ -30,7 +30,7 @@ from django.db import IntegrityError, connection, transaction
 
 from billing.models import Quality
 
-REGISTER_COLUMNS = ("total", "sharp", "peak", "flat", "valley")
+REGISTER_COLUMNS = ("total", "sharp", "peak", "flat", "valley", "reactive")
 PG_EPOCH_US = 946_684_800 * 1_000_000  # 2000-01-01 UTC, the origin of PostgreSQL's binary timestamps
 COPY_READ_SIZE = 1 << 20
 
@@ -95,20 +95,24 @@ SELECT (SELECT count(*) FROM staged WHERE old_quality IS NOT NULL), (SELECT coun
 PG_REGISTER_STAGE = """
 CREATE TEMP TABLE IF NOT EXISTS ingest_register_stage (
     meter_id bigint NOT NULL, epoch bigint NOT NULL, total numeric(14, 2) NOT NULL,
-    sharp numeric(14, 2), peak numeric(14, 2), flat numeric(14, 2), valley numeric(14, 2)
+    sharp numeric(14, 2), peak numeric(14, 2), flat numeric(14, 2), valley numeric(14, 2),
+    reactive numeric(14, 2)
 ) ON COMMIT DELETE ROWS
 """
 PG_REGISTER_MERGE = f"""
 WITH merged AS (
-    INSERT INTO billing_registerread AS r (meter_id, read_at, total, sharp, peak, flat, valley, quality, batch_id)
-    SELECT meter_id, to_timestamp(epoch), total, sharp, peak, flat, valley, {Quality.ACTUAL}, %(batch_id)s
+    INSERT INTO billing_registerread AS r
+        (meter_id, read_at, total, sharp, peak, flat, valley, reactive, quality, batch_id)
+    SELECT meter_id, to_timestamp(epoch), total, sharp, peak, flat, valley, reactive, {Quality.ACTUAL}, %(batch_id)s
     FROM ingest_register_stage
     ON CONFLICT (meter_id, read_at) DO UPDATE
         SET total = EXCLUDED.total, sharp = EXCLUDED.sharp, peak = EXCLUDED.peak, flat = EXCLUDED.flat,
-            valley = EXCLUDED.valley, quality = EXCLUDED.quality, batch_id = EXCLUDED.batch_id
+            valley = EXCLUDED.valley, reactive = COALESCE(EXCLUDED.reactive, r.reactive),
+            quality = EXCLUDED.quality, batch_id = EXCLUDED.batch_id
         WHERE r.quality <> {Quality.EDITED}
-          AND (r.total, r.sharp, r.peak, r.flat, r.valley, r.quality)
-              IS DISTINCT FROM (EXCLUDED.total, EXCLUDED.sharp, EXCLUDED.peak, EXCLUDED.flat, EXCLUDED.valley, EXCLUDED.quality)
+          AND (r.total, r.sharp, r.peak, r.flat, r.valley, r.reactive, r.quality)
+              IS DISTINCT FROM (EXCLUDED.total, EXCLUDED.sharp, EXCLUDED.peak, EXCLUDED.flat, EXCLUDED.valley,
+                                COALESCE(EXCLUDED.reactive, r.reactive), EXCLUDED.quality)
     RETURNING (xmax = 0) AS inserted
 )
 SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM merged
