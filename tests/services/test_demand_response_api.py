@@ -69,7 +69,7 @@ def test_customers_see_only_their_own_and_answer_idempotently(pinned):
     ]
 
     pinned(at(EVENT_DAY, 10, 30))
-    late = mine.post(f"/api/v1/dr-participations/{participation.pk}/opt-out")
+    late = mine.post(f"/api/v1/dr-participations/{participation.pk}/opt-out", HTTP_ACCEPT_LANGUAGE="en")
     assert late.status_code == 400
     assert "Answers to this event closed at 2026-08-12 10:00." in str(late.json())
 
