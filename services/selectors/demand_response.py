@@ -83,6 +83,17 @@ def account_participations(*, account: Account) -> QuerySet[DRParticipation]:
     )
 
 
+def open_invitations(*, account: Account, now: dt.datetime) -> QuerySet[DRParticipation]:
+    """Invitations of the account still open for an answer, soonest deadline first."""
+    return (
+        DRParticipation.objects.filter(
+            account=account, event__status=DREvent.Status.SCHEDULED, event__response_deadline__gt=now
+        )
+        .select_related("event__program")
+        .order_by("event__response_deadline")
+    )
+
+
 def access_participation(*, user, event_id: int, account: Account | None) -> DRParticipation:
     """The participation of the hall's current account in ``event_id`` (any of the user's accounts when
     the current one is not invited), else DoesNotExist."""

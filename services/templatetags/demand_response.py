@@ -6,6 +6,10 @@ from decimal import Decimal
 
 from django import template
 
+from core import clock
+from customers.access import current_account_for_request, is_portal_customer
+from services.selectors.demand_response import open_invitations
+
 register = template.Library()
 
 
@@ -17,3 +21,16 @@ def plain(value) -> str:
     number = Decimal(value)
     text = f"{number.normalize():f}"
     return text
+
+
+@register.simple_tag(takes_context=True)
+def my_dr_invitations(context, limit: int = 3) -> list:
+    """The current account's invitations still open for an answer (the dashboard panel)."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not is_portal_customer(user):
+        return []
+    account = current_account_for_request(request)
+    if account is None:
+        return []
+    return list(open_invitations(account=account, now=clock.now())[:limit])

@@ -108,6 +108,10 @@ def test_invitation_estimate_one_tap_answer_and_late_answer_refused(english, pin
     english.force_login(user, backend=BACKEND)
     pinned(at(dt.date(2026, 8, 11), 18))
 
+    dashboard = _text(english.get(reverse("hall:dashboard")))
+    panel = dashboard.split('data-panel="dr-invitations"')[1].split("</section>")[0]
+    assert f'data-event="{event.pk}"' in panel and "Answer by 2026-08-12 10:00" in panel
+
     listing = _text(english.get(reverse("dr_hall:events")))
     assert f'data-event="{event.pk}"' in listing.split('data-section="invitations"')[1].split("</section>")[0]
     assert "Answer by" in listing and "10:00" in listing
