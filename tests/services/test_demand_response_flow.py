@@ -149,10 +149,11 @@ def test_an_event_from_enrolment_to_a_ledger_credit(program, household, django_c
     respond_to_event(
         participation=participation, opt_in=True, user=user, channel="hall", now=at(dt.date(2026, 8, 11), 20)
     )
-    with pytest.raises(DemandResponseError, match="closed"):  # the deadline was 10:00 on the event day
+    with pytest.raises(DemandResponseError) as late:  # the deadline was 10:00 on the event day
         respond_to_event(
             participation=participation, opt_in=False, user=user, channel="hall", now=at(EVENT_DAY, 10, 30)
         )
+    assert late.value.rule_code == "deadline_passed" and "2026-08-12 10:00" in late.value.messages[0]
     assert list(participation.changes.values_list("response", "channel")) == [
         ("opted_out", "default"),
         ("opted_in", "hall"),

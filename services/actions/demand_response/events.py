@@ -287,17 +287,20 @@ def dispatch_event(*, event: DREvent, user, now: dt.datetime) -> DREvent:
 def respond_to_event(
     *, participation: DRParticipation, opt_in: bool, user, channel: str, now: dt.datetime
 ) -> DRParticipation:
-    """The customer's answer: refused after the deadline, recorded with who and when."""
+    """The customer's answer: refused after the deadline, recorded with who and when. Repeating the
+    answer already given changes nothing and records nothing (a retried tap or API call is harmless)."""
     with transaction.atomic():
         locked = DRParticipation.objects.select_for_update().select_related("event").get(pk=participation.pk)
         event = locked.event
+        response = DRParticipation.Response.OPTED_IN if opt_in else DRParticipation.Response.OPTED_OUT
+        if locked.answered and locked.response == response:
+            return locked
         if event.status != DREvent.Status.SCHEDULED or now >= event.response_deadline:
             raise DemandResponseError(
                 _("Answers to this event closed at %(deadline)s.")
                 % {"deadline": f"{event.response_deadline.astimezone(SHANGHAI):%Y-%m-%d %H:%M}"},
                 code="deadline_passed",
             )
-        response = DRParticipation.Response.OPTED_IN if opt_in else DRParticipation.Response.OPTED_OUT
         locked.response, locked.answered, locked.responded_at = response, True, now
         locked.save(update_fields=["response", "answered", "responded_at"])
         DRParticipationChange.objects.create(

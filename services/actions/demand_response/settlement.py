@@ -536,9 +536,6 @@ def post_availability_payments(*, month: dt.date, now: dt.datetime) -> int:
         .select_related("program", "account")
     )
     for enrolment in enrolments:
-        terms = terms_in_force(program=enrolment.program, on=first)
-        if terms is None or not terms.availability_price:
-            continue
         begin = max(first, local_date(enrolment.accepted_at))
         end = min(following, local_date(enrolment.withdrawn_at)) if enrolment.withdrawn_at else following
         season_end = enrolment.program.valid_to or following
@@ -546,6 +543,10 @@ def post_availability_payments(*, month: dt.date, now: dt.datetime) -> int:
         begin = max(begin, enrolment.program.valid_from)
         days = max((end - begin).days, 0)
         if not days:
+            continue
+        # The terms of the first day enrolled: a season (and its terms) starting mid-month pays pro rata.
+        terms = terms_in_force(program=enrolment.program, on=begin)
+        if terms is None or not terms.availability_price:
             continue
         amount = availability_payment(
             committed_kw=enrolment.committed_kw,
