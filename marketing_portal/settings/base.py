@@ -64,6 +64,12 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# bench/web.py only (docs/benchmarks.md): the bare reference view at /bench/bare and per-request SQL
+# count/time headers (core.web.bench). Off by default: neither exists in a normal deployment.
+BENCH_WEB = env.bool("BENCH_WEB", default=False)
+if BENCH_WEB:
+    MIDDLEWARE = ["core.web.bench.SqlTimingMiddleware", *MIDDLEWARE]
+
 ROOT_URLCONF = "marketing_portal.urls"
 WSGI_APPLICATION = "marketing_portal.wsgi.application"
 
