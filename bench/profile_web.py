@@ -87,6 +87,7 @@ def main() -> None:
     redis_url = os.environ.get("REDIS_URL", web.DEFAULT_REDIS)
     if not web.seeded(url):
         sys.exit("no demo database: run bench/web.py once first")
+    web.manage("collectstatic", "--noinput", "-v0", env=web.production_env(url, redis_url))
     info = web.prepare(url, redis_url)
     os.environ.update(web.production_env(url, redis_url))
     import django

@@ -115,7 +115,7 @@ def production_env(url: str, redis_url: str) -> dict[str, str]:
         "PAYMENT_GATEWAY_SECRET": "bench-not-a-secret",
         "PAYMENT_GATEWAY_CHECKOUT_URL": "https://pay.invalid/checkout",
         "PAYMENT_GATEWAY_QUERY_URL": "https://pay.invalid/query",
-        "LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": "ERROR",  # django.request logs every 4xx as a warning
     }
 
 
@@ -171,7 +171,7 @@ last = IntervalReading.objects.filter(meter=meter).aggregate(last=Max("interval_
 day = last.astimezone(SHANGHAI).date() - dt.timedelta(days=1)
 month_start = day.replace(day=1) - dt.timedelta(days=1)
 month_start = month_start.replace(day=1)
-tariff = Tariff.objects.order_by("code").first()
+tariff = Tariff.objects.filter(category="residential", code__contains="TOU").first() or Tariff.objects.first()
 phone = Customer.objects.order_by("id").values_list("phone", flat=True)[500]
 print(json.dumps({{
     "token": token.key,
@@ -289,7 +289,11 @@ def endpoints(info: dict) -> list[Endpoint]:
         {"period_from": info["month_start"], "period_to": info["month_end"], "group_by": "day"}
     )
     quote = json.dumps(
-        {"period_start": info["month_start"], "period_end": info["month_end"], "consumption": {"total": "312.5"}}
+        {
+            "period_start": info["month_start"],
+            "period_end": info["month_end"],
+            "consumption": {"peak": "180.5", "valley": "132.0"},
+        }
     )
     json_post = {"Content-Type": "application/json"}
     c, s, i = "customer", "staff", "integrator"
@@ -321,7 +325,7 @@ def endpoints(info: dict) -> list[Endpoint]:
         Endpoint("service-choose", "/service-requests/new/", c),
         # Every other list API the customer reaches.
         Endpoint("api-ledger", "/api/v1/ledger", c),
-        Endpoint("api-payments", "/api/v1/payments", c),
+        Endpoint("api-payments-staff", "/api/v1/payments", s),
         Endpoint("api-tariffs", "/api/v1/tariffs", c),
         Endpoint("api-outage-notices", "/api/v1/outage-notices", c),
         Endpoint("api-notifications", "/api/v1/notifications", c),
@@ -409,6 +413,9 @@ def main() -> None:
         manage("migrate", "-v0", env=seed_env(url))
         manage("seed_demo", "--customers", str(args.customers), "--seed", "42", "--verbosity", "0", env=seed_env(url))
         print(f"  seeded in {time.perf_counter() - started:.0f} s", flush=True)
+        import redis
+
+        redis.Redis.from_url(redis_url).flushdb()  # no cached figure or session of an earlier seed survives
     env = production_env(url, redis_url)
     manage("collectstatic", "--noinput", "-v0", env=env)
     info = prepare(url, redis_url)

@@ -68,7 +68,11 @@ class BillSerializer(serializers.ModelSerializer):
         ]
 
     def get_outstanding(self, bill: Bill) -> str:
-        return f"{outstanding(bill=bill):.2f}" if bill.status not in (Bill.Status.HELD, Bill.Status.VOID) else "0.00"
+        if bill.status in (Bill.Status.HELD, Bill.Status.VOID):
+            return "0.00"
+        # bills_visible_to annotates what is paid (no query per bill); a bare Bill asks the ledger.
+        paid = getattr(bill, "paid_total", None)
+        return f"{bill.amount - paid if paid is not None else outstanding(bill=bill):.2f}"
 
 
 class BillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
