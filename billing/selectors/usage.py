@@ -6,6 +6,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import functools
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -21,7 +22,7 @@ from billing.selectors.consumption import (
     consumption_by_period,
     consumption_totals,
 )
-from core.cache import versioned
+from core.cache import source_versions, versioned
 from core.money import round_kwh
 from core.months import add_months, month_span, month_start
 from core.time import day_span, local_date, local_midnight
@@ -60,6 +61,13 @@ def _meters_key(meters: Sequence[Meter]) -> str:
         f"{m.pk}:{m.multiplier}:{m.interval_minutes}:{m.installed_at}:{m.removed_at}:{m.has_tou_registers}"
         for m in sorted(meters, key=lambda m: m.pk)
     )
+
+
+def usage_fragment_key(*, meters: Sequence[Meter]) -> str:
+    """The meters and their readings' versions: the usage page's rendered tables are cached under it
+    (with the day or month and the language), so they change exactly when the figures do."""
+    versions = source_versions(READINGS_NAMESPACE, sorted(m.pk for m in meters))
+    return hashlib.sha256("|".join([_meters_key(meters), *versions]).encode()).hexdigest()[:32]
 
 
 def _cached_by_meters(function: Callable) -> Callable:

@@ -124,3 +124,22 @@ def test_register_reads_invalidate_the_tou_split():
     process_batch(batch_id=create_batch_from_json(source=IngestBatch.Source.API, payload=payload, as_of=AS_OF).pk)
     split = tou_split(meters=[meter], month=OCTOBER)
     assert split is not None and split.total == Decimal("100.0000")  # 200 − 100
+
+
+def test_the_usage_page_tables_follow_a_new_batch(meter, client):
+    """The rendered day table is cached too; a batch gives it a new key, so 01:00 shows its reading."""
+    import re
+
+    from tests.factories import bind, make_portal_user
+
+    user = make_portal_user()
+    bind(user=user, account=meter.account)
+    client.force_login(user)
+
+    def at_one() -> str:
+        html = client.get("/usage/", {"day": "2026-11-01", "month": "2026-11"}).content.decode()
+        return re.search(r'01:00</th>\s*<td class="num">([^<]*)</td>', html).group(1)
+
+    assert at_one() == "–"
+    ingest([(at(1, 0), "0.50")])
+    assert at_one() == "0.500"
