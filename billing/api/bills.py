@@ -4,6 +4,7 @@ customers.access, so customers see only their own accounts and staff what their 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.http import parse_etags, quote_etag
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -84,6 +85,17 @@ class BillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     def get_queryset(self):
         return bills_visible_to(user=self.request.user)
+
+    def retrieve(self, request, *args, **kwargs):
+        """One bill, with a strong ETag: an issued bill's lines and reads never change (a correction is
+        a new revision), so its status, amount, what is paid and due date say whether it did."""
+        bill = self.get_object()
+        etag = quote_etag(
+            f"bill-{bill.pk}-{bill.revision}-{bill.status}-{bill.amount}-{bill.paid_total}-{bill.due_date}"
+        )
+        if etag in parse_etags(request.headers.get("If-None-Match", "")):
+            return Response(status=304, headers={"ETag": etag})
+        return Response(self.get_serializer(bill).data, headers={"ETag": etag})
 
 
 class LedgerEntrySerializer(serializers.ModelSerializer):
