@@ -67,14 +67,33 @@ def access_account(*, user, account_number: str) -> Account:
     return account
 
 
+def bound_accounts_for_request(request: HttpRequest) -> list[Account]:
+    """A portal customer's bound accounts (with their area), by number: one query per request, shared
+    by the account switcher, the current account and the views. Empty for anyone else."""
+    if not hasattr(request, "_bound_accounts"):
+        user = request.user
+        request._bound_accounts = (
+            list(accounts_visible_to(user=user).select_related("area").order_by("number"))
+            if is_portal_customer(user)
+            else []
+        )
+    return request._bound_accounts
+
+
 def current_account_for_request(request: HttpRequest) -> Account | None:
     """The account the business hall acts on for this request (switcher selection, else the first
     bound one); looked up once per request, whoever asks (context processor, view, template tag)."""
     if not hasattr(request, "_current_account"):
-        # A per-request cache: HttpRequest takes any attribute, which its stubs cannot say.
-        request._current_account = current_account(  # type: ignore[attr-defined]
-            user=request.user, selected_number=request.session.get(CURRENT_ACCOUNT_SESSION_KEY)
-        )
+        selected_number = request.session.get(CURRENT_ACCOUNT_SESSION_KEY)
+        if is_portal_customer(request.user):
+            # Picked from the bound accounts already loaded for the switcher: no query of its own.
+            accounts = bound_accounts_for_request(request)
+            selected = next((a for a in accounts if a.number == selected_number), None) if selected_number else None
+            request._current_account = selected or (accounts[0] if accounts else None)  # type: ignore[attr-defined]
+        else:
+            request._current_account = current_account(  # type: ignore[attr-defined]
+                user=request.user, selected_number=selected_number
+            )
     return request._current_account  # type: ignore[attr-defined]
 
 

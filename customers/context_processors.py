@@ -6,7 +6,7 @@ def current_account(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not access.is_portal_customer(user):
         return {}
-    accounts = list(access.accounts_visible_to(user=user).select_related("area"))
-    # The same account every page acts on ("the current account"), looked up once per request.
+    # One query per request for both: the bound accounts, and the current one picked among them.
+    accounts = access.bound_accounts_for_request(request)
     current = access.current_account_for_request(request) if accounts else None
     return {"bound_accounts": accounts, "current_account": current}

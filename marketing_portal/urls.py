@@ -1,8 +1,10 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from billing.urls import payment_patterns
+from core.web.bench import bare_view
 from core.web.health import healthz
 
 admin.site.site_header = "营销服务平台 · 管理后台 / Marketing Portal admin"
@@ -33,6 +35,9 @@ urlpatterns = [
     path("", include("services.urls")),  # help/, inbox/, notices/, service-requests/
     path("", include("customers.urls")),
 ]
+
+if settings.BENCH_WEB:  # bench/web.py's reference: a small JSON object through the same middleware
+    urlpatterns.insert(0, path("bench/bare", bare_view, name="bench-bare"))
 
 # JSON 404s under /api/, the usual page elsewhere.
 handler404 = "core.api.errors.not_found_json"

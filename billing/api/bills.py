@@ -4,6 +4,7 @@ customers.access, so customers see only their own accounts and staff what their 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.http import parse_etags, quote_etag
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -76,7 +77,11 @@ class BillSerializer(serializers.ModelSerializer):
         return bool(bill.overdue_on_day)
 
     def get_outstanding(self, bill: Bill) -> str:
-        return f"{outstanding(bill=bill):.2f}" if bill.status not in (Bill.Status.HELD, Bill.Status.VOID) else "0.00"
+        if bill.status in (Bill.Status.HELD, Bill.Status.VOID):
+            return "0.00"
+        # bills_visible_to annotates what is paid (no query per bill); a bare Bill asks the ledger.
+        paid = getattr(bill, "paid_total", None)
+        return f"{bill.amount - paid if paid is not None else outstanding(bill=bill):.2f}"
 
 
 class BillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -88,6 +93,17 @@ class BillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     def get_queryset(self):
         return bills_visible_to(user=self.request.user, today=clock.today())
+
+    def retrieve(self, request, *args, **kwargs):
+        """One bill, with a strong ETag: an issued bill's lines and reads never change (a correction is
+        a new revision), so its status, amount, what is paid and due date say whether it did."""
+        bill = self.get_object()
+        etag = quote_etag(
+            f"bill-{bill.pk}-{bill.revision}-{bill.status}-{bill.amount}-{bill.paid_total}-{bill.due_date}"
+        )
+        if etag in parse_etags(request.headers.get("If-None-Match", "")):
+            return Response(status=304, headers={"ETag": etag})
+        return Response(self.get_serializer(bill).data, headers={"ETag": etag})
 
 
 class LedgerEntrySerializer(serializers.ModelSerializer):

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Sequence
+import functools
+import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -20,6 +22,7 @@ from billing.selectors.consumption import (
     consumption_by_period,
     consumption_totals,
 )
+from core.cache import source_versions, versioned
 from core.money import round_kwh
 from core.months import add_months, month_span, month_start
 from core.time import day_span, local_date, local_midnight
@@ -46,6 +49,38 @@ class DataRange:
 NO_DATA = DataRange(first_day=None, last_day=None, last_register_month=None)
 
 
+# Every read below depends only on the meters' readings (and the meters' own fields), which change when
+# a batch is ingested, a gap estimated or a reading edited — about once a day per meter. Results are
+# cached in Redis under the meters' "meter-readings" versions; those writes bump them (billing.services:
+# ingest writers, estimation, readings), so a cached figure is never older than the data it shows.
+READINGS_NAMESPACE = "meter-readings"
+
+
+def _meters_key(meters: Sequence[Meter]) -> str:
+    return ";".join(
+        f"{m.pk}:{m.multiplier}:{m.interval_minutes}:{m.installed_at}:{m.removed_at}:{m.has_tou_registers}"
+        for m in sorted(meters, key=lambda m: m.pk)
+    )
+
+
+def usage_fragment_key(*, meters: Sequence[Meter]) -> str:
+    """The meters and their readings' versions: the usage page's rendered tables are cached under it
+    (with the day or month and the language), so they change exactly when the figures do."""
+    versions = source_versions(READINGS_NAMESPACE, sorted(m.pk for m in meters))
+    return hashlib.sha256("|".join([_meters_key(meters), *versions]).encode()).hexdigest()[:32]
+
+
+def _cached_by_meters(function: Callable) -> Callable:
+    @functools.wraps(function)
+    def wrapper(*, meters: Sequence[Meter], **kwargs):
+        key = f"usage.{function.__name__}|{_meters_key(meters)}|{sorted(kwargs.items())!r}"
+        return versioned(READINGS_NAMESPACE, [m.pk for m in meters], key, lambda: function(meters=meters, **kwargs))
+
+    wrapper.uncached = function  # type: ignore[attr-defined]
+    return wrapper
+
+
+@_cached_by_meters
 def data_range(*, meters: Sequence[Meter]) -> DataRange:
     intervals = IntervalReading.objects.filter(meter__in=meters).aggregate(
         first=Min("interval_start"), last=Max("interval_start")
@@ -97,6 +132,7 @@ def _in_service(meters: Sequence[Meter], *, start: dt.datetime, end: dt.datetime
     return [m for m in meters if m.installed_at < end and (m.removed_at is None or m.removed_at > start)]
 
 
+@_cached_by_meters
 def day_curve(*, meters: Sequence[Meter], day: dt.date) -> DayCurve:
     """The local day's load curve summed over the account's meters, one point per interval slot
     (96, 48 or 24). Slots without a reading stay empty rather than zero, so gaps show as gaps."""
@@ -123,6 +159,7 @@ class DayTotal:
     consumption: Consumption | None  # None: no reading that day
 
 
+@_cached_by_meters
 def daily_totals(*, meters: Sequence[Meter], month: dt.date) -> list[DayTotal]:
     """Every day of the local month, with its consumption where there are readings."""
     first, next_first = month_span(month)
@@ -140,6 +177,7 @@ class MonthComparison:
     last_year: Consumption | None
 
 
+@_cached_by_meters
 def monthly_totals(*, meters: Sequence[Meter], year: int) -> list[MonthComparison]:
     """Twelve months of ``year`` next to the same months of the year before, in one query."""
     period_from, period_to = day_span(dt.date(year - 1, 1, 1), dt.date(year + 1, 1, 1))
@@ -162,6 +200,7 @@ def _year_earlier(day: dt.date) -> dt.date:
     return day.replace(year=day.year - 1) if (day.month, day.day) != (2, 29) else dt.date(day.year - 1, 3, 1)
 
 
+@_cached_by_meters
 def year_to_date(*, meters: Sequence[Meter], year: int, last_day: dt.date | None) -> YearToDate:
     """``year`` from 1 January to its last day with data (or 31 December), against the same calendar
     days of the year before — so a month still running is compared with the same days last year,
@@ -208,6 +247,7 @@ def _register_delta(*, start: RegisterRead, end: RegisterRead, name: str, meter:
     return delta * meter.multiplier
 
 
+@_cached_by_meters
 def tou_split(*, meters: Sequence[Meter], month: dt.date) -> TouSplit | None:
     """Per meter: from its first read of the month to the first read of the next month (or, for a meter
     removed during the month or a month still running, its last read of the month), × multiplier;

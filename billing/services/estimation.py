@@ -28,6 +28,8 @@ import pandas as pd
 from django.db import connection
 
 from billing.models import IntervalReading, Meter, Quality
+from billing.selectors.usage import READINGS_NAMESPACE
+from core.cache import bump_source_versions
 from core.calendar import is_working_day
 from core.money import round_kwh
 from core.time import local_date
@@ -150,6 +152,7 @@ def estimate_gaps(*, meter_ids: Iterable[int], start: dt.datetime, end: dt.datet
         for slot, value in values
     ]
     created = IntervalReading.objects.bulk_create(new_rows, batch_size=5000, ignore_conflicts=True)
+    bump_source_versions(READINGS_NAMESPACE, estimates.keys())
     return len(created)
 
 

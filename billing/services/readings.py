@@ -10,8 +10,10 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from billing.models import IntervalReading, Meter, Quality, ReadingEdit
+from billing.selectors.usage import READINGS_NAMESPACE
 from billing.services.completeness import refresh_completeness
 from billing.services.partitions import ensure_interval_partitions
+from core.cache import bump_source_versions
 from core.money import round_kwh
 from core.time import local_date
 from security.models import AuditEvent
@@ -67,6 +69,7 @@ def edit_interval_reading(
             IntervalReading.objects.create(
                 meter=meter, interval_start=interval_start, kwh=new_kwh, quality=Quality.EDITED
             )
+        bump_source_versions(READINGS_NAMESPACE, [meter.pk])
         edit = ReadingEdit.objects.create(
             meter=meter,
             interval_start=interval_start,

@@ -24,6 +24,7 @@ from billing.selectors.usage import (
     day_curve,
     monthly_totals,
     tou_split,
+    usage_fragment_key,
     year_to_date,
 )
 from core.money import percent, round_kwh
@@ -175,6 +176,7 @@ def usage(request: HttpRequest) -> HttpResponse:
     context = {
         "account": account,
         "meters": meters,
+        "usage_key": usage_fragment_key(meters=meters),
         "form": form,
         "data": data,
         "has_data": data.last_day is not None or data.last_register_month is not None,

@@ -8,7 +8,8 @@ from typing import TypedDict
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -77,7 +78,12 @@ class CustomerAdmin(admin.ModelAdmin):
         ]
 
     def get_queryset(self, request):
-        return customers_visible_to(user=request.user).annotate(_account_count=Count("accounts"))
+        # A correlated count per row: only the page's 50 rows are counted, where Count("accounts") grouped
+        # every customer before the LIMIT (and made the paginator's COUNT a grouped subquery too).
+        accounts = Account.objects.filter(customer=OuterRef("pk")).order_by().values("customer")
+        return customers_visible_to(user=request.user).annotate(
+            _account_count=Coalesce(Subquery(accounts.annotate(n=Count("*")).values("n")), 0)
+        )
 
     def get_search_results(self, request, queryset, search_term):
         found = customers_by_identifier(queryset=queryset, term=search_term)

@@ -75,6 +75,12 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# bench/web.py only (docs/benchmarks.md): the bare reference view at /bench/bare and per-request SQL
+# count/time headers (core.web.bench). Off by default: neither exists in a normal deployment.
+BENCH_WEB = env.bool("BENCH_WEB", default=False)
+if BENCH_WEB:
+    MIDDLEWARE = ["core.web.bench.SqlTimingMiddleware", *MIDDLEWARE]
+
 ROOT_URLCONF = "marketing_portal.urls"
 WSGI_APPLICATION = "marketing_portal.wsgi.application"
 
@@ -100,10 +106,18 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# A PostgreSQL streaming replica for the staff analytics reads (core.db.replica_reads, docs/scaling.md).
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = {**env.db("DATABASE_REPLICA_URL"), "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"]}
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["core.db.ReplicaRouter"]
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Sessions read from Redis (one round trip, no SQL per request) and written through to the
+    # database, so a Redis restart signs nobody out (docs/benchmarks.md, "Web").
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

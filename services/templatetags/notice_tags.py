@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import template
 
 from core import clock
-from customers.access import is_portal_customer
+from customers.access import bound_accounts_for_request, is_portal_customer
 from services.selectors.notices import current_notices_with_accounts
 
 register = template.Library()
@@ -19,7 +19,7 @@ def outage_notices_panel(context) -> dict:
     user = getattr(request, "user", None)
     if user is None or not is_portal_customer(user):
         return {"show": False}
-    items = current_notices_with_accounts(user=user, as_of=clock.now())
+    items = current_notices_with_accounts(user=user, as_of=clock.now(), accounts=bound_accounts_for_request(request))
     return {
         "show": True,
         "items": items[:PANEL_SIZE],

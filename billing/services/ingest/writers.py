@@ -29,6 +29,8 @@ import pandas as pd
 from django.db import IntegrityError, connection, transaction
 
 from billing.models import Quality
+from billing.selectors.usage import READINGS_NAMESPACE
+from core.cache import bump_source_versions
 
 REGISTER_COLUMNS = ("total", "sharp", "peak", "flat", "valley", "reactive")
 PG_EPOCH_US = 946_684_800 * 1_000_000  # 2000-01-01 UTC, the origin of PostgreSQL's binary timestamps
@@ -355,6 +357,8 @@ def _sqlite_merge(
 def merge_interval_rows(*, valid: pd.DataFrame, batch_id: int) -> MergeCounts:
     if valid.empty:
         return MergeCounts(0, 0, 0)
+    # The usage page's cached figures of these meters are recomputed (billing.selectors.usage).
+    bump_source_versions(READINGS_NAMESPACE, valid["meter_id"].unique().tolist())
     if connection.vendor == "postgresql":
         return _pg_interval_merge(valid=valid, batch_id=batch_id)
     rows = list(
@@ -379,6 +383,7 @@ def merge_interval_rows(*, valid: pd.DataFrame, batch_id: int) -> MergeCounts:
 def merge_register_rows(*, valid: pd.DataFrame, batch_id: int) -> MergeCounts:
     if valid.empty:
         return MergeCounts(0, 0, 0)
+    bump_source_versions(READINGS_NAMESPACE, valid["meter_id"].unique().tolist())
     if connection.vendor == "postgresql":
         return _pg_register_merge(valid=valid, batch_id=batch_id)
     numeric = {
