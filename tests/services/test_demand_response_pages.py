@@ -23,6 +23,7 @@ from tests.services.dr_helpers import (
     settled_event,
     upcoming_invitation,
 )
+from tests.support.pdf import page_fonts, pdf_text
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 BACKEND = "security.backends.PhoneOrUsernameBackend"
@@ -167,6 +168,10 @@ def test_statement_figures_are_the_settlement_rows_and_the_pdf_downloads(english
     pdf = english.get(reverse("dr_hall:statement_pdf", args=[event.pk]))
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
     assert f"dr-statement-{account.number}-20260812" in pdf["Content-Disposition"]
+    # Every font embedded (the subset CJK face of core.pdf), so it reads the same without Chinese fonts.
+    fonts = page_fonts(pdf.content)
+    assert fonts and all(font.embedded_bytes > 0 for font in fonts), fonts
+    assert "需求响应" in pdf_text(pdf.content)
 
     listing = _text(english.get(reverse("dr_hall:events")))
     season = listing.split('data-section="season"')[1].split("</section>")[0]

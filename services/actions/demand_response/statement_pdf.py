@@ -58,7 +58,7 @@ def _table(rows: list[list], widths: list[float], *, header: bool = True) -> Tab
 
 def _chart(sheet: Statement) -> Drawing:
     width, height = 170 * mm, 62 * mm
-    drawing = Drawing(width, height)
+    drawing = Drawing(width, height, initialFontName=_font_name())  # no unembedded Helvetica state
     points = [
         [(k, float(r.baseline_kw)) for k, r in enumerate(sheet.rows) if r.baseline_kw is not None],
         [(k, float(r.actual_kw)) for k, r in enumerate(sheet.rows) if r.actual_kw is not None],
