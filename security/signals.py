@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models.signals import m2m_changed, post_save, pre_save
 from django.dispatch import receiver
 
+from core import clock
 from security import roles
 from security.context import current_actor
 from security.models import AuditEvent, User
@@ -22,10 +23,9 @@ PRIVILEGED_PERMISSION_APPS = ("security", "auth")
 
 @receiver(user_logged_in)
 def _audit_login(sender, request, user, **kwargs) -> None:
-    # login() has rotated the session key; the lifetime clocks start again at the next request.
+    # login() has rotated the session key; the lifetime clocks start again now (an interface event).
     if request is not None and hasattr(request, "session"):
-        request.session.pop(STARTED_KEY, None)
-        request.session.pop(SEEN_KEY, None)
+        request.session[STARTED_KEY] = request.session[SEEN_KEY] = clock.now().timestamp()
     record_event(action=AuditEvent.Action.LOGIN, actor=user, target=user, request=request)
 
 
