@@ -114,3 +114,19 @@ def residential():
     account = make_account(category=Account.Category.RESIDENTIAL, contracted_kva=Decimal("8"))
     meter = make_meter(account=account, meter_no="R1")
     return account, meter
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Transactional tests (``transaction=True``, live_server, transactional_db) end with a flush that
+    also empties what the data migrations seeded (staff role groups, permissions, tariffs, the service
+    catalogue); with serialized rollback each one starts from that seeded content again, so no test
+    depends on running before the first transactional test."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        fixtures = set(getattr(item, "fixturenames", ()))
+        transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+            {"transactional_db", "live_server"} & fixtures
+        )
+        if transactional:
+            kwargs = {**(marker.kwargs if marker else {}), "transaction": True, "serialized_rollback": True}
+            item.add_marker(pytest.mark.django_db(**kwargs))
