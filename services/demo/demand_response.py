@@ -154,19 +154,35 @@ def _enrol(*, program: DRProgram, accounts: list[Account], on: dt.date, share: f
 
 def _shed(*, participation: DRParticipation, event: DREvent, share: float) -> None:
     """The customer responded: the window's readings lowered by ``share`` × committed kW (never below
-    a fifth of what was drawn), on each of its customer meters in proportion."""
+    a fifth of what was drawn), on each of its customer meters in proportion — and, as real loads do
+    (pre-cooled rooms, deferred machines), drawn back over the two hours after the window. The day's
+    energy is unchanged, so the demo's register reads, bills and usage pages still agree with the
+    curves; only the shape moved."""
     meters = list(Meter.objects.filter(account_id=participation.account_id, role=Meter.Role.CUSTOMER))
     if not meters:
         return
     per_meter_kw = participation.committed_kw * Decimal(str(share)) / len(meters)
+    rebound_end = event.end + dt.timedelta(hours=2)
     for meter in meters:
         kwh = (per_meter_kw * meter.interval_minutes / 60 / meter.multiplier).quantize(Decimal("0.0001"))
-        rows = list(
+        window = list(
             IntervalReading.objects.filter(meter=meter, interval_start__gte=event.start, interval_start__lt=event.end)
         )
-        for reading in rows:
-            reading.kwh = max(reading.kwh - kwh, (reading.kwh / 5).quantize(Decimal("0.0001")))
-        IntervalReading.objects.bulk_update(rows, ["kwh"])
+        after = list(
+            IntervalReading.objects.filter(meter=meter, interval_start__gte=event.end, interval_start__lt=rebound_end)
+        )
+        if not after:
+            continue  # nowhere to draw it back on this day's data: leave the curve as it was
+        shed = Decimal(0)
+        for reading in window:
+            lowered = max(reading.kwh - kwh, (reading.kwh / 5).quantize(Decimal("0.0001")))
+            shed += reading.kwh - lowered
+            reading.kwh = lowered
+        share_back = (shed / len(after)).quantize(Decimal("0.0001"))
+        for reading in after:
+            reading.kwh += share_back
+        after[-1].kwh += shed - share_back * len(after)  # the rounding remainder: the day's sum is exact
+        IntervalReading.objects.bulk_update(window + after, ["kwh"])
 
 
 def _run_event(

@@ -19,6 +19,7 @@ def event():
     moment = dt.datetime(2026, 12, 7, 15, 20, 58, tzinfo=dt.UTC)
     with mock.patch("django.utils.timezone.now", return_value=moment):
         return AuditEvent.objects.create(
+            occurred_at=moment,  # the field's default is bound to timezone.now at import: patching misses it
             action=AuditEvent.Action.UPDATE,
             actor_label="clerk",
             object_type="billing.intervalreading",
