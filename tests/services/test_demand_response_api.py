@@ -100,17 +100,13 @@ def test_statement_figures_and_staff_reads_by_permission(pinned):
     assert _client(stranger).get(f"/api/v1/dr-settlements/{settlement.pk}/statement").status_code == 404
     assert _client(stranger).get("/api/v1/dr-settlements").json()["count"] == 0
 
-    from django.apps import apps as django_apps
     from django.contrib.auth import get_user_model
-    from django.contrib.auth.management import create_permissions
-    from django.contrib.auth.models import Permission
+
+    from tests.support.permissions import grant
 
     reader = get_user_model().objects.create_user(username="dr-reader", password="x-Reader-1", kind="staff")
     assert _client(reader).get("/api/v1/dr-settlements").status_code == 403
-    # A transactional test's flush may have emptied the permission table: create services' own again.
-    create_permissions(django_apps.get_app_config("services"), verbosity=0)
-    reader.user_permissions.add(Permission.objects.get(codename="view_drsettlement"))
-    reader = get_user_model().objects.get(pk=reader.pk)
+    reader = grant(reader, "services.view_drsettlement")
     assert _client(reader).get("/api/v1/dr-settlements").json()["count"] == 1
     assert _client(reader).post(f"/api/v1/dr-participations/{participation.pk}/opt-out").status_code == 403
 
