@@ -129,4 +129,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         )
         if transactional:
             kwargs = {**(marker.kwargs if marker else {}), "transaction": True, "serialized_rollback": True}
-            item.add_marker(pytest.mark.django_db(**kwargs))
+            # prepended: get_closest_marker returns the item's first own marker, and a test decorated with
+            # its own django_db(...) has that one first — appended, ours was ignored for exactly those
+            item.add_marker(pytest.mark.django_db(**kwargs), append=False)

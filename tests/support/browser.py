@@ -29,12 +29,23 @@ PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="session")
-def chromium_browser():
+def chromium_browser(django_db_setup):
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
     from tests.conftest import CHROMIUM
 
+    # Once Playwright's event loop runs in this thread, Django's connection handler (an asgiref Local)
+    # hands out new connection objects: the test database's serialized contents, kept on the old
+    # ones, must move with them, or no later transactional test restores the migrations' rows.
+    serialized = {
+        alias: connections[alias]._test_serialized_contents
+        for alias in connections
+        if hasattr(connections[alias], "_test_serialized_contents")
+    }
     with sync_playwright() as playwright:
+        for alias, contents in serialized.items():
+            connections[alias]._test_serialized_contents = contents
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
