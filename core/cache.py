@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable, Iterable
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from django.core.cache import cache
 from django.db import transaction
@@ -66,7 +66,7 @@ def bump_source_versions(namespace: str, source_ids: Iterable[object]) -> None:
 
 def versioned(
     namespace: str,
-    source_ids: Iterable[object],
+    source_ids: Iterable[int],
     key: str,
     compute: Callable[[], T],
     *,
@@ -80,7 +80,7 @@ def versioned(
     if value is _MISSING:
         value = compute()
         cache.set(full_key, value, timeout=timeout)
-    return value
+    return cast(T, value)
 
 
 _MISSING = object()

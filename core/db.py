@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
 
 from django.db import connections
+from django.db.models import Model
 
 REPLICA = "replica"
 _replica_reads: ContextVar[bool] = ContextVar("replica_reads", default=False)
@@ -32,16 +34,16 @@ def replica_reads() -> Iterator[None]:
 class ReplicaRouter:
     """DATABASE_ROUTERS entry: harmless without a replica (every method defers to the default)."""
 
-    def db_for_read(self, model, **hints) -> str | None:
+    def db_for_read(self, model: type[Model], **hints: Any) -> str | None:
         if _replica_reads.get() and REPLICA in connections.databases:
             return REPLICA
         return None
 
-    def db_for_write(self, model, **hints) -> str | None:
+    def db_for_write(self, model: type[Model], **hints: Any) -> str | None:
         return None
 
-    def allow_relation(self, obj1, obj2, **hints) -> bool | None:
+    def allow_relation(self, obj1: Model, obj2: Model, **hints: Any) -> bool | None:
         return True  # the replica holds the same rows as the primary
 
-    def allow_migrate(self, db, app_label, model_name=None, **hints) -> bool | None:
-        return db != REPLICA  # a replica follows the primary's schema by replication
+    def allow_migrate(self, db: str, app_label: str, model_name: str | None = None, **hints: Any) -> bool | None:
+        return bool(db != REPLICA)  # a replica follows the primary's schema by replication

@@ -18,6 +18,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -40,7 +41,7 @@ class ReplayIntegrityError(Exception):
 @dataclass(frozen=True)
 class StoredResponse:
     status: int
-    body: dict
+    body: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -57,16 +58,16 @@ def register_body_cipher(cipher: BodyCipher | None) -> None:
     _cipher = cipher
 
 
-def request_fingerprint(*, method: str, path: str, body: dict) -> str:
+def request_fingerprint(*, method: str, path: str, body: dict[str, Any]) -> str:
     canonical = json.dumps({"method": method, "path": path, "body": body}, sort_keys=True, default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _canonical_body(body: dict) -> str:
+def _canonical_body(body: dict[str, Any]) -> str:
     return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
-def body_hash(body: dict) -> str:
+def body_hash(body: dict[str, Any]) -> str:
     return hashlib.sha256(_canonical_body(body).encode()).hexdigest()
 
 
@@ -82,9 +83,10 @@ def ttl() -> dt.timedelta:
     return dt.timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS)
 
 
-def claim_key(*, user, key: str, fingerprint: str, as_of: dt.datetime) -> IdempotencyRecord | StoredResponse:
+def claim_key(*, user: Any, key: str, fingerprint: str, as_of: dt.datetime) -> IdempotencyRecord | StoredResponse:
     """Claim ``key`` for this request, committed at once so a concurrent duplicate sees it; or return
-    the stored response of the earlier identical request. A claim left incomplete for longer than
+    the stored response of the earlier identical request. ``user``: an AUTH_USER_MODEL instance (core
+    does not import the app that defines it). A claim left incomplete for longer than
     ABANDONED_AFTER (its worker died) may be taken over; a record past its time to live is gone."""
     IdempotencyRecord.objects.filter(user=user, key=key, created_at__lt=as_of - ttl()).delete()
     try:
@@ -101,12 +103,13 @@ def claim_key(*, user, key: str, fingerprint: str, as_of: dt.datetime) -> Idempo
         if taken:
             return IdempotencyRecord.objects.get(pk=existing.pk)
         raise IdempotencyInFlight("a request with this Idempotency-Key is still being processed")
+    assert existing.response_status is not None  # a completed record always has its status
     return StoredResponse(status=existing.response_status, body=_replayed_body(existing))
 
 
-def _replayed_body(record: IdempotencyRecord) -> dict:
+def _replayed_body(record: IdempotencyRecord) -> dict[str, Any]:
     if record.response_sealed and _cipher is not None:
-        body = json.loads(_cipher.decrypt(stored=record.response_sealed, binding=_binding(record)))
+        body: dict[str, Any] = json.loads(_cipher.decrypt(stored=record.response_sealed, binding=_binding(record)))
         if body_hash(body) != record.response_hash:
             raise ReplayIntegrityError(f"idempotency record {record.pk}: sealed body does not match its hash")
         return body
@@ -115,7 +118,7 @@ def _replayed_body(record: IdempotencyRecord) -> dict:
     return {"replayed": True, "resource": record.resource_ref}
 
 
-def resource_reference(*, path: str, body: dict) -> str:
+def resource_reference(*, path: str, body: dict[str, Any]) -> str:
     """Where the created resource is: the collection path and the body's identifier, if it has one."""
     for name in ("public_id", "number", "id", "order_no", "reference"):
         if isinstance(body, dict) and body.get(name) not in (None, ""):
@@ -123,7 +126,7 @@ def resource_reference(*, path: str, body: dict) -> str:
     return path[:200]
 
 
-def complete_key(*, record: IdempotencyRecord, status: int, body: dict, resource_ref: str = "") -> None:
+def complete_key(*, record: IdempotencyRecord, status: int, body: dict[str, Any], resource_ref: str = "") -> None:
     sealed = _cipher.encrypt(plaintext=_canonical_body(body), binding=_binding(record)) if _cipher else None
     IdempotencyRecord.objects.filter(pk=record.pk).update(
         completed=True,

@@ -35,7 +35,7 @@ def cjk_font() -> str:
     return CJK_FONT_NAME
 
 
-def cjk_document_options() -> dict:
+def cjk_document_options() -> dict[str, object]:
     """Keyword arguments for ``SimpleDocTemplate`` / ``BaseDocTemplate``: the canvas starts in the CJK
     face, so the PDF declares no font it does not embed (reportlab's default initial font is an
     unembedded Helvetica)."""

@@ -70,14 +70,16 @@ def access_account(*, user, account_number: str) -> Account:
 def bound_accounts_for_request(request: HttpRequest) -> list[Account]:
     """A portal customer's bound accounts (with their area), by number: one query per request, shared
     by the account switcher, the current account and the views. Empty for anyone else."""
-    if not hasattr(request, "_bound_accounts"):
+    cached: list[Account] | None = getattr(request, "_bound_accounts", None)
+    if cached is None:
         user = request.user
-        request._bound_accounts = (
+        cached = (
             list(accounts_visible_to(user=user).select_related("area").order_by("number"))
             if is_portal_customer(user)
             else []
         )
-    return request._bound_accounts
+        request._bound_accounts = cached  # type: ignore[attr-defined]  # a per-request memo
+    return cached
 
 
 def current_account_for_request(request: HttpRequest) -> Account | None:

@@ -191,7 +191,7 @@ def _price(
     try:
         for month in months:
             draft = drafts.get(month)
-            if draft is not None:
+            if draft is not None and draft.quote_input is not None:  # priced by the engine (has inputs)
                 inputs = replace(draft.quote_input, annual_kwh_before=annual_before[month])
                 if is_current and draft.tariff.pk == tariff.pk:
                     data, readings = inputs, draft.quote_readings  # the bill's own inputs

@@ -220,11 +220,12 @@ def extra_tables(filters: DashboardFilters, query=None) -> list[Table]:
 
 def _table_builders(query=None) -> dict[str, Callable[[DashboardFilters], Table]]:
     """Export looks a table up by key without building the others."""
+
+    def builder(panel: panels.Panel) -> Callable[[DashboardFilters], Table]:
+        return lambda filters: panel.table(filters, query)
+
     return {
-        **{
-            panel.key: (lambda filters, panel=panel: panel.table(filters, query))
-            for panel in panels.registered_panels()
-        },
+        **{panel.key: builder(panel) for panel in panels.registered_panels()},
         **BUILT_IN,
     }
 

@@ -144,7 +144,7 @@ class BillAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("overdue"), boolean=True, ordering="overdue_on_day")
     def overdue(self, obj: Bill) -> bool:
-        return obj.overdue_on_day
+        return obj.overdue_on_day  # type: ignore[attr-defined]  # annotated by with_open_amount
 
     @admin.display(description="PDF")
     def pdf_link(self, obj: Bill) -> str:

@@ -63,8 +63,8 @@ class BillSummary:
 
 
 def _summary(bill: Bill, *, today: dt.date) -> BillSummary:
-    paid = bill.paid_by
-    owed = bill.open_amount if bill.status in _OPEN_STATUSES else ZERO_MONEY
+    paid = bill.paid_by  # type: ignore[attr-defined]  # annotated by the list query
+    owed = bill.open_amount if bill.status in _OPEN_STATUSES else ZERO_MONEY  # type: ignore[attr-defined]  # annotated by with_open_amount
     return BillSummary(
         bill=bill, paid=paid, outstanding=owed, state=bill_state(bill=bill, outstanding=owed, today=today)
     )

@@ -69,4 +69,4 @@ def overdue_bills(*, on: dt.date, bills: QuerySet[Bill] | None = None, real_mone
     """The bills (of ``bills``, default all) overdue on ``on``, annotated with ``open_amount``."""
     bills = Bill.objects.all() if bills is None else bills
     live = bills.filter(status__in=LIVE_STATUSES, due_date__lt=on)  # (narrows the scan; the rule is below)
-    return with_open_amount(live, on=on, real_money_only=real_money_only).filter(overdue_on_day=True)
+    return with_open_amount(live, on=on, real_money_only=real_money_only).filter(overdue_on_day=True)  # type: ignore[misc]  # an annotation the plugin cannot see

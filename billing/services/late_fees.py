@@ -33,7 +33,7 @@ def post_late_fees(*, day: dt.date) -> int:
     """Post ``day``'s late fees for every overdue bill; returns how many fees were newly posted."""
     posted = 0
     for bill in overdue_bills(on=day).select_related("account").iterator(chunk_size=2000):
-        due = bill.open_amount  # what it still owed at the end of ``day``
+        due = bill.open_amount  # type: ignore[attr-defined]  # what it still owed at the end of ``day`` (annotation)
         rate = daily_rate(bill=bill, day=day)
         fee = round_money(due * rate)
         if fee <= 0:

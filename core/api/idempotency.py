@@ -5,9 +5,11 @@ another body under the key is 422, a retry while the first still runs is 409."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.db import transaction
 from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core import clock
@@ -35,7 +37,7 @@ class Unprocessable(APIException):
     default_code = "idempotency_key_reused"
 
 
-def idempotent_create(*, request, key: str, create: Callable[[], tuple[int, dict]]) -> Response:
+def idempotent_create(*, request: Request, key: str, create: Callable[[], tuple[int, dict[str, Any]]]) -> Response:
     """Run ``create`` (returning status and body) at most once for this user, key and body."""
     if len(key) > MAX_KEY_LENGTH:
         raise ValidationError({"Idempotency-Key": [f"At most {MAX_KEY_LENGTH} characters."]})

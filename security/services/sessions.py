@@ -38,6 +38,7 @@ def end_all_sessions(*, user_ids, instances=()) -> None:
 def sign_out_everywhere(*, request: HttpRequest) -> None:
     """End every session of the signed-in user, this one included, and audit it."""
     user = request.user
+    assert isinstance(user, User)  # the view requires a signed-in user
     end_all_sessions(user_ids=[user.pk])
     record_event(
         action=AuditEvent.Action.LOGOUT, actor=user, target=user, request=request, details={"everywhere": True}

@@ -27,6 +27,7 @@ from services.actions.demand_response.events import cancel_event, create_event, 
 from services.actions.demand_response.programs import add_terms_version, terms_in_force
 from services.actions.demand_response.settlement import approve_settlement, settle_event, settle_with_reason
 from services.forms.demand_response_staff import (
+    EVENT_FIELDS,
     ActionNoteForm,
     DREventForm,
     StaffEnrolmentForm,
@@ -261,8 +262,8 @@ class DREnrolmentAdmin(admin.ModelAdmin):
 
 class ParticipationInline(ReadOnlyTabularInline):
     model = DRParticipation
-    fields = ["account", "committed_kw", "response", "answered", "responded_at", "invited_at"]
-    readonly_fields = fields
+    readonly_fields = ["account", "committed_kw", "response", "answered", "responded_at", "invited_at"]
+    fields = tuple(readonly_fields)
     verbose_name_plural = _("participations")
     show_change_link = True
 
@@ -283,7 +284,7 @@ class DREventAdmin(admin.ModelAdmin):
     inlines = [ParticipationInline]
     actions = ["dispatch_selected", "cancel_selected", "settle_selected", "settle_with_reason_selected"]
     readonly_after_dispatch = [
-        *DREventForm._meta.fields,
+        *EVENT_FIELDS,
         "status",
         "response_deadline",
         "dispatched_at",
@@ -309,7 +310,7 @@ class DREventAdmin(admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         if obj is not None and obj.status != DREvent.Status.DRAFT:
             return self.readonly_after_dispatch
-        return [*DREventForm._meta.fields, *(["status", "results"] if obj is not None else [])]
+        return [*EVENT_FIELDS, *(["status", "results"] if obj is not None else [])]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form_class = super().get_form(request, obj, change=change, **kwargs)
@@ -451,8 +452,8 @@ class DREventAdmin(admin.ModelAdmin):
 
 class ChangeInline(ReadOnlyTabularInline):
     model = DRParticipationChange
-    fields = ["response", "changed_at", "changed_by", "channel"]
-    readonly_fields = fields
+    readonly_fields = ["response", "changed_at", "changed_by", "channel"]
+    fields = tuple(readonly_fields)
     verbose_name_plural = _("change history")
 
 

@@ -127,8 +127,8 @@ class VenResourceAdmin(admin.ModelAdmin):
 
 class ReadingInline(ReadOnlyTabularInline):
     model = VenReading
-    fields = ["resource", "account", "kind", "interval_start", "interval_end", "value", "kwh"]
-    readonly_fields = fields
+    readonly_fields = ["resource", "account", "kind", "interval_start", "interval_end", "value", "kwh"]
+    fields = tuple(readonly_fields)
 
 
 @admin.register(VenReport)
@@ -136,8 +136,17 @@ class VenReportAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "client_name", "report_name", "event", "ven"]
     list_filter = ["created_at"]
     search_fields = ["client_name", "report_name", "client_id"]
-    fields = ["event", "ven", "client_id", "client_name", "report_name", "created_at", "modified_at", "compared"]
-    readonly_fields = fields
+    readonly_fields = [
+        "event",
+        "ven",
+        "client_id",
+        "client_name",
+        "report_name",
+        "created_at",
+        "modified_at",
+        "compared",
+    ]
+    fields = tuple(readonly_fields)
     inlines = [ReadingInline]
 
     @admin.display(description=_("VEN usage beside the meter (kWh)"))

@@ -57,7 +57,7 @@ class DRProgramSerializer(serializers.ModelSerializer):
 
 
 class DREventSerializer(serializers.ModelSerializer):
-    program = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    program: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
         model = DREvent

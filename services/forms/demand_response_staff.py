@@ -16,7 +16,7 @@ from customers.models import Account
 from services.actions.demand_response.events import EventTargets, draft_problems
 from services.models import DREvent, DRProgram, DRProgramTerms
 
-EVENT_FIELDS = [
+EVENT_FIELDS: list[str] = [
     "program",
     "name",
     "start",

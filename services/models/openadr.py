@@ -8,12 +8,16 @@ what OpenADR says about them that our model has no field for (targets, descripto
 
 from __future__ import annotations
 
+from typing import Final
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-VALUE = {"max_digits": 16, "decimal_places": 6}
+from core.fields import DecimalColumn
+
+VALUE: Final[DecimalColumn] = {"max_digits": 16, "decimal_places": 6}
 
 
 class OadrClient(models.Model):

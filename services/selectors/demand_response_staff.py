@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 
@@ -78,8 +79,8 @@ def season_events(*, start: dt.datetime, end: dt.datetime, area_ids: list[int] |
             invited=Count("id"), opted_in=Count("id", filter=Q(response=DRParticipation.Response.OPTED_IN))
         )
     }
-    settled = {
-        row["participation__event_id"]: row
+    settled: dict[int, dict[str, Any]] = {
+        row["participation__event_id"]: dict(row)
         for row in settlements.values("participation__event_id").annotate(
             verified_kw=Sum("verified_kw"), verified_kwh=Sum("verified_kwh"), cost=Sum("net"), settled=Count("id")
         )

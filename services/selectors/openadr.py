@@ -423,6 +423,7 @@ def ven_vs_meter(*, event: DREvent) -> list[AccountComparison]:
         meter_id__in=list(meters), interval_start__gte=event.start, interval_start__lt=event.end
     ).values_list("meter_id", "interval_start", "kwh"):
         meter = meters[meter_id]
+        assert meter.account_id is not None  # customer meters: filtered on account above
         key = (meter.account_id, start)
         metered[key] = metered.get(key, Decimal(0)) + kwh * meter.multiplier
     out: dict[int, AccountComparison] = {}

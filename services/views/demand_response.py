@@ -14,6 +14,7 @@ A page never shows another customer's event: anything outside the user's account
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -131,7 +132,7 @@ def programs(request: HttpRequest) -> HttpResponse:
         return _no_account(request, "services/demand_response/programs.html")
     today = clock.today()
     enrolments = selectors.active_enrolments(account=account)
-    offers = []
+    offers: list[dict[str, Any]] = []
     for program in selectors.programs_open_on(today=today):
         terms = terms_in_force(program=program, on=today)
         enrolment = enrolments.get(program.pk)
@@ -161,7 +162,7 @@ def enrol(request: HttpRequest, code: str) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect("dr_hall:programs")
     accepted = program.terms.filter(version=form.cleaned_data["terms_version"]).first()
     try:
@@ -181,7 +182,11 @@ def enrol(request: HttpRequest, code: str) -> HttpResponse:
         messages.success(
             request,
             _("You are enrolled in %(program)s with %(kw)s kW (terms version %(version)s).")
-            % {"program": program.name, "kw": form.cleaned_data["committed_kw"], "version": accepted.version},
+            % {
+                "program": program.name,
+                "kw": form.cleaned_data["committed_kw"],
+                "version": form.cleaned_data["terms_version"],
+            },
         )
     return redirect("dr_hall:programs")
 
@@ -243,7 +248,7 @@ def event(request: HttpRequest, event_id: int) -> HttpResponse:
     dr_event = participation.event
     now = clock.now()
     open_for_answers = dr_event.status == DREvent.Status.SCHEDULED and now < dr_event.response_deadline
-    context = {
+    context: dict[str, Any] = {
         "participation": participation,
         "event": dr_event,
         "program": dr_event.program,

@@ -7,6 +7,7 @@ the staff console's login, customers and staff without the permission get 403.""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib import admin
 from django.http import Http404, HttpRequest, HttpResponse
@@ -262,7 +263,7 @@ def event_curve_panel(filters, params: dict) -> Table:
     start, end, area_ids = _period(filters)
     choices = events_for_choice(start=start, end=end)
     chosen = next((e for e in choices if str(e.pk) == params.get("dr_event")), choices[0] if choices else None)
-    curve = event_curve(event=chosen, area_ids=area_ids) if chosen else {"slots": [], "accounts": 0}
+    curve: dict[str, Any] = event_curve(event=chosen, area_ids=area_ids) if chosen else {"slots": [], "accounts": 0}
     labels = [dt.datetime.fromisoformat(s).astimezone(SHANGHAI).strftime("%H:%M") for s in curve["slots"]]
     rows = [
         {
@@ -302,7 +303,7 @@ def event_curve_panel(filters, params: dict) -> Table:
             else _("No settled event in the chosen months.")
         ),
     )
-    if choices:
+    if chosen is not None:
         table.extra["picker"] = {
             "name": "dr_event",
             "label": _("Event"),

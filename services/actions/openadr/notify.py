@@ -7,6 +7,8 @@ nothing."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 from django.db.models import Model
 
@@ -14,7 +16,7 @@ from core.tasks import enqueue_on_commit
 from services.models import DREvent, Subscription, WebhookDelivery
 from services.selectors import openadr as oadr
 
-RENDER = {
+RENDER: dict[str, Callable[..., dict[str, Any]]] = {
     "PROGRAM": oadr.program_json,
     "EVENT": oadr.event_json,
     "REPORT": oadr.report_json,
@@ -24,7 +26,7 @@ RENDER = {
 }
 
 
-def _program_id_of(object_type: str, obj: Model) -> int | None:
+def _program_id_of(object_type: str, obj: Any) -> int | None:  # obj: the model object_type names
     if object_type == "PROGRAM":
         return obj.pk
     if object_type == "EVENT":
@@ -34,7 +36,7 @@ def _program_id_of(object_type: str, obj: Model) -> int | None:
     return None
 
 
-def _visible(viewer: oadr.Viewer, object_type: str, obj: Model, operation: str) -> bool:
+def _visible(viewer: oadr.Viewer, object_type: str, obj: Any, operation: str) -> bool:
     if viewer.is_bl:
         return True
     if object_type == "PROGRAM":

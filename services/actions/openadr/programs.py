@@ -61,8 +61,11 @@ def _unique_code(name: str) -> str:
 
 
 def _check_program_name(name: str, *, exclude_pk: int | None = None) -> None:
-    taken = OadrProgram.objects.filter(program_name=name).exclude(program_id=exclude_pk).exists()
-    taken = taken or DRProgram.objects.filter(code=name, openadr__isnull=True).exclude(pk=exclude_pk).exists()
+    openadr_named = OadrProgram.objects.filter(program_name=name)
+    ours_named = DRProgram.objects.filter(code=name, openadr__isnull=True)
+    if exclude_pk is not None:
+        openadr_named, ours_named = openadr_named.exclude(program_id=exclude_pk), ours_named.exclude(pk=exclude_pk)
+    taken = openadr_named.exists() or ours_named.exists()
     if taken:
         raise conflict(f"A program named {name!r} exists already.")
 

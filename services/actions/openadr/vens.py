@@ -15,7 +15,10 @@ from services.models import Ven, VenResource
 
 def _check_name_free(*, ven_name: str, exclude_pk: int | None = None) -> None:
     """venName is unique in the VTN: 409 on update; the spec's POST /vens has no 409, so 400 there."""
-    if Ven.objects.filter(ven_name=ven_name).exclude(pk=exclude_pk).exists():
+    same_name = Ven.objects.filter(ven_name=ven_name)
+    if exclude_pk is not None:
+        same_name = same_name.exclude(pk=exclude_pk)
+    if same_name.exists():
         error = conflict if exclude_pk is not None else bad_request
         raise error(f"A ven named {ven_name!r} exists already.")
 

@@ -42,7 +42,7 @@ def check_callback_url(url: str) -> tuple[str, str, int, list[str]]:
         infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
         raise UrlRefused("the callback host does not resolve") from None
-    addresses = sorted({info[4][0] for info in infos})
+    addresses = sorted({str(info[4][0]) for info in infos})
     if not settings.OPENADR_WEBHOOK_ALLOW_PRIVATE:
         for address in addresses:
             ip = ipaddress.ip_address(address.split("%")[0])
@@ -78,6 +78,7 @@ def _post(*, url: str, body: bytes, bearer_token: str) -> tuple[int, bytes]:
     headers = {"Content-Type": "application/json", "Host": host_header, "User-Agent": "marketing-portal-vtn/1"}
     if bearer_token:
         headers["Authorization"] = f"Bearer {bearer_token}"
+    pool: urllib3.HTTPConnectionPool
     if scheme == "https":
         pool = urllib3.HTTPSConnectionPool(
             addresses[0], port, timeout=timeout, retries=False, server_hostname=host, assert_hostname=host,
