@@ -23,6 +23,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("staff/services/", include("services.staff_urls")),
     path("staff/analytics/", include("analytics.staff_urls")),
+    path("staff/security/", include("security.urls")),  # two-factor set-up and verification
     path("api/v1/", include(api_patterns)),
     path("openadr3/", include("services.api.openadr.urls")),  # OpenADR 3.1.0 VTN (docs/openadr.md)
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

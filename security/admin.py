@@ -22,6 +22,7 @@ from security.services.privileges import (
     decide_privilege_requests,
     may_manage_user,
 )
+from security.services.two_factor import TwoFactorRefused, reset_two_factor
 
 
 @admin.register(User)
@@ -41,9 +42,27 @@ class PortalUserAdmin(UserAdmin):
         (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
     ]
 
+    actions = ["reset_two_factor_selected"]
+
     @admin.display(description=_("mobile"))
     def phone_masked(self, obj: User) -> str:
         return mask_phone(obj.phone)
+
+    @admin.action(description=_("Reset two-factor authentication (they enrol again)"), permissions=["reset_two_factor"])
+    def reset_two_factor_selected(self, request, queryset):
+        done = 0
+        for user in queryset:
+            try:
+                reset_two_factor(target=user, by=request.user, request=request)
+            except TwoFactorRefused as refused:
+                messages.error(request, f"{user}: {refused}")
+            else:
+                done += 1
+        if done:
+            messages.success(request, _("Two-factor authentication reset for %(count)d user(s).") % {"count": done})
+
+    def has_reset_two_factor_permission(self, request) -> bool:
+        return request.user.has_perm("security.reset_two_factor")
 
     def has_change_permission(self, request, obj=None) -> bool:
         # Also guards the password-change page: no taking over an account more privileged than one's own.

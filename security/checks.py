@@ -111,3 +111,17 @@ def _audit_chain_key_errors(*, derived: set[bytes], keyring, blind_key) -> list:
             )
         ]
     return []
+
+
+@register(Tags.security, deploy=True)
+def check_staff_two_factor(app_configs=None, **kwargs) -> list[Error]:
+    """等保 2.0 level 3 / ASVS 2.7: administrators authenticate with two factors — not optional in production."""
+    if settings.STAFF_2FA_REQUIRED:
+        return []
+    return [
+        Error(
+            "STAFF_2FA_REQUIRED is off: staff could reach the admin console with a password alone.",
+            hint="Remove STAFF_2FA_REQUIRED=false from the production environment.",
+            id="security.E006",
+        )
+    ]

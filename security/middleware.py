@@ -18,6 +18,7 @@ from security.context import Actor, acting_as
 from security.models import AuditEvent
 from security.services.audit import record_event
 from security.services.sessions import session_expired
+from security.services.two_factor import has_authenticator, needs_second_factor
 
 
 class AuditActorMiddleware:
@@ -57,4 +58,25 @@ class SessionLifetimeMiddleware:
                     reverse("admin:login") if request.path.startswith("/admin/") else resolve_url(settings.LOGIN_URL)
                 )
                 return redirect_to_login(request.get_full_path(), login_url)
+        return self.get_response(request)
+
+
+class StaffTwoFactorMiddleware:
+    """Staff pages (/admin/, /staff/) need a second factor this session (STAFF_2FA_REQUIRED): a staff
+    member without one goes to verification, or to enrolment if they have no authenticator yet. The
+    admin's sign-in and sign-out and the two-factor pages themselves stay reachable."""
+
+    PROTECTED = ("/admin/", "/staff/")
+    OPEN = ("/admin/login/", "/admin/logout/", "/admin/jsi18n/", "/staff/security/2fa/")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        path = request.path
+        if path.startswith(self.PROTECTED) and not path.startswith(self.OPEN):
+            user = getattr(request, "user", None)
+            if user is not None and needs_second_factor(user=user) and not user.is_verified():
+                step = "verify" if has_authenticator(user=user) else "setup"
+                return redirect_to_login(request.get_full_path(), reverse(f"two_factor:{step}"))
         return self.get_response(request)

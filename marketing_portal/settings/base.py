@@ -45,6 +45,10 @@ INSTALLED_APPS = [
     "axes",
     "oauth2_provider",  # OpenADR 3 VTN: OAuth 2 client credentials (services/api/openadr/)
     "csp",
+    # Staff two-factor authentication (security.services.two_factor): TOTP apps and one-time backup codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # Our apps, in dependency order: core ← security ← customers ← billing ← analytics ← services.
     "core",
     "security",
@@ -64,8 +68,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): a second factor this session
     "security.middleware.AuditActorMiddleware",
     "security.middleware.SessionLifetimeMiddleware",
+    "security.middleware.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Content-Security-Policy (django-csp) and Permissions-Policy on every response.
@@ -143,6 +149,12 @@ AUTH_PASSWORD_VALIDATORS = [
 STAFF_SESSION_IDLE_SECONDS = env.int("STAFF_SESSION_IDLE_SECONDS", default=30 * 60)
 STAFF_SESSION_ABSOLUTE_SECONDS = env.int("STAFF_SESSION_ABSOLUTE_SECONDS", default=12 * 3600)
 CUSTOMER_SESSION_IDLE_SECONDS = env.int("CUSTOMER_SESSION_IDLE_SECONDS", default=2 * 3600)
+# Staff two-factor authentication (security.services.two_factor): the admin console and staff pages ask
+# for a TOTP code (or a backup code) once per session; first sign-in enrols. On in production (a deploy
+# check refuses it off there); off in the embedded demo so its staff accounts open straight away.
+STAFF_2FA_REQUIRED = env.bool("STAFF_2FA_REQUIRED", default=False)
+OTP_TOTP_ISSUER = "营销服务平台 Marketing Portal"
+STAFF_2FA_BACKUP_CODES = 10
 LOGIN_URL = "hall:login"
 LOGIN_REDIRECT_URL = "hall:dashboard"
 LOGOUT_REDIRECT_URL = "hall:login"

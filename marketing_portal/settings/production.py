@@ -22,6 +22,9 @@ for _required in (
 # and worker processes refuse to start on it (marketing_portal.startup).
 PAYMENT_REFUSE_TEST_GATEWAY = True
 
+# Every staff sign-in to the admin console and the staff pages needs a second factor (security.E006).
+STAFF_2FA_REQUIRED = env.bool("STAFF_2FA_REQUIRED", default=True)
+
 # The API schema is a map of every endpoint: staff and signed-in integrators only (core.api.permissions).
 API_SCHEMA_PUBLIC = False
 

@@ -51,6 +51,10 @@ class AuditEvent(models.Model):
         PAYMENT = "payment", _("Payment")
         LEDGER_POSTING = "ledger_posting", _("Ledger posting (payment, reversal, adjustment, credit)")
         AUDIT_ARCHIVED = "audit_archived", _("Audit events archived and pruned")
+        OTP_ENROLLED = "otp_enrolled", _("Two-factor authentication set up")
+        OTP_VERIFIED = "otp_verified", _("Second factor verified")
+        OTP_FAILED = "otp_failed", _("Second factor refused")
+        OTP_RESET = "otp_reset", _("Two-factor authentication reset")
 
     class Outcome(models.TextChoices):
         SUCCESS = "success", _("Success")

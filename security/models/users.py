@@ -42,6 +42,8 @@ class User(BlindIndexSaveMixin, AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        # 双因子认证重置: a security administrator's, never the user's own (security.services.two_factor).
+        permissions = [("reset_two_factor", _("Can reset a staff member's two-factor authentication"))]
 
     def __str__(self) -> str:
         return self.username
