@@ -6,7 +6,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import OperationalError
 
-from billing.services.billing_run import run_billing
+from billing.services.billing_run import redrive_stalled_runs, run_billing
 from billing.services.ingest import process_batch
 from billing.services.ingest.recovery import requeue_stale_batches
 from billing.services.late_fees import post_late_fees
@@ -57,6 +57,13 @@ def run_billing_task(*, run_id: int) -> dict:
         "existing": result.existing,
         "skipped": result.skipped,
     }
+
+
+@shared_task(name="billing.redrive_stalled_runs")
+def redrive_stalled_runs_task() -> list[int]:
+    return redrive_stalled_runs(
+        as_of=clock.now(), stalled_after=dt.timedelta(seconds=settings.BILLING_RUN_STALL_SECONDS)
+    )
 
 
 @shared_task(name="billing.deliver_sandbox_notification", autoretry_for=(OperationalError,), max_retries=5)

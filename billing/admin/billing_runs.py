@@ -17,7 +17,7 @@ from billing.models import Bill, BillingRun, BillLine, BillRead
 from billing.selectors.overdue import overdue_bills, with_open_amount
 from billing.services.bill_pdf import pdf_filename, render_bill_pdf
 from billing.services.bill_review import release_bills, void_and_rebill
-from billing.services.billing_run import queue_billing_run
+from billing.services.billing_run import queue_billing_run, redrive_billing_run
 from core import clock
 from core.months import next_month
 from core.web.admin import ReadOnlyAdmin, ReadOnlyTabularInline
@@ -72,10 +72,24 @@ class BillingRunAdmin(ReadOnlyAdmin):
         "skipped",
         "progress",
         "created_at",
+        "heartbeat_at",
+        "redriven",
         "finished_at",
     ]
     list_filter = ["status", "period_start"]
     readonly_fields = ["problems"]
+    actions = ["resume_selected"]
+
+    @admin.action(description=_("Resume selected runs on the billing workers"), permissions=["add"])
+    def resume_selected(self, request, queryset):
+        resumed = [run.pk for run in queryset if redrive_billing_run(run=run)]
+        if resumed:
+            messages.success(
+                request,
+                _("Handed to the billing workers again: run(s) %(ids)s.") % {"ids": ", ".join(map(str, resumed))},
+            )
+        else:
+            messages.info(request, _("Nothing to resume: the selected runs are complete."))
 
     @admin.display(description=_("chunks done"))
     def progress(self, obj: BillingRun) -> str:

@@ -63,6 +63,11 @@ class BillingRun(models.Model):
     existing = models.PositiveIntegerField(_("already billed"), default=0)
     skipped = models.PositiveIntegerField(_("skipped"), default=0)
     problems = models.JSONField(_("skipped accounts and why"), default=dict, blank=True)
+    # Progress and recovery (billing.services.billing_run.redrive_stalled_runs): the database time a
+    # worker last took or finished a chunk, and how often the run was handed to the workers again.
+    heartbeat_at = models.DateTimeField(_("last progress"), null=True, blank=True)
+    redriven = models.PositiveIntegerField(_("re-driven"), default=0)
+    redriven_at = models.DateTimeField(_("last re-driven"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -23,7 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q, Sum
+from django.db.models import F, Max, Q, Sum
 from django.db.models.functions import Now
 
 from billing.models import (
@@ -593,6 +593,7 @@ def _process_chunk(*, chunk: BillingRunChunk, run: BillingRun) -> None:
     TariffVersion.objects.filter(pk__in=used_versions, locked_at__isnull=True).update(locked_at=run.as_of)
     chunk.done = True
     chunk.save()
+    BillingRun.objects.filter(pk=run.pk).update(heartbeat_at=Now())
 
 
 def run_billing(*, run_id: int) -> BillingRunResult:
@@ -602,6 +603,7 @@ def run_billing(*, run_id: int) -> BillingRunResult:
         status=BillingRun.Status.RUNNING,
         started_at=Now(),  # the database clock: when a worker took it
     )
+    BillingRun.objects.filter(pk=run.pk).update(heartbeat_at=Now())
     while True:
         with transaction.atomic():
             chunk = (
@@ -653,3 +655,48 @@ def queue_billing_run(
     )
     enqueue_billing_run(run=run, workers=workers)
     return run
+
+
+OPEN_RUN_STATUSES = (BillingRun.Status.PENDING, BillingRun.Status.RUNNING)
+
+
+def _has_worker(*, run: BillingRun) -> bool:
+    """Whether a worker holds one of the run's open chunks now: a chunk is locked (FOR UPDATE) for as
+    long as a worker bills it, and a dead worker's connection — and its lock — is gone."""
+    with transaction.atomic():
+        open_chunks = BillingRunChunk.objects.filter(run=run, done=False)
+        lockable = open_chunks.select_for_update(skip_locked=True).values_list("pk", flat=True)
+        return len(list(lockable)) < open_chunks.count()
+
+
+def redrive_billing_run(*, run: BillingRun, workers: int = 2) -> bool:
+    """Hand an unfinished run to the billing workers again (its queued messages were lost, or its
+    worker died). Safe at any time: chunks are claimed with SKIP LOCKED and a billed account is never
+    billed twice. Returns False when the run has nothing left to do."""
+    if not BillingRunChunk.objects.filter(run=run, done=False).exists():
+        if run.status in OPEN_RUN_STATUSES:
+            enqueue_billing_run(run=run, workers=1)  # one pass adds up the totals and completes it
+            return True
+        return False
+    BillingRun.objects.filter(pk=run.pk).update(redriven=F("redriven") + 1, redriven_at=Now())
+    enqueue_billing_run(run=run, workers=workers)
+    return True
+
+
+def redrive_stalled_runs(*, as_of: dt.datetime, stalled_after: dt.timedelta) -> list[int]:
+    """The beat janitor: every unfinished run with no worker on any of its chunks and no progress
+    since ``stalled_after`` ago (or never started that long after it was queued) is re-driven — also
+    one whose chunks are all done but whose worker died before adding up the totals.
+    Returns the ids re-driven."""
+    cutoff = as_of - stalled_after
+    candidates = (
+        BillingRun.objects.filter(status__in=OPEN_RUN_STATUSES)
+        .filter(Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff))
+        .filter(Q(redriven_at__isnull=True) | Q(redriven_at__lt=cutoff))
+        .order_by("pk")
+    )
+    redriven = []
+    for run in candidates:
+        if not _has_worker(run=run) and redrive_billing_run(run=run):
+            redriven.append(run.pk)
+    return redriven

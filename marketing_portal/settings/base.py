@@ -247,6 +247,9 @@ PAYMENT_SANDBOX_NOTIFY_TIMES = env.int("PAYMENT_SANDBOX_NOTIFY_TIMES", default=3
 # 100,000: measured fastest and lowest-memory on 2 cores (docs/benchmarks.md).
 INGEST_CHUNK_ROWS = env.int("INGEST_CHUNK_ROWS", default=100_000)
 INGEST_STALE_MINUTES = env.int("INGEST_STALE_MINUTES", default=30)
+# A billing run with no worker on any chunk and no progress for this long is handed to the workers
+# again by the beat janitor (every minute): a lost worker or lost messages cost ≤ 3 minutes.
+BILLING_RUN_STALL_SECONDS = env.int("BILLING_RUN_STALL_SECONDS", default=120)
 REGISTER_TOU_TOLERANCE_KWH = env.float("REGISTER_TOU_TOLERANCE_KWH", default=0.1)
 
 # Load forecasting (analytics.services.forecasting): see docs/analytics.md "## Forecasting".
@@ -477,6 +480,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "analytics.compute_line_loss",
         "schedule": crontab(hour=2, minute=15),  # after the night's meter data; re-runs the last days too
         "options": {"queue": "analytics"},
+    },
+    "billing.redrive_stalled_runs": {
+        "task": "billing.redrive_stalled_runs",
+        "schedule": 60,
+        "options": {"queue": "default"},  # not behind the billing queue's own long tasks
     },
     "billing.requeue_stale_batches": {
         "task": "billing.requeue_stale_batches",
