@@ -456,9 +456,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60,
         "options": {"queue": "default"},
     },
+    # Every 5 minutes: a settlement lost with its worker is simply done again on the next beat (≤ 5 min;
+    # settling is idempotent and the event row lock makes two settlements of one event take turns).
     "services.settle_dr_events": {
         "task": "services.settle_dr_events",
-        "schedule": crontab(minute=20),
+        "schedule": crontab(minute="*/5"),
         "options": {"queue": "billing"},
     },
     "services.post_dr_availability": {
