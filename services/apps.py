@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 def _sync_catalogue(sender, using="default", **kwargs) -> None:
@@ -14,7 +15,7 @@ def _sync_catalogue(sender, using="default", **kwargs) -> None:
 
 class ServicesConfig(AppConfig):
     name = "services"
-    verbose_name = "Services"
+    verbose_name = _("Services")
     # Called by customers' seed_demo after customers, billing and analytics have seeded (dotted path).
     demo_seeder = "services.demo.seed_services_demo"
 

@@ -14,7 +14,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
 from security.forms.two_factor import CodeForm
+from security.models import User
 from security.services import two_factor
+
+
+def _staff(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)  # staff_member_required lets only signed-in staff through
+    return user
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -32,7 +39,7 @@ def _next_url(request: HttpRequest) -> str:
 def setup(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        codes = two_factor.confirm_enrolment(request=request, user=request.user, token=form.cleaned_data["code"])
+        codes = two_factor.confirm_enrolment(request=request, user=_staff(request), token=form.cleaned_data["code"])
         if codes is not None:
             return render(
                 request,
@@ -40,7 +47,7 @@ def setup(request: HttpRequest) -> HttpResponse:
                 {**admin.site.each_context(request), "codes": codes, "next": _next_url(request)},
             )
         form.add_error("code", _("That code is not right. Check the time on your phone and try the newest code."))
-    enrolment = two_factor.start_enrolment(user=request.user)
+    enrolment = two_factor.start_enrolment(user=_staff(request))
     return render(
         request,
         "security/two_factor/setup.html",
@@ -52,11 +59,11 @@ def setup(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("code")
 @staff_member_required
 def verify(request: HttpRequest) -> HttpResponse:
-    if not two_factor.has_authenticator(user=request.user):
+    if not two_factor.has_authenticator(user=_staff(request)):
         return redirect(f"/staff/security/2fa/setup/?next={_next_url(request)}")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if two_factor.verify_second_factor(request=request, user=request.user, token=form.cleaned_data["code"]):
+        if two_factor.verify_second_factor(request=request, user=_staff(request), token=form.cleaned_data["code"]):
             messages.success(request, _("Second factor verified."))
             return redirect(_next_url(request))
         form.add_error(

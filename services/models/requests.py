@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from security.fields import EncryptedQuerySet, EncryptedTextField
@@ -33,7 +34,7 @@ class ServiceType(models.Model):
         verbose_name_plural = _("service types")
 
     def __str__(self) -> str:
-        return self.name
+        return gettext(self.name)  # the row keeps the English source; people read it in their language
 
 
 class WorkflowStep(models.Model):
