@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
+import datetime as dt
 import hmac
-import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -18,8 +17,8 @@ from django.utils.translation import gettext as _
 from core.cache import increment
 from core.web.client import client_ip
 from customers.models import Account, PortalBinding
+from customers.services import phone_codes
 from customers.sms import send_sms
-from security.masking import mask_phone
 from security.models import AuditEvent
 from security.services.audit import record_event
 
@@ -34,8 +33,9 @@ class BindingError(Exception):
 
 
 @dataclass(frozen=True)
-class OtpSent:
-    masked_phone: str
+class CodeSent:
+    """What the requester of a binding code is told: the same for every account number."""
+
     expires_in_seconds: int
 
 
@@ -100,8 +100,7 @@ def _fail(*, user, account_number: str, request: HttpRequest | None, reason: str
         request=request,
         details={"reason": reason},
     )
-    if reason != "no_phone_on_file":
-        _tell_holder_of_failures(account_number=account_number)
+    _tell_holder_of_failures(account_number=account_number)
     # One message for every failure, so nobody can learn which account numbers exist.
     return BindingError(_("The account number and proof do not match our records."), code="proof_mismatch")
 
@@ -151,35 +150,47 @@ def bind_account_with_id_number(
     return _create_binding(user=user, account=account, method=PortalBinding.Method.ID_NUMBER, request=request)
 
 
-def _otp_cache_key(*, user, account_number: str) -> str:
-    return f"bind-otp:{user.pk}:{account_number}"
+def _code_subject(*, user, account_number: str) -> str:
+    return f"{user.pk}:{account_number.strip()}"
 
 
-def _hash_code(code: str) -> str:
-    return hashlib.sha256(code.encode()).hexdigest()
+def send_binding_code(*, user, account_number: str, now: dt.datetime, request: HttpRequest | None = None) -> CodeSent:
+    """Text a 6-digit one-time code to the phone on file for the account's holder.
 
-
-def send_binding_code(*, user, account_number: str, request: HttpRequest | None = None) -> OtpSent:
-    """Text a 6-digit one-time code to the phone on file for the account's holder."""
+    The answer is the same whether or not the account exists and has a phone (nor is the number
+    shown, even masked): otherwise anyone signed in could learn which account numbers exist and
+    part of their holders' phones. Every request counts against the requester's limit.
+    """
     _check_rate_limit(user=user, request=request)
+    _count_failure(user=user, request=request)  # every code asked for counts against the limit
+    sent = CodeSent(expires_in_seconds=settings.PHONE_CODE_TTL_SECONDS)
     account = _bindable_account(account_number)
     if account is None or not account.customer.phone:
-        raise _fail(user=user, account_number=account_number, request=request, reason="no_phone_on_file")
-    code = f"{secrets.randbelow(10**6):06d}"
-    cache.set(
-        _otp_cache_key(user=user, account_number=account.number),
-        _hash_code(code),
-        timeout=settings.BINDING_OTP_TTL_SECONDS,
+        record_event(
+            action=AuditEvent.Action.BIND_FAILED,
+            actor=user,
+            object_type="customers.account",
+            object_id=account_number,
+            outcome=AuditEvent.Outcome.DENIED,
+            request=request,
+            details={"reason": "no_phone_on_file"},
+        )
+        return sent
+    try:
+        phone_codes.count_text_to(phone=account.customer.phone, now=now)
+    except phone_codes.RateLimited:
+        return sent  # the holder's phone has had enough texts this window; the requester is not told why
+    code = phone_codes.issue_code(
+        purpose=phone_codes.BIND, subject=_code_subject(user=user, account_number=account.number)
     )
     send_sms(
         to=account.customer.phone,
         body=_(
             "Your verification code for binding account %(number)s is %(code)s. Valid for %(minutes)s minutes. Do not share it."
         )
-        % {"number": account.number, "code": code, "minutes": settings.BINDING_OTP_TTL_SECONDS // 60},
+        % {"number": account.number, "code": code, "minutes": settings.PHONE_CODE_TTL_SECONDS // 60},
     )
-    _count_failure(user=user, request=request)  # every code sent counts against the limit
-    return OtpSent(masked_phone=mask_phone(account.customer.phone), expires_in_seconds=settings.BINDING_OTP_TTL_SECONDS)
+    return sent
 
 
 def bind_account_with_code(
@@ -187,11 +198,11 @@ def bind_account_with_code(
 ) -> PortalBinding:
     _check_rate_limit(user=user, request=request)
     account = _bindable_account(account_number)
-    key = _otp_cache_key(user=user, account_number=account_number.strip())
-    expected = cache.get(key)
-    if account is None or expected is None or not hmac.compare_digest(expected, _hash_code(code.strip())):
+    proved = phone_codes.consume_code(
+        purpose=phone_codes.BIND, subject=_code_subject(user=user, account_number=account_number), code=code
+    )
+    if account is None or not proved:
         raise _fail(user=user, account_number=account_number, request=request, reason="code_mismatch")
-    cache.delete(key)
     return _create_binding(user=user, account=account, method=PortalBinding.Method.SMS_CODE, request=request)
 
 
