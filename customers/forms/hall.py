@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.access import is_portal_customer
 from customers.models import NotificationPreference
+from customers.validators import validate_mobile
+from security.normalize import normalize_phone
 
 ACCOUNT_NUMBER_WIDGET = forms.TextInput(
     attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": "10", "placeholder": "3300000001"}
@@ -88,6 +90,13 @@ def _confirm_field() -> forms.CharField:
     )
 
 
+def _mobile(value: str) -> str:
+    """A mainland mobile number in canonical form (the services check it again)."""
+    normalized = normalize_phone(value)
+    validate_mobile(normalized)
+    return normalized
+
+
 class RegisterStartForm(forms.Form):
     """Step 1: the number to text a code to, and consent to the privacy notice (PIPL: before we use it)."""
 
@@ -101,6 +110,9 @@ class RegisterStartForm(forms.Form):
         label=_("I have read and agree to the privacy notice"),
         error_messages={"required": _("Please read and agree to the privacy notice to register.")},
     )
+
+    def clean_phone(self) -> str:
+        return _mobile(self.cleaned_data["phone"])
 
 
 class RegisterCompleteForm(_NewPasswordMixin, forms.Form):
@@ -118,6 +130,9 @@ class PasswordResetStartForm(forms.Form):
         widget=PHONE_WIDGET,
         help_text=_("The number you registered with. We will text a verification code to it."),
     )
+
+    def clean_phone(self) -> str:
+        return _mobile(self.cleaned_data["phone"])
 
 
 class PasswordResetCompleteForm(_NewPasswordMixin, forms.Form):
