@@ -11,34 +11,19 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
-import math
 import secrets
 
 from django.conf import settings
 from django.core.cache import cache
-from django.utils import timezone
 from django.utils.crypto import salted_hmac
-from django.utils.translation import gettext as _
 
 from core.cache import increment
+from customers.services.attempt_limits import count_against_limit
 from security.crypto import DecryptionError, blind_index, decrypt, encrypt
 
 REGISTER = "register"
 RECOVERY = "password_reset"  # the "forgot password" flow
 BIND = "bind"
-
-
-class RateLimited(Exception):
-    """Too many requests in the current window; ``message`` says when to try again (local time)."""
-
-    def __init__(self, *, retry_at: dt.datetime, now: dt.datetime) -> None:
-        minutes = max(1, math.ceil((retry_at - now).total_seconds() / 60))
-        self.retry_at = retry_at
-        self.message = _("Too many requests. Please try again in %(minutes)s minutes (after %(time)s).") % {
-            "minutes": minutes,
-            "time": timezone.localtime(retry_at).strftime("%H:%M"),
-        }
-        super().__init__(self.message)
 
 
 def _digest(value: str) -> str:
@@ -55,18 +40,6 @@ def _tries_key(*, purpose: str, subject: str) -> str:
 
 def _code_mac(*, purpose: str, subject: str, code: str) -> str:
     return salted_hmac("customers.phone_code", f"{purpose}\x00{subject}\x00{code}", algorithm="sha256").hexdigest()
-
-
-def count_against_limit(*, name: str, subject: str, limit: int, window_seconds: int, now: dt.datetime) -> None:
-    """Count one request for ``subject`` in the fixed window holding ``now``; ``RateLimited`` past ``limit``.
-
-    Every request is counted, refused ones too, but the window's end never moves: the message can
-    name the moment the requester may try again.
-    """
-    bucket = int(now.timestamp()) // window_seconds
-    count = increment(f"limit:{name}:{_digest(subject)}:{bucket}", timeout=window_seconds)
-    if count > limit:
-        raise RateLimited(retry_at=dt.datetime.fromtimestamp((bucket + 1) * window_seconds, tz=dt.UTC), now=now)
 
 
 def count_text_to(*, phone: str, now: dt.datetime) -> None:

@@ -100,6 +100,7 @@ def bind_with_id_number(request: HttpRequest) -> HttpResponse:
                 user=request.user,
                 account_number=form.cleaned_data["account_number"],
                 id_number_last6=form.cleaned_data["id_number_last6"],
+                now=clock.now(),
                 request=request,
             )
         except BindingError as exc:
@@ -140,6 +141,7 @@ def bind_with_code(request: HttpRequest) -> HttpResponse:
                 user=request.user,
                 account_number=form.cleaned_data["account_number"],
                 code=form.cleaned_data["code"],
+                now=clock.now(),
                 request=request,
             )
         except BindingError as exc:

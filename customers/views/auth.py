@@ -24,7 +24,7 @@ from customers.forms.hall import (
     RegisterCompleteForm,
     RegisterStartForm,
 )
-from customers.services import phone_codes
+from customers.services import attempt_limits, phone_codes
 from customers.services.password_reset import complete_password_reset, start_password_reset
 from customers.services.registration import CodeRequested, complete_registration, start_registration
 from customers.views.rate_limits import LOGIN_RATE, REGISTER_RATE, RESET_RATE, limit_posts
@@ -50,7 +50,7 @@ def _pending_phone(request: HttpRequest, *, key: str, purpose: str) -> tuple[dic
     return (pending, phone) if phone else None
 
 
-def _refused(form, exc: phone_codes.RateLimited) -> int:
+def _refused(form, exc: attempt_limits.RateLimited) -> int:
     form.add_error(None, exc.message)
     return 429
 
@@ -71,7 +71,7 @@ def register(request: HttpRequest) -> HttpResponse:
             sent = start_registration(phone=form.cleaned_data["phone"], now=now)
         except ValidationError as exc:
             form.add_error(None, exc)
-        except phone_codes.RateLimited as exc:
+        except attempt_limits.RateLimited as exc:
             status = _refused(form, exc)
         else:
             _remember_pending(
@@ -129,7 +129,7 @@ def password_reset(request: HttpRequest) -> HttpResponse:
             sent = start_password_reset(phone=form.cleaned_data["phone"], now=clock.now())
         except ValidationError as exc:
             form.add_error(None, exc)
-        except phone_codes.RateLimited as exc:
+        except attempt_limits.RateLimited as exc:
             status = _refused(form, exc)
         else:
             _remember_pending(request, key=RESET_PENDING_KEY, purpose=phone_codes.RECOVERY, sent=sent)

@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from customers.models import PrivacyConsent
-from customers.services import phone_codes
+from customers.services import attempt_limits, phone_codes
 from customers.sms import LocmemSmsBackend
 from security.models import AuditEvent
 from tests.factories import make_portal_user
@@ -175,8 +175,8 @@ def test_texts_to_one_number_are_capped_and_the_refusal_says_when(client, settin
 def test_the_per_phone_limit_names_the_end_of_its_window():
     now = dt.datetime(2026, 12, 7, 14, 20, tzinfo=dt.UTC)  # 22:20 in Shanghai
     for _ in range(2):
-        phone_codes.count_against_limit(name="t", subject=FREE, limit=2, window_seconds=3600, now=now)
-    with pytest.raises(phone_codes.RateLimited) as refused:
-        phone_codes.count_against_limit(name="t", subject=FREE, limit=2, window_seconds=3600, now=now)
+        attempt_limits.count_against_limit(name="t", subject=FREE, limit=2, window_seconds=3600, now=now)
+    with pytest.raises(attempt_limits.RateLimited) as refused:
+        attempt_limits.count_against_limit(name="t", subject=FREE, limit=2, window_seconds=3600, now=now)
     assert refused.value.retry_at == dt.datetime(2026, 12, 7, 15, 0, tzinfo=dt.UTC)
     assert "40" in refused.value.message and "23:00" in refused.value.message  # minutes left, local time
