@@ -1,23 +1,27 @@
 """Resetting a business-hall password by an SMS code to the registered mobile number.
 
 The requester is told the same thing whether or not the number has a login (a code is texted only
-when it has one); a new password ends every session the user holds (security.services.sessions).
+when it has one, a notice otherwise); a new password ends every session the user holds
+(security.services.sessions) and any login lockout of the number (django-axes).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from customers.services import phone_codes
 from customers.services.registration import CodeRequested, normalized_mobile, wrong_code_error
 from customers.sms import send_sms
+from security.backends import axes_username_from_credentials
 from security.models import AuditEvent
 from security.normalize import normalize_phone
 from security.services.audit import record_event
@@ -48,6 +52,17 @@ def start_password_reset(*, phone: str, now: dt.datetime) -> CodeRequested:
             )
             % {"code": code, "minutes": settings.PHONE_CODE_TTL_SECONDS // 60},
         )
+    else:
+        # A text either way, so the time the answer takes says nothing either; its holder learns why.
+        with translation.override(settings.LANGUAGE_CODE):
+            send_sms(
+                to=normalized,
+                body=_(
+                    "Someone asked to reset the business-hall password of this mobile number, but no login "
+                    "uses it. To create one, register in the business hall. If it was not you, no action is "
+                    "needed."
+                ),
+            )
     return CodeRequested(phone=normalized, expires_in_seconds=settings.PHONE_CODE_TTL_SECONDS)
 
 
@@ -66,6 +81,8 @@ def complete_password_reset(*, phone: str, code: str, new_password: str, request
     user.set_password(new_password)
     user.save(update_fields=["password"])
     end_all_sessions(user_ids=[user.pk])
+    # Whoever proved the number may sign in at once: a lockout earned by failed passwords ends with them.
+    axes_reset(username=axes_username_from_credentials({"username": normalized}))
     record_event(
         action=AuditEvent.Action.UPDATE,
         actor=user,

@@ -69,7 +69,7 @@ def test_reset_by_code_sets_the_password_and_ends_every_session(client, holder):
     assert (event.object_type, event.object_id) == ("security.user", str(holder.pk))
 
 
-def test_an_unknown_number_gets_the_same_answer_and_no_text(client, holder):
+def test_an_unknown_number_gets_the_same_answer_and_no_code(client, holder):
     pages = {}
     for phone in (HOLDER_PHONE, NOBODY_PHONE):
         visitor = Client()
@@ -81,7 +81,11 @@ def test_an_unknown_number_gets_the_same_answer_and_no_text(client, holder):
         refused = _reset(visitor, "000000")
         assert refused.context["form"].errors["code"] == ["验证码错误或已过期。"]
     assert pages[HOLDER_PHONE] == pages[NOBODY_PHONE]
-    assert [m.to for m in LocmemSmsBackend.outbox] == [HOLDER_PHONE]
+    # Both numbers get a text (so the answer takes as long), but only the holder's carries a code.
+    texts = {m.to: m.body for m in LocmemSmsBackend.outbox}
+    assert set(texts) == {HOLDER_PHONE, NOBODY_PHONE}
+    assert re.search(r"(?<!\d)\d{6}(?!\d)", texts[HOLDER_PHONE])
+    assert not re.search(r"\d", texts[NOBODY_PHONE]) and "没有使用该手机号的账号" in texts[NOBODY_PHONE]
 
 
 def test_staff_numbers_get_no_reset_code(client):
@@ -91,7 +95,8 @@ def test_staff_numbers_get_no_reset_code(client):
         username="clerk_li", password=OLD, kind="staff", is_staff=True, phone=NOBODY_PHONE
     )
     assert _ask(client, NOBODY_PHONE).status_code == 302
-    assert LocmemSmsBackend.outbox == []  # staff reset through a security administrator, not the hall
+    # Staff reset through a security administrator, not the hall: no code.
+    assert not [m for m in LocmemSmsBackend.outbox if re.search(r"\d", m.body)]
 
 
 def test_a_reset_code_is_void_after_too_many_wrong_entries(client, holder, settings):
@@ -135,3 +140,12 @@ def test_reset_posts_are_capped_per_client(client, holder):
     refused = _ask(client, HOLDER_PHONE)
     assert refused.status_code == 429 and re.search(r"请在 \d+ 分钟后再试", refused.content.decode())
     assert HOLDER_PHONE not in [m.to for m in LocmemSmsBackend.outbox]
+
+
+def test_a_reset_ends_a_login_lockout_of_the_number(client, holder, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("hall:login"), {"username": HOLDER_PHONE, "password": "wrong-password"})
+    assert client.post(reverse("hall:login"), {"username": HOLDER_PHONE, "password": OLD}).status_code == 429
+    _ask(client, HOLDER_PHONE)
+    assert _reset(client, _code_in(LocmemSmsBackend.outbox[-1].body)).status_code == 302
+    assert client.post(reverse("hall:login"), {"username": HOLDER_PHONE, "password": NEW}).status_code == 302
