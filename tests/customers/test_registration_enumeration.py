@@ -180,3 +180,19 @@ def test_the_per_phone_limit_names_the_end_of_its_window():
         attempt_limits.count_against_limit(name="t", subject=FREE, limit=2, window_seconds=3600, now=now)
     assert refused.value.retry_at == dt.datetime(2026, 12, 7, 15, 0, tzinfo=dt.UTC)
     assert "40" in refused.value.message and "23:00" in refused.value.message  # minutes left, local time
+
+
+def test_the_per_client_cap_keys_on_the_client_behind_the_proxy(client, settings):
+    """Behind the documented proxy every request comes from its address: the cap must count each
+    client (client_ip, TRUSTED_PROXY_COUNT hops) or one busy household would block everyone."""
+    from customers.views.rate_limits import REGISTER_RATE
+
+    settings.TRUSTED_PROXY_COUNT = 1
+    via_proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    for n in range(int(REGISTER_RATE.split("/")[0])):
+        _start(client, f"1394444{n:04d}", HTTP_X_FORWARDED_FOR="198.51.100.1", **via_proxy)
+    assert _start(client, FREE, HTTP_X_FORWARDED_FOR="198.51.100.1", **via_proxy).status_code == 429
+    assert _start(type(client)(), FREE, HTTP_X_FORWARDED_FOR="198.51.100.2", **via_proxy).status_code == 302
+    # A forged left-hand entry does not give the first client a fresh bucket.
+    forged = _start(type(client)(), TAKEN, HTTP_X_FORWARDED_FOR="6.6.6.6, 198.51.100.1", **via_proxy)
+    assert forged.status_code == 429
