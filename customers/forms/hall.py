@@ -60,18 +60,16 @@ def _code_field() -> forms.CharField:
     )
 
 
-class _NewPasswordMixin:
+class _NewPasswordForm(forms.Form):
     """Two password fields that must agree (``first_field`` names the first)."""
 
     first_field = "password"
 
     def clean(self):
-        cleaned = super().clean()  # type: ignore[misc]
+        cleaned = super().clean() or {}
         password, confirm = cleaned.get(self.first_field), cleaned.get("password_confirm")
         if password and confirm and password != confirm:
-            self.add_error(  # type: ignore[attr-defined]
-                "password_confirm", forms.ValidationError(_("The two passwords differ."), code="mismatch")
-            )
+            self.add_error("password_confirm", forms.ValidationError(_("The two passwords differ."), code="mismatch"))
         return cleaned
 
 
@@ -115,7 +113,7 @@ class RegisterStartForm(forms.Form):
         return _mobile(self.cleaned_data["phone"])
 
 
-class RegisterCompleteForm(_NewPasswordMixin, forms.Form):
+class RegisterCompleteForm(_NewPasswordForm):
     """Step 2: the code from the text, and the password to create the login with."""
 
     code = _code_field()
@@ -135,7 +133,7 @@ class PasswordResetStartForm(forms.Form):
         return _mobile(self.cleaned_data["phone"])
 
 
-class PasswordResetCompleteForm(_NewPasswordMixin, forms.Form):
+class PasswordResetCompleteForm(_NewPasswordForm):
     first_field = "new_password"
 
     code = _code_field()

@@ -45,8 +45,11 @@ def _remember_pending(request: HttpRequest, *, key: str, purpose: str, sent: Cod
 
 
 def _pending_phone(request: HttpRequest, *, key: str, purpose: str) -> tuple[dict, str] | None:
-    pending = request.session.get(key)
-    phone = phone_codes.unseal_phone(sealed=pending["phone"], purpose=purpose) if pending else None
+    """The flow's pending details and the number, or None (no flow started, or its seal fails)."""
+    pending: dict | None = request.session.get(key)
+    if not pending:
+        return None
+    phone = phone_codes.unseal_phone(sealed=pending["phone"], purpose=purpose)
     return (pending, phone) if phone else None
 
 
