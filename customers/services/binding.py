@@ -192,7 +192,7 @@ def send_binding_code(*, user, account_number: str, now: dt.datetime, request: H
         )
         return sent
     try:
-        phone_codes.count_text_to(phone=account.customer.phone, now=now)
+        phone_codes.count_text_to(phone=account.customer.phone, client=client_ip(request), now=now)
     except attempt_limits.RateLimited:
         return sent  # the holder's phone has had enough texts this window; the requester is not told why
     code = phone_codes.issue_code(

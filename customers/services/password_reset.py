@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from core.web.client import client_ip
 from customers.services import phone_codes
 from customers.services.registration import CodeRequested, normalized_mobile, wrong_code_error
 from customers.sms import send_sms
@@ -34,14 +35,14 @@ def _customer_with_phone(phone: str):
     return user_model.objects.matching("phone", phone).filter(kind=user_model.Kind.CUSTOMER, is_active=True).first()
 
 
-def start_password_reset(*, phone: str, now: dt.datetime) -> CodeRequested:
+def start_password_reset(*, phone: str, now: dt.datetime, request: HttpRequest | None = None) -> CodeRequested:
     """Text a reset code to ``phone`` when a customer signs in with it; say the same either way.
 
     Raises ``ValidationError`` (``phone``) for a malformed number and ``phone_codes.RateLimited`` past
     the per-phone limit (counted for every request, registered number or not).
     """
     normalized = normalized_mobile(phone)
-    phone_codes.count_text_to(phone=normalized, now=now)
+    phone_codes.count_text_to(phone=normalized, client=client_ip(request), now=now)
     if _customer_with_phone(normalized) is not None:
         code = phone_codes.issue_code(purpose=phone_codes.RECOVERY, subject=normalized)
         send_sms(

@@ -42,9 +42,22 @@ def _code_mac(*, purpose: str, subject: str, code: str) -> str:
     return salted_hmac("customers.phone_code", f"{purpose}\x00{subject}\x00{code}", algorithm="sha256").hexdigest()
 
 
-def count_text_to(*, phone: str, now: dt.datetime) -> None:
-    """One more text to ``phone`` (a code or a notice, from any flow): refused past the per-phone limit,
-    so nobody can flood a number with messages through the business hall."""
+def count_text_to(*, phone: str, client: str | None, now: dt.datetime) -> None:
+    """One more text to ``phone`` (a code or a notice, from any flow) asked for from ``client``.
+
+    Refused past ``PHONE_CODE_SENDS_PER_CLIENT`` from one client address, so nobody can flood a number
+    or, by using up its texts on purpose, keep its holder from getting a code (issue 13 finding 10's
+    lesson: count the requester, not only the target); and past ``PHONE_CODE_SENDS_PER_PHONE`` from
+    everywhere together, against a flood spread over many addresses.
+    """
+    if client is not None:
+        count_against_limit(
+            name="sms-to-phone-from-client",
+            subject=f"{client}|{phone}",
+            limit=settings.PHONE_CODE_SENDS_PER_CLIENT,
+            window_seconds=settings.PHONE_CODE_WINDOW_SECONDS,
+            now=now,
+        )
     count_against_limit(
         name="sms-to-phone",
         subject=phone,

@@ -21,6 +21,7 @@ from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from core.web.client import client_ip
 from customers.models import PrivacyConsent
 from customers.services import phone_codes
 from customers.sms import send_sms
@@ -56,14 +57,14 @@ def normalized_mobile(phone: str) -> str:
     return normalized
 
 
-def start_registration(*, phone: str, now: dt.datetime) -> CodeRequested:
+def start_registration(*, phone: str, now: dt.datetime, request: HttpRequest | None = None) -> CodeRequested:
     """Text a registration code to a free number, or a notice to the holder of a taken one.
 
     Raises ``ValidationError`` (``phone``) for a malformed number and ``phone_codes.RateLimited`` past
     the per-phone limit, which counts both kinds of text alike.
     """
     normalized = normalized_mobile(phone)
-    phone_codes.count_text_to(phone=normalized, now=now)
+    phone_codes.count_text_to(phone=normalized, client=client_ip(request), now=now)
     if get_user_model().objects.matching("phone", normalized).exists():
         # The holder reads this, not the requester: in the site's language.
         with translation.override(settings.LANGUAGE_CODE):

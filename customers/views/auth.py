@@ -71,7 +71,7 @@ def register(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         now = clock.now()
         try:
-            sent = start_registration(phone=form.cleaned_data["phone"], now=now)
+            sent = start_registration(phone=form.cleaned_data["phone"], now=now, request=request)
         except ValidationError as exc:
             form.add_error(None, exc)
         except attempt_limits.RateLimited as exc:
@@ -129,7 +129,7 @@ def password_reset(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            sent = start_password_reset(phone=form.cleaned_data["phone"], now=clock.now())
+            sent = start_password_reset(phone=form.cleaned_data["phone"], now=clock.now(), request=request)
         except ValidationError as exc:
             form.add_error(None, exc)
         except attempt_limits.RateLimited as exc:

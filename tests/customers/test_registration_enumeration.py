@@ -13,6 +13,7 @@ import time
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
 
 from customers.models import PrivacyConsent
@@ -196,3 +197,15 @@ def test_the_per_client_cap_keys_on_the_client_behind_the_proxy(client, settings
     # A forged left-hand entry does not give the first client a fresh bucket.
     forged = _start(type(client)(), TAKEN, HTTP_X_FORWARDED_FOR="6.6.6.6, 198.51.100.1", **via_proxy)
     assert forged.status_code == 429
+
+
+def test_using_up_a_numbers_texts_on_purpose_does_not_keep_its_holder_from_a_code(settings):
+    """The per-number cap counts each requesting address: an attacker asking for codes to someone
+    else's number exhausts only their own share (the lesson of finding 10)."""
+    settings.PHONE_CODE_SENDS_PER_CLIENT = 2
+    attacker = [_start(Client(), FREE, REMOTE_ADDR="203.0.113.66").status_code for _ in range(3)]
+    assert attacker == [302, 302, 429]
+    holder = Client()
+    assert _start(holder, FREE, REMOTE_ADDR="198.51.100.7").status_code == 302
+    assert _verify(holder, _code_in(_texts_to(FREE)[-1])).status_code == 302
+    assert len(_texts_to(FREE)) == 3
