@@ -1,10 +1,11 @@
-"""Business-hall links in the staff console: account bindings and notification preferences."""
+"""Business-hall links in the staff console: account bindings, notification preferences and privacy consents."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
-from customers.models import NotificationPreference, PortalBinding
+from core.web.admin import ReadOnlyAdmin
+from customers.models import NotificationPreference, PortalBinding, PrivacyConsent
 
 
 @admin.register(PortalBinding)
@@ -25,3 +26,13 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):
     list_display = ["user", "kind", "channel", "enabled"]
     list_filter = ["kind", "channel", "enabled"]
     search_fields = ["user__username"]
+
+
+@admin.register(PrivacyConsent)
+class PrivacyConsentAdmin(ReadOnlyAdmin):
+    """Evidence of consent (PIPL): shown, never edited."""
+
+    list_display = ["user", "notice_version", "accepted_at"]
+    list_filter = ["notice_version"]
+    search_fields = ["user__username"]
+    list_select_related = ["user"]

@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.access import is_portal_customer
 from customers.models import NotificationPreference
+from customers.validators import validate_mobile
+from security.normalize import normalize_phone
 
 ACCOUNT_NUMBER_WIDGET = forms.TextInput(
     attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": "10", "placeholder": "3300000001"}
@@ -39,31 +41,104 @@ class HallLoginForm(AuthenticationForm):
             raise forms.ValidationError(self.error_messages["not_customer"], code="not_customer")
 
 
-class RegisterForm(forms.Form):
-    phone = forms.CharField(
-        label=_("Mobile number"),
-        max_length=20,
-        widget=forms.TextInput(
-            attrs={"inputmode": "tel", "autocomplete": "tel", "autofocus": True, "placeholder": "13812345678"}
-        ),
-        help_text=_("You will sign in with this number."),
+PHONE_WIDGET = forms.TextInput(
+    attrs={"inputmode": "tel", "autocomplete": "tel", "autofocus": True, "placeholder": "13812345678"}
+)
+CODE_FIELD_ATTRS = {
+    "inputmode": "numeric",
+    "autocomplete": "one-time-code",
+    "maxlength": "6",
+    "pattern": r"\d{6}",
+    "placeholder": "000000",
+}
+code_validator = RegexValidator(r"^\d{6}$", _("The code has 6 digits."))
+
+
+def _code_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Verification code"), validators=[code_validator], widget=forms.TextInput(attrs=CODE_FIELD_ATTRS)
     )
-    password = forms.CharField(
-        label=_("Password"),
+
+
+class _NewPasswordForm(forms.Form):
+    """Two password fields that must agree (``first_field`` names the first)."""
+
+    first_field = "password"
+
+    def clean(self):
+        cleaned = super().clean() or {}
+        password, confirm = cleaned.get(self.first_field), cleaned.get("password_confirm")
+        if password and confirm and password != confirm:
+            self.add_error("password_confirm", forms.ValidationError(_("The two passwords differ."), code="mismatch"))
+        return cleaned
+
+
+def _new_password_field(label) -> forms.CharField:
+    return forms.CharField(
+        label=label,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=_("At least 8 characters, not only digits, not a common password."),
     )
-    password_confirm = forms.CharField(
+
+
+def _confirm_field() -> forms.CharField:
+    return forms.CharField(
         label=_("Confirm password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
 
-    def clean(self):
-        cleaned = super().clean()
-        password, confirm = cleaned.get("password"), cleaned.get("password_confirm")
-        if password and confirm and password != confirm:
-            self.add_error("password_confirm", forms.ValidationError(_("The two passwords differ."), code="mismatch"))
-        return cleaned
+
+def _mobile(value: str) -> str:
+    """A mainland mobile number in canonical form (the services check it again)."""
+    normalized = normalize_phone(value)
+    validate_mobile(normalized)
+    return normalized
+
+
+class RegisterStartForm(forms.Form):
+    """Step 1: the number to text a code to, and consent to the privacy notice (PIPL: before we use it)."""
+
+    phone = forms.CharField(
+        label=_("Mobile number"),
+        max_length=20,
+        widget=PHONE_WIDGET,
+        help_text=_("We will text a verification code to this number. You will sign in with it."),
+    )
+    accept_privacy = forms.BooleanField(
+        label=_("I have read and agree to the privacy notice"),
+        error_messages={"required": _("Please read and agree to the privacy notice to register.")},
+    )
+
+    def clean_phone(self) -> str:
+        return _mobile(self.cleaned_data["phone"])
+
+
+class RegisterCompleteForm(_NewPasswordForm):
+    """Step 2: the code from the text, and the password to create the login with."""
+
+    code = _code_field()
+    password = _new_password_field(_("Password"))
+    password_confirm = _confirm_field()
+
+
+class PasswordResetStartForm(forms.Form):
+    phone = forms.CharField(
+        label=_("Mobile number"),
+        max_length=20,
+        widget=PHONE_WIDGET,
+        help_text=_("The number you registered with. We will text a verification code to it."),
+    )
+
+    def clean_phone(self) -> str:
+        return _mobile(self.cleaned_data["phone"])
+
+
+class PasswordResetCompleteForm(_NewPasswordForm):
+    first_field = "new_password"
+
+    code = _code_field()
+    new_password = _new_password_field(_("New password"))
+    password_confirm = _confirm_field()
 
 
 class IdNumberProofForm(forms.Form):
@@ -90,19 +165,7 @@ class SendCodeForm(forms.Form):
 
 class CodeProofForm(forms.Form):
     account_number = forms.CharField(validators=[account_number_validator], widget=forms.HiddenInput)
-    code = forms.CharField(
-        label=_("Verification code"),
-        validators=[RegexValidator(r"^\d{6}$", _("The code has 6 digits."))],
-        widget=forms.TextInput(
-            attrs={
-                "inputmode": "numeric",
-                "autocomplete": "one-time-code",
-                "maxlength": "6",
-                "pattern": r"\d{6}",
-                "placeholder": "000000",
-            }
-        ),
-    )
+    code = _code_field()
 
 
 class SwitchAccountForm(forms.Form):

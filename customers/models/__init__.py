@@ -2,7 +2,7 @@ from .accounts import Account
 from .crm import Interaction, Tag
 from .customers import Customer
 from .grid import Feeder, TransformerArea
-from .portal import NotificationPreference, PortalBinding
+from .portal import NotificationPreference, PortalBinding, PrivacyConsent
 
 __all__ = [
     "Account",
@@ -11,6 +11,7 @@ __all__ = [
     "Interaction",
     "NotificationPreference",
     "PortalBinding",
+    "PrivacyConsent",
     "Tag",
     "TransformerArea",
 ]

@@ -63,3 +63,24 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.kind}/{self.channel}={'on' if self.enabled else 'off'}"
+
+
+class PrivacyConsent(models.Model):
+    """A user's consent to one version of the privacy notice (个人信息保护法 arts. 14 and 17): which
+    text they were shown and when they ticked the box. Kept with the user; a new version of the notice
+    is a new row, never an edit of an old one."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="privacy_consents")
+    notice_version = models.CharField(_("privacy notice version"), max_length=32)
+    accepted_at = models.DateTimeField(_("accepted at"))
+
+    class Meta:
+        ordering = ["user", "-accepted_at"]
+        verbose_name = _("privacy consent")
+        verbose_name_plural = _("privacy consents")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "notice_version"], name="privacy_consent_unique_user_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.notice_version}"

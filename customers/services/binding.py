@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
+import datetime as dt
 import hmac
-import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -18,8 +17,8 @@ from django.utils.translation import gettext as _
 from core.cache import increment
 from core.web.client import client_ip
 from customers.models import Account, PortalBinding
+from customers.services import attempt_limits, phone_codes
 from customers.sms import send_sms
-from security.masking import mask_phone
 from security.models import AuditEvent
 from security.services.audit import record_event
 
@@ -34,29 +33,40 @@ class BindingError(Exception):
 
 
 @dataclass(frozen=True)
-class OtpSent:
-    masked_phone: str
+class CodeSent:
+    """What the requester of a binding code is told: the same for every account number."""
+
     expires_in_seconds: int
 
 
-def _attempt_keys(*, user, request: HttpRequest | None) -> list[str]:
+def _attempt_subjects(*, user, request: HttpRequest | None) -> list[str]:
     """What a failed proof counts against: the requesting user and the client they come from, never
     the account number — or anyone could lock the real holder out of binding by failing on purpose."""
-    keys = [f"bind-attempts:user:{user.pk}"]
+    subjects = [f"user:{user.pk}"]
     if (ip := client_ip(request)) is not None:
-        keys.append(f"bind-attempts:client:{ip}")
-    return keys
+        subjects.append(f"client:{ip}")
+    return subjects
 
 
-def _check_rate_limit(*, user, request: HttpRequest | None) -> None:
-    for key in _attempt_keys(user=user, request=request):
-        if (cache.get(key) or 0) >= settings.BINDING_MAX_ATTEMPTS:
-            raise BindingError(_("Too many attempts. Please try again later."), code="rate_limited")
+def _check_rate_limit(*, user, request: HttpRequest | None, now: dt.datetime) -> None:
+    for subject in _attempt_subjects(user=user, request=request):
+        try:
+            attempt_limits.refuse_if_reached(
+                name="bind-attempts",
+                subject=subject,
+                limit=settings.BINDING_MAX_ATTEMPTS,
+                window_seconds=settings.BINDING_ATTEMPT_WINDOW_SECONDS,
+                now=now,
+            )
+        except attempt_limits.RateLimited as exc:
+            raise BindingError(exc.message, code="rate_limited") from None
 
 
-def _count_failure(*, user, request: HttpRequest | None) -> None:
-    for key in _attempt_keys(user=user, request=request):
-        increment(key, timeout=settings.BINDING_ATTEMPT_WINDOW_SECONDS)
+def _count_failure(*, user, request: HttpRequest | None, now: dt.datetime) -> None:
+    for subject in _attempt_subjects(user=user, request=request):
+        attempt_limits.count(
+            name="bind-attempts", subject=subject, window_seconds=settings.BINDING_ATTEMPT_WINDOW_SECONDS, now=now
+        )
 
 
 def _tell_holder_of_failures(*, account_number: str) -> None:
@@ -89,8 +99,8 @@ def _tell_holder_of_failures(*, account_number: str) -> None:
     )
 
 
-def _fail(*, user, account_number: str, request: HttpRequest | None, reason: str) -> BindingError:
-    _count_failure(user=user, request=request)
+def _fail(*, user, account_number: str, request: HttpRequest | None, reason: str, now: dt.datetime) -> BindingError:
+    _count_failure(user=user, request=request, now=now)
     record_event(
         action=AuditEvent.Action.BIND_FAILED,
         actor=user,
@@ -100,8 +110,7 @@ def _fail(*, user, account_number: str, request: HttpRequest | None, reason: str
         request=request,
         details={"reason": reason},
     )
-    if reason != "no_phone_on_file":
-        _tell_holder_of_failures(account_number=account_number)
+    _tell_holder_of_failures(account_number=account_number)
     # One message for every failure, so nobody can learn which account numbers exist.
     return BindingError(_("The account number and proof do not match our records."), code="proof_mismatch")
 
@@ -115,7 +124,9 @@ def _bindable_account(account_number: str) -> Account | None:
     )
 
 
-def _create_binding(*, user, account: Account, method: str, request: HttpRequest | None) -> PortalBinding:
+def _create_binding(
+    *, user, account: Account, method: str, request: HttpRequest | None, now: dt.datetime
+) -> PortalBinding:
     role = (
         PortalBinding.Role.MEMBER
         if account.bindings.filter(role=PortalBinding.Role.OWNER).exists()
@@ -133,66 +144,81 @@ def _create_binding(*, user, account: Account, method: str, request: HttpRequest
         request=request,
         details={"method": method, "role": role},
     )
-    cache.delete(f"bind-attempts:user:{user.pk}")  # the client's count stays: others may share it
+    # The user's count starts again; the client's stays, as others may share the address.
+    attempt_limits.forget(
+        name="bind-attempts", subject=f"user:{user.pk}", window_seconds=settings.BINDING_ATTEMPT_WINDOW_SECONDS, now=now
+    )
     return binding
 
 
 def bind_account_with_id_number(
-    *, user, account_number: str, id_number_last6: str, request: HttpRequest | None = None
+    *, user, account_number: str, id_number_last6: str, now: dt.datetime, request: HttpRequest | None = None
 ) -> PortalBinding:
     """Bind when the last 6 characters of the holder's ID number (or credit code) match."""
-    _check_rate_limit(user=user, request=request)
+    _check_rate_limit(user=user, request=request, now=now)
     account = _bindable_account(account_number)
     supplied = id_number_last6.strip().upper()
     if account is None or not account.customer.id_number:
-        raise _fail(user=user, account_number=account_number, request=request, reason="unknown_account")
+        raise _fail(user=user, account_number=account_number, request=request, reason="unknown_account", now=now)
     if len(supplied) != 6 or not hmac.compare_digest(account.customer.id_number.upper()[-6:], supplied):
-        raise _fail(user=user, account_number=account_number, request=request, reason="id_mismatch")
-    return _create_binding(user=user, account=account, method=PortalBinding.Method.ID_NUMBER, request=request)
+        raise _fail(user=user, account_number=account_number, request=request, reason="id_mismatch", now=now)
+    return _create_binding(user=user, account=account, method=PortalBinding.Method.ID_NUMBER, request=request, now=now)
 
 
-def _otp_cache_key(*, user, account_number: str) -> str:
-    return f"bind-otp:{user.pk}:{account_number}"
+def _code_subject(*, user, account_number: str) -> str:
+    return f"{user.pk}:{account_number.strip()}"
 
 
-def _hash_code(code: str) -> str:
-    return hashlib.sha256(code.encode()).hexdigest()
+def send_binding_code(*, user, account_number: str, now: dt.datetime, request: HttpRequest | None = None) -> CodeSent:
+    """Text a 6-digit one-time code to the phone on file for the account's holder.
 
-
-def send_binding_code(*, user, account_number: str, request: HttpRequest | None = None) -> OtpSent:
-    """Text a 6-digit one-time code to the phone on file for the account's holder."""
-    _check_rate_limit(user=user, request=request)
+    The answer is the same whether or not the account exists and has a phone (nor is the number
+    shown, even masked): otherwise anyone signed in could learn which account numbers exist and
+    part of their holders' phones. Every request counts against the requester's limit.
+    """
+    _check_rate_limit(user=user, request=request, now=now)
+    _count_failure(user=user, request=request, now=now)  # every code asked for counts against the limit
+    sent = CodeSent(expires_in_seconds=settings.PHONE_CODE_TTL_SECONDS)
     account = _bindable_account(account_number)
     if account is None or not account.customer.phone:
-        raise _fail(user=user, account_number=account_number, request=request, reason="no_phone_on_file")
-    code = f"{secrets.randbelow(10**6):06d}"
-    cache.set(
-        _otp_cache_key(user=user, account_number=account.number),
-        _hash_code(code),
-        timeout=settings.BINDING_OTP_TTL_SECONDS,
+        record_event(
+            action=AuditEvent.Action.BIND_FAILED,
+            actor=user,
+            object_type="customers.account",
+            object_id=account_number,
+            outcome=AuditEvent.Outcome.DENIED,
+            request=request,
+            details={"reason": "no_phone_on_file"},
+        )
+        return sent
+    try:
+        phone_codes.count_text_to(phone=account.customer.phone, client=client_ip(request), now=now)
+    except attempt_limits.RateLimited:
+        return sent  # the holder's phone has had enough texts this window; the requester is not told why
+    code = phone_codes.issue_code(
+        purpose=phone_codes.BIND, subject=_code_subject(user=user, account_number=account.number)
     )
     send_sms(
         to=account.customer.phone,
         body=_(
             "Your verification code for binding account %(number)s is %(code)s. Valid for %(minutes)s minutes. Do not share it."
         )
-        % {"number": account.number, "code": code, "minutes": settings.BINDING_OTP_TTL_SECONDS // 60},
+        % {"number": account.number, "code": code, "minutes": settings.PHONE_CODE_TTL_SECONDS // 60},
     )
-    _count_failure(user=user, request=request)  # every code sent counts against the limit
-    return OtpSent(masked_phone=mask_phone(account.customer.phone), expires_in_seconds=settings.BINDING_OTP_TTL_SECONDS)
+    return sent
 
 
 def bind_account_with_code(
-    *, user, account_number: str, code: str, request: HttpRequest | None = None
+    *, user, account_number: str, code: str, now: dt.datetime, request: HttpRequest | None = None
 ) -> PortalBinding:
-    _check_rate_limit(user=user, request=request)
+    _check_rate_limit(user=user, request=request, now=now)
     account = _bindable_account(account_number)
-    key = _otp_cache_key(user=user, account_number=account_number.strip())
-    expected = cache.get(key)
-    if account is None or expected is None or not hmac.compare_digest(expected, _hash_code(code.strip())):
-        raise _fail(user=user, account_number=account_number, request=request, reason="code_mismatch")
-    cache.delete(key)
-    return _create_binding(user=user, account=account, method=PortalBinding.Method.SMS_CODE, request=request)
+    proved = phone_codes.consume_code(
+        purpose=phone_codes.BIND, subject=_code_subject(user=user, account_number=account_number), code=code
+    )
+    if account is None or not proved:
+        raise _fail(user=user, account_number=account_number, request=request, reason="code_mismatch", now=now)
+    return _create_binding(user=user, account=account, method=PortalBinding.Method.SMS_CODE, request=request, now=now)
 
 
 def unbind_account(*, user, account_number: str, request: HttpRequest | None = None) -> None:

@@ -11,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import clock
 from customers.access import CURRENT_ACCOUNT_SESSION_KEY, access_account, customer_required
 from customers.forms.hall import CodeProofForm, IdNumberProofForm, SendCodeForm, SwitchAccountForm
 from customers.models import PortalBinding
@@ -99,6 +100,7 @@ def bind_with_id_number(request: HttpRequest) -> HttpResponse:
                 user=request.user,
                 account_number=form.cleaned_data["account_number"],
                 id_number_last6=form.cleaned_data["id_number_last6"],
+                now=clock.now(),
                 request=request,
             )
         except BindingError as exc:
@@ -116,13 +118,12 @@ def bind_send_code(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         account_number = form.cleaned_data["account_number"]
         try:
-            sent = send_binding_code(user=request.user, account_number=account_number, request=request)
+            sent = send_binding_code(user=request.user, account_number=account_number, now=clock.now(), request=request)
         except BindingError as exc:
             form.add_error(None, exc.message)
         else:
             request.session[PENDING_CODE_SESSION_KEY] = {
                 "account_number": account_number,
-                "masked_phone": sent.masked_phone,
                 "minutes": max(1, sent.expires_in_seconds // 60),
             }
             return redirect(reverse("hall:bind") + "?method=sms")
@@ -140,6 +141,7 @@ def bind_with_code(request: HttpRequest) -> HttpResponse:
                 user=request.user,
                 account_number=form.cleaned_data["account_number"],
                 code=form.cleaned_data["code"],
+                now=clock.now(),
                 request=request,
             )
         except BindingError as exc:

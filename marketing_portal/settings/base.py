@@ -210,7 +210,18 @@ DATABASE_APP_ROLE_OWNED_PREFIXES = ["billing_intervalreading"]
 # Ownership proofs when binding an account (户号) to a portal user.
 BINDING_MAX_ATTEMPTS = env.int("BINDING_MAX_ATTEMPTS", default=5)
 BINDING_ATTEMPT_WINDOW_SECONDS = env.int("BINDING_ATTEMPT_WINDOW_SECONDS", default=3600)
-BINDING_OTP_TTL_SECONDS = env.int("BINDING_OTP_TTL_SECONDS", default=300)
+# SMS codes that prove a caller holds a mobile number, for registration and password reset
+# (customers.services.phone_codes): valid this long, void after this many wrong entries, and per window
+# at most PHONE_CODE_SENDS_PER_CLIENT texts (codes or notices, every flow together) to one number asked
+# for from one client address, and PHONE_CODE_SENDS_PER_PHONE to it from everywhere.
+PHONE_CODE_TTL_SECONDS = env.int("PHONE_CODE_TTL_SECONDS", default=300)
+PHONE_CODE_MAX_ATTEMPTS = env.int("PHONE_CODE_MAX_ATTEMPTS", default=5)
+PHONE_CODE_SENDS_PER_CLIENT = env.int("PHONE_CODE_SENDS_PER_CLIENT", default=5)
+PHONE_CODE_SENDS_PER_PHONE = env.int("PHONE_CODE_SENDS_PER_PHONE", default=20)
+PHONE_CODE_WINDOW_SECONDS = env.int("PHONE_CODE_WINDOW_SECONDS", default=3600)
+# The privacy notice (个人信息保护政策) in force: customers.templates.customers.privacy.html. Raise the
+# version whenever its text changes; each registration records the version it was consented to.
+PRIVACY_NOTICE_VERSION = "2026-12-01"
 RATELIMIT_USE_CACHE = "default"
 # How many reverse proxies stand in front of the app, each appending to X-Forwarded-For (0: none, the
 # header is ignored). Rate limits, django-axes lockouts, DRF throttles and the audit log all read the

@@ -1,5 +1,7 @@
 """Staff console: masked personal data, blind-index search, audited reveal and audited changes."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
@@ -146,3 +148,24 @@ def test_roles_without_customer_permissions_cannot_open_customers(client):
     client.force_login(auditor)
     assert client.get(reverse("admin:customers_customer_changelist")).status_code == 403
     assert client.get(reverse("admin:security_auditevent_changelist")).status_code == 200
+
+
+def test_privacy_consents_are_shown_to_agents_read_only(agent_client):
+    from customers.models import PrivacyConsent
+    from tests.factories import make_portal_user
+
+    consent = PrivacyConsent.objects.create(
+        user=make_portal_user(phone="13912340000"),
+        notice_version="2026-12-01",
+        accepted_at=dt.datetime(2026, 12, 7, 14, 0, tzinfo=dt.UTC),
+    )
+    changelist = agent_client.get(reverse("admin:customers_privacyconsent_changelist"))
+    assert changelist.status_code == 200 and "2026-12-01" in changelist.content.decode()
+    assert "13912340000" not in changelist.content.decode()
+    assert agent_client.get(reverse("admin:customers_privacyconsent_add")).status_code == 403
+    change = agent_client.post(
+        reverse("admin:customers_privacyconsent_change", args=[consent.pk]), {"notice_version": "forged"}
+    )
+    assert change.status_code == 403
+    consent.refresh_from_db()
+    assert consent.notice_version == "2026-12-01"

@@ -84,8 +84,8 @@ def test_bind_with_sms_code(client, customer, account):
     code = re.search(r"\b(\d{6})\b", sms.body).group(1)
 
     page = client.get(response["Location"]).content.decode()
-    assert account.customer.masked_phone in page
-    assert account.customer.phone not in page
+    assert f"如果户号 {account.number} 预留了手机号，我们已向该手机发送 6 位验证码" in page
+    assert account.customer.masked_phone not in page and account.customer.phone not in page
 
     response = client.post(reverse("hall:bind_code"), {"account_number": account.number, "code": code})
     assert response.status_code == 302
@@ -104,11 +104,43 @@ def test_bind_with_wrong_sms_code_is_refused(client, customer, account):
     assert not PortalBinding.objects.exists()
 
 
-def test_send_code_for_unknown_account_does_not_reveal_anything(client, customer):
-    response = client.post(reverse("hall:bind_send_code"), {"account_number": "9999999999"})
-    assert response.status_code == 200
+def _code_page(client, account_number: str) -> tuple[str, str]:
+    response = client.post(reverse("hall:bind_send_code"), {"account_number": account_number})
+    page = client.get(response["Location"]).content.decode()
+    return response["Location"], re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", page).replace(
+        account_number, "N"
+    )
+
+
+def test_send_code_answers_alike_for_known_and_unknown_accounts_and_shows_no_phone(client, customer, account):
+    """Finding 8: send-code showed the holder's masked phone for a real account and an error for an
+    unknown one, so any login could list account numbers and half their holders' phones."""
+    known = _code_page(client, account.number)
+    unknown = _code_page(client, "9999999999")
+    no_phone = _code_page(client, make_account(customer=make_customer(phone=None, email="a@example.cn")).number)
+    assert known == unknown == no_phone
+    assert account.customer.masked_phone not in known[1] and account.customer.phone[-4:] not in known[1]
+    assert [m.to for m in LocmemSmsBackend.outbox] == [account.customer.phone]  # only the real one is texted
+
+
+def test_binding_code_works_once_and_is_void_after_too_many_wrong_entries(client, customer, account, settings):
+    settings.PHONE_CODE_MAX_ATTEMPTS = 2
+    client.post(reverse("hall:bind_send_code"), {"account_number": account.number})
+    code = re.search(r"\b(\d{6})\b", LocmemSmsBackend.outbox[-1].body).group(1)
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    for _ in range(2):
+        client.post(reverse("hall:bind_code"), {"account_number": account.number, "code": wrong})
+    response = client.post(reverse("hall:bind_code"), {"account_number": account.number, "code": code})
     assert "户号与验证信息不符" in response.content.decode()
-    assert LocmemSmsBackend.outbox == []
+    assert not PortalBinding.objects.exists()
+
+
+def test_binding_codes_to_one_phone_are_capped_per_window(client, customer, account, settings):
+    settings.PHONE_CODE_SENDS_PER_PHONE = 2
+    settings.BINDING_MAX_ATTEMPTS = 10
+    for _ in range(4):
+        client.post(reverse("hall:bind_send_code"), {"account_number": account.number})
+    assert len(LocmemSmsBackend.outbox) == 2  # the holder's phone is not flooded; the requester is not told
 
 
 def test_bind_posts_are_rate_limited_per_ip(client, customer, account):

@@ -4,6 +4,8 @@ the holder is told once the failures against their account reach the limit."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core import mail
 from django.test import RequestFactory
@@ -16,6 +18,7 @@ from tests.factories import make_account, make_customer, make_id_number, make_po
 
 ID_NUMBER = make_id_number(serial=19)
 LAST6 = ID_NUMBER[-6:]
+NOW = dt.datetime(2026, 12, 7, 14, 35, tzinfo=dt.UTC)  # 22:35 in Shanghai
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +29,9 @@ def _from(ip: str):
 
 def _try(user, account, last6: str, ip: str) -> str:
     try:
-        bind_account_with_id_number(user=user, account_number=account.number, id_number_last6=last6, request=_from(ip))
+        bind_account_with_id_number(
+            user=user, account_number=account.number, id_number_last6=last6, now=NOW, request=_from(ip)
+        )
     except BindingError as exc:
         return exc.code
     return "bound"
@@ -90,8 +95,20 @@ def test_unknown_account_numbers_notify_nobody(settings):
     user = make_portal_user()
     try:
         bind_account_with_id_number(
-            user=user, account_number="9999999999", id_number_last6="000000", request=_from("203.0.113.5")
+            user=user, account_number="9999999999", id_number_last6="000000", now=NOW, request=_from("203.0.113.5")
         )
     except BindingError:
         pass
     assert LocmemSmsBackend.outbox == [] and mail.outbox == []
+
+
+def test_the_refusal_says_when_the_window_ends(settings, account):
+    settings.BINDING_MAX_ATTEMPTS = 1
+    attacker = make_portal_user()
+    _try(attacker, account, "000000", "203.0.113.9")
+    with pytest.raises(BindingError) as refused:
+        bind_account_with_id_number(
+            user=attacker, account_number=account.number, id_number_last6=LAST6, now=NOW, request=_from("203.0.113.9")
+        )
+    assert refused.value.code == "rate_limited"
+    assert refused.value.message == "操作过于频繁，请在 25 分钟后（23:00 之后）再试。"

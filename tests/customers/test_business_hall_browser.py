@@ -1,5 +1,6 @@
-"""A customer registers, logs in, binds an account with the ID-number proof, sees it on the
-dashboard and switches to English — in a real Chromium, against a live server."""
+"""A customer registers (the number proved by a texted code), resets the password by another code,
+logs in, binds an account with the ID-number proof, sees it on the dashboard and switches to English
+— in a real Chromium, against a live server."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import re
 
 import pytest
 
-from customers.models import Feeder, PortalBinding, TransformerArea
+from customers.models import Feeder, PortalBinding, PrivacyConsent, TransformerArea
+from customers.sms import LocmemSmsBackend
 from tests.factories import bind, make_account, make_customer, make_portal_user
 from tests.support.browser import DESKTOP, PHONE, REPO_ROOT
 
@@ -16,7 +18,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE_NUMBER = "13987654321"
 PASSWORD = "Dianli-2024!hall"
+NEW_PASSWORD = "Dianli-2025!reset"
 ADDRESS = "浙江省杭州市西湖区文三路90号3幢201室"
+
+
+def _texted_code(phone: str) -> str:
+    """The code in the newest text to ``phone``, read as the customer reads their phone."""
+    body = [m.body for m in LocmemSmsBackend.outbox if m.to == phone][-1]
+    return re.search(r"(?<!\d)\d{6}(?!\d)", body).group()
 
 
 def test_customer_registers_binds_and_switches_language(live_server, browser_page, results_dir):
@@ -26,28 +35,46 @@ def test_customer_registers_binds_and_switches_language(live_server, browser_pag
     account = make_account(premise_address=ADDRESS)
     id_suffix = account.customer.id_number[-6:]
 
-    # Landing page → register.
+    # Landing page → register: the number and the privacy consent, then the texted code and a password.
     page.goto(live_server.url + "/")
     expect(page.get_by_role("heading", level=1)).to_have_text("用电业务，网上办理")
     page.get_by_role("link", name="手机号注册").first.click()
     expect(page).to_have_url(re.compile(r"/register/$"))
     page.get_by_label("手机号").fill("12345")
-    page.get_by_label("密码", exact=True).fill(PASSWORD)
-    page.get_by_label("确认密码").fill(PASSWORD)
-    page.get_by_role("button", name="注册").click()
-    expect(page.locator(".field-errors")).to_contain_text("请输入内地手机号")
+    page.get_by_role("button", name="获取验证码").click()
+    expect(page.locator("#id_phone_errors")).to_contain_text("请输入内地手机号")
+    expect(page.locator("#id_accept_privacy_errors")).to_contain_text("请阅读并同意《个人信息保护政策》")
+    assert LocmemSmsBackend.outbox == []
     page.get_by_label("手机号").fill(PHONE_NUMBER)
+    page.get_by_label("我已阅读并同意《个人信息保护政策》").check()
+    page.get_by_role("button", name="获取验证码").click()
+    expect(page).to_have_url(re.compile(r"/register/verify/$"))
+    expect(page.locator(".alert-info")).to_contain_text("短信已发送至 139****4321")
+    page.get_by_label("验证码").fill(_texted_code(PHONE_NUMBER))
     page.get_by_label("密码", exact=True).fill(PASSWORD)
     page.get_by_label("确认密码").fill(PASSWORD)
     page.get_by_role("button", name="注册").click()
     expect(page).to_have_url(re.compile(r"/accounts/bind/$"))
     expect(page.locator(".alert-success")).to_contain_text("注册成功")
+    assert PrivacyConsent.objects.filter(user__phone_bidx__isnull=False).count() == 1
 
-    # Log out, then log in with the mobile number.
+    # Log out, forget the password: reset it by a texted code from the login page's link.
     page.get_by_role("button", name="退出").click()
     expect(page).to_have_url(re.compile(r"/login/$"))
+    page.get_by_role("link", name="忘记密码？").click()
     page.get_by_label("手机号").fill(PHONE_NUMBER)
-    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="获取验证码").click()
+    expect(page).to_have_url(re.compile(r"/password-reset/verify/$"))
+    page.get_by_label("验证码").fill(_texted_code(PHONE_NUMBER))
+    page.get_by_label("新密码").fill(NEW_PASSWORD)
+    page.get_by_label("确认密码").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="设置新密码").click()
+    expect(page).to_have_url(re.compile(r"/login/$"))
+    expect(page.locator(".alert-success")).to_contain_text("密码已重置")
+
+    # Log in with the mobile number and the new password.
+    page.get_by_label("手机号").fill(PHONE_NUMBER)
+    page.get_by_label("密码").fill(NEW_PASSWORD)
     page.get_by_role("button", name="登录", exact=True).click()
     expect(page.get_by_role("heading", name="我的营业厅")).to_be_visible()
     expect(page.get_by_text("尚未绑定户号")).to_be_visible()

@@ -45,7 +45,7 @@ def test_language_switch_is_on_every_page_for_visitors_too(client):
 
 def test_english_error_messages_after_switch(client):
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
-    response = client.post(reverse("hall:register"), {"phone": "1", "password": "x", "password_confirm": "x"})
+    response = client.post(reverse("hall:register"), {"phone": "1", "accept_privacy": "on"})
     assert response.context["form"].errors["phone"][0].startswith("Enter a mainland mobile number")
 
 

@@ -1,6 +1,10 @@
-"""Business hall: register, log in, log out, lockout — in Chinese by default."""
+"""Business hall: register (the number proved by an SMS code first), log in, log out, lockout — in
+Chinese by default. What registration must not reveal: tests/customers/test_registration_enumeration.py."""
 
 from __future__ import annotations
+
+import datetime as dt
+import re
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -8,12 +12,15 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
 
-from customers.services.registration import register_portal_user
+from customers.services.registration import complete_registration, start_registration
+from customers.sms import LocmemSmsBackend
+from security.normalize import normalize_phone
 from tests.factories import make_portal_user
 
 pytestmark = pytest.mark.django_db
 
 STRONG_PASSWORD = "Dianli-2024!hall"
+NOW = dt.datetime(2026, 12, 7, 22, 0, tzinfo=dt.UTC)
 
 
 def zh(message: str) -> str:
@@ -21,10 +28,18 @@ def zh(message: str) -> str:
         return translation.gettext(message)
 
 
+def _code_in(body: str) -> str:
+    return re.search(r"(?<!\d)(\d{6})(?!\d)", body).group(1)
+
+
 def _register(client, *, phone: str, password: str = STRONG_PASSWORD, confirm: str | None = None):
+    """Both steps: ask for a code (privacy notice accepted), then type it with the password."""
+    client.post(reverse("hall:register"), {"phone": phone, "accept_privacy": "on"})
+    texts = [m for m in LocmemSmsBackend.outbox if m.to == normalize_phone(phone)]
+    code = _code_in(texts[-1].body) if texts else "000000"
     return client.post(
-        reverse("hall:register"),
-        {"phone": phone, "password": password, "password_confirm": password if confirm is None else confirm},
+        reverse("hall:register_verify"),
+        {"code": code, "password": password, "password_confirm": password if confirm is None else confirm},
     )
 
 
@@ -37,23 +52,17 @@ def test_root_answers_landing_page_for_visitors(client):
 
 def test_register_page_is_chinese_by_default(client):
     page = client.get(reverse("hall:register")).content.decode()
-    assert "手机号" in page and "确认密码" in page
+    assert "手机号" in page and "获取验证码" in page and "我已阅读并同意《个人信息保护政策》" in page
+    assert reverse("hall:privacy") in page
     assert 'lang="zh-hans"' in page
 
 
 def test_register_refuses_a_bad_phone_with_a_chinese_error(client):
-    response = _register(client, phone="12345")
+    response = client.post(reverse("hall:register"), {"phone": "12345", "accept_privacy": "on"})
     assert response.status_code == 200
     assert response.context["form"].errors["phone"] == ["请输入内地手机号：以 1 开头的 11 位数字（如 13812345678）。"]
     assert "请输入内地手机号" in response.content.decode()
-    assert not get_user_model().objects.exists()
-
-
-def test_register_refuses_a_phone_already_registered(client):
-    make_portal_user(phone="13900001111")
-    response = _register(client, phone="139 0000 1111")
-    assert response.context["form"].errors["phone"] == ["该手机号已注册，请直接登录。"]
-    assert get_user_model().objects.count() == 1
+    assert LocmemSmsBackend.outbox == []
 
 
 def test_register_refuses_a_weak_password_with_django_validator_messages(client):
@@ -63,11 +72,6 @@ def test_register_refuses_a_weak_password_with_django_validator_messages(client)
     assert zh("This password is too common.") in errors
     assert all(any("\u4e00" <= ch <= "\u9fff" for ch in e) for e in errors), errors  # shown in Chinese
     assert not get_user_model().objects.exists()
-
-
-def test_register_reports_phone_and_password_problems_together(client):
-    response = _register(client, phone="abc", password="short")
-    assert set(response.context["form"].errors) == {"phone", "password"}
 
 
 def test_register_refuses_mismatched_confirmation(client):
@@ -90,8 +94,12 @@ def test_register_creates_customer_with_opaque_username_and_logs_in(client):
 
 def test_register_service_raises_field_keyed_errors():
     with pytest.raises(ValidationError) as excinfo:
-        register_portal_user(phone="2", password="1")
-    assert set(excinfo.value.message_dict) == {"phone", "password"}
+        start_registration(phone="2", now=NOW)
+    assert set(excinfo.value.message_dict) == {"phone"}
+    start_registration(phone="13900008888", now=NOW)
+    with pytest.raises(ValidationError) as excinfo:
+        complete_registration(phone="13900008888", code="000000", password="1", notice_version="v", consented_at=NOW)
+    assert set(excinfo.value.message_dict) == {"password"}
 
 
 def test_login_with_mobile_number(client):
@@ -148,12 +156,15 @@ def test_repeated_failed_logins_show_the_lockout_page(client, settings):
     assert "13900007777" not in page and "phone:" not in page
 
 
-def test_registration_posts_are_rate_limited_per_ip(client):
+def test_registration_posts_are_rate_limited_per_ip_and_say_when(client):
     from customers.views.rate_limits import REGISTER_RATE
 
     limit = int(REGISTER_RATE.split("/")[0])
     for n in range(limit):
-        assert _register(client, phone=f"1390000{n:04d}", password="1").status_code == 200
-    response = _register(client, phone="13900009999", password="1")
+        response = client.post(reverse("hall:register"), {"phone": f"1390000{n:04d}"})
+        assert response.status_code == 200  # no consent: refused by the form, still counted
+    response = client.post(reverse("hall:register"), {"phone": "13900009999", "accept_privacy": "on"})
     assert response.status_code == 429
-    assert "操作过于频繁" in response.content.decode()
+    page = response.content.decode()
+    assert "请求已暂停" in page and re.search(r"请在 \d+ 分钟后再试", page)
+    assert LocmemSmsBackend.outbox == []

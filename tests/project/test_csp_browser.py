@@ -59,6 +59,10 @@ def test_business_hall_and_admin_pages_raise_no_csp_violation(live_server, brows
     page, seen, visited = browser_page, [], {}
     _watch(page, seen)
 
+    for path in ["/register/", "/password-reset/", "/privacy/"]:  # the visitor's pages
+        page.goto(live_server.url + path)
+        page.wait_for_load_state("networkidle")
+        visited[path] = _violations(page)
     page.goto(live_server.url + "/login/")
     page.get_by_label("手机号").fill(PHONE_NUMBER)
     page.get_by_label("密码").fill(PASSWORD)
@@ -101,4 +105,4 @@ def test_business_hall_and_admin_pages_raise_no_csp_violation(live_server, brows
 
     assert {path: found for path, found in visited.items() if found} == {}
     assert seen == []
-    assert len(visited) == 14
+    assert len(visited) == 17

@@ -109,6 +109,15 @@ def test_console_email_prints_masked():
 # --- the demo flows, end to end -----------------------------------------------------------------------
 
 
+NEW_PHONE = "13700001234"
+NEW_PASSWORD = "Dianli-2024!logs"
+
+
+def _code_in(body: str) -> str | None:
+    found = re.search(r"(?<!\d)\d{6}(?!\d)", body)
+    return found.group() if found else None
+
+
 class _ConsoleAndLocmem:
     """Prints like the console backend (what a deployment's stdout shows) and keeps the message so
     the test can type the code like a customer reading their phone."""
@@ -180,6 +189,29 @@ def test_demo_flows_leave_no_seeded_id_number_or_phone_in_any_log(settings, capf
                 REMOTE_ADDR=f"203.0.113.{n}",
             )
         hall.get(f"/accounts/{victim.phone}/unbind/")  # a 404 logged with the path
+        # Registering a new number by its texted code, trying a taken one (its holder is told), and
+        # resetting a password by a texted code.
+        visitor = _AccessLogged()
+        visitor.post("/register/", {"phone": NEW_PHONE, "accept_privacy": "on"})
+        visitor.post(
+            "/register/verify/",
+            {
+                "code": _code_in(LocmemSmsBackend.outbox[-1].body),
+                "password": NEW_PASSWORD,
+                "password_confirm": NEW_PASSWORD,
+            },
+        )
+        _AccessLogged().post("/register/", {"phone": DEMO_CUSTOMER_PHONE, "accept_privacy": "on"})
+        forgetful = _AccessLogged()
+        forgetful.post("/password-reset/", {"phone": NEW_PHONE})
+        forgetful.post(
+            "/password-reset/verify/",
+            {
+                "code": _code_in(LocmemSmsBackend.outbox[-1].body),
+                "new_password": NEW_PASSWORD + "2",
+                "password_confirm": NEW_PASSWORD + "2",
+            },
+        )
         # Staff search by phone and ID number: admin ?q= and the API's ?id_number= / ?phone=.
         admin = _AccessLogged()
         admin.post("/admin/login/", {"username": DEMO_ADMIN_USERNAME, "password": DEMO_ADMIN_PASSWORD})
@@ -193,6 +225,7 @@ def test_demo_flows_leave_no_seeded_id_number_or_phone_in_any_log(settings, capf
             api.get("/api/v1/customers", {"phone": target.phone})
         logging.getLogger("customers").info("looked up %s / %s", victim.phone, victim.id_number)  # careless code
         sent = [m.body for m in LocmemSmsBackend.outbox]
+        codes = [code for code in map(_code_in, sent) if code]
     finally:
         for logger, level in zip(watched, levels, strict=True):
             logger.removeHandler(handler)
@@ -203,6 +236,10 @@ def test_demo_flows_leave_no_seeded_id_number_or_phone_in_any_log(settings, capf
     assert PortalBinding.objects.filter(account=account, user__phone_bidx__isnull=False).exists()  # bound by code
     assert other.number in everything  # the holder's warning went out (SMS or e-mail, masked)
     assert len(sent) >= 1
+    registered = get_user_model().objects.matching("phone", NEW_PHONE).get()
+    assert registered.check_password(NEW_PASSWORD + "2")  # registered, then reset, by texted codes
+    assert len(codes) >= 3 and any("已经注册" in body for body in sent)
+    phones.add(NEW_PHONE)
     needles = id_numbers | {v.lower() for v in id_numbers} | phones | {"+86" + p for p in phones}
     needles |= {code for code in codes if code != "000000"}
     hits = sorted(needle for needle in needles if needle in everything)
