@@ -7,7 +7,12 @@ from django.db import OperationalError
 
 from core import clock
 from core.months import add_months
-from services.actions.billing_notices import notify_bill_issued, send_billing_notices
+from services.actions.billing_notices import (
+    notify_bill_issued,
+    notify_bills_issued,
+    notify_payment,
+    send_billing_notices,
+)
 from services.actions.calendar_watch import warn_missing_calendar
 from services.actions.demand_response.events import advance_events, notify_event_participants
 from services.actions.demand_response.settlement import post_availability_payments, settle_due_events
@@ -33,6 +38,18 @@ def deliver_notification_task(*, delivery_id: int) -> str:
 @shared_task(name="services.notify_bill_issued", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def notify_bill_issued_task(*, bill_id: int) -> int:
     return notify_bill_issued(bill_id=bill_id)
+
+
+@shared_task(name="services.notify_bills_issued", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def notify_bills_issued_task(*, bill_ids: list[int]) -> int:
+    """A billing run's chunk (or a rebill) committed: each new bill announced once, prepaid levels checked."""
+    return notify_bills_issued(bill_ids=bill_ids, as_of=clock.now())
+
+
+@shared_task(name="services.notify_payment", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def notify_payment_task(*, payment_id: int) -> int:
+    """A payment settled or failed (gateway callback, reconciliation, counter): its notice, once."""
+    return notify_payment(payment_id=payment_id, as_of=clock.now())
 
 
 @shared_task(name="services.send_billing_notices")
