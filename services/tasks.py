@@ -20,6 +20,7 @@ from services.actions.effects import apply_due_changes
 from services.actions.notifications import deliver
 from services.actions.openadr.notify import notify_event
 from services.actions.openadr.webhook import deliver_webhook, retry_due_webhooks
+from services.actions.requests import notify_request_event
 from services.actions.sla_monitor import check_deadlines
 from services.models import DREvent
 
@@ -50,6 +51,12 @@ def notify_bills_issued_task(*, bill_ids: list[int]) -> int:
 def notify_payment_task(*, payment_id: int) -> int:
     """A payment settled or failed (gateway callback, reconciliation, counter): its notice, once."""
     return notify_payment(payment_id=payment_id, as_of=clock.now())
+
+
+@shared_task(name="services.notify_request_event", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def notify_request_event_task(*, event_id: int) -> int:
+    """A service request's step changed (submitted, accepted, returned, rejected, completed…): tell the applicant."""
+    return notify_request_event(event_id=event_id)
 
 
 @shared_task(name="services.send_billing_notices")
