@@ -83,7 +83,9 @@ def bill_issued_text(*, bill: Bill, left_to_pay: Decimal) -> tuple[str, str]:
         "due": _date(bill.due_date) if bill.due_date else "",
     }
     title = _("Electricity bill for %(month)s") % values
-    if left_to_pay <= 0:
+    if bill.amount <= 0:
+        body = _("Account %(account)s: your bill for %(month)s is %(amount)s; there is nothing to pay.")
+    elif left_to_pay <= 0:
         body = _("Account %(account)s: your bill for %(month)s is %(amount)s, paid in full from your credit.")
     elif left_to_pay < bill.amount:
         body = _(

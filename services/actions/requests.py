@@ -311,7 +311,7 @@ def request_event_text(*, event: RequestEvent) -> tuple[str, str]:
             "cancel": _("Your %(type)s request %(number)s was cancelled."),
         }.get(event.action, _("Your %(type)s request %(number)s is now at the step “%(status)s”."))
     body %= values
-    if event.note:
+    if event.note and event.actor_role != catalogue.APPLICANT:  # the applicant's own note is not news to them
         body += "\n" + _("Note from the service team: %(note)s") % {"note": event.note}
     return _("%(number)s: %(status)s") % values, body
 

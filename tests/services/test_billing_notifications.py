@@ -112,8 +112,8 @@ def test_a_held_bill_is_announced_when_released_not_before(residential, django_c
     with django_capture_on_commit_callbacks(execute=True):
         release_bill(actor=make_staff(role=roles.BILLING_CLERK), bill=bill, as_of=released_at)
     [notice] = notices(user, "bill:")
-    # A zero bill is paid from nothing: it says so rather than asking for ¥0.00.
-    assert notice.body == f"户号 {account.number}：2026年11月电费 ¥0.00，已由账户余额全额抵扣。"
+    # A zero bill asks for nothing (rather than "pay ¥0.00 by …" or "paid from your credit").
+    assert notice.body == f"户号 {account.number}：2026年11月电费 ¥0.00，无需缴费。"
 
 
 def _online_payment(account, *, outcome: str):

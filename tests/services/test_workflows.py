@@ -283,3 +283,30 @@ def test_progress_notice_is_in_chinese_whatever_the_actors_language(django_captu
     assert notice.body == (
         f"您的咨询申请 {service_request.number} 已退回补充资料：请按要求补充后重新提交。\n工作人员说明：请补充用电地址"
     )
+
+
+def test_each_step_change_tells_the_applicant_what_happened(django_capture_on_commit_callbacks):
+    from services.models import Notification
+
+    agent = make_staff(role=catalogue.CSA)
+    with django_capture_on_commit_callbacks(execute=True):
+        service_request = new_request(code="consultation")
+        pk, number = service_request.pk, service_request.number
+        transition_request(actor=agent, service_request_id=pk, action="return", as_of=AS_OF, note="请写明户号")
+        transition_request(
+            actor=service_request.applicant, service_request_id=pk, action="resubmit", as_of=AS_OF, note="已补充"
+        )
+        transition_request(actor=agent, service_request_id=pk, action="accept", as_of=AS_OF)
+        transition_request(
+            actor=agent, service_request_id=pk, action="advance", as_of=AS_OF, recorded={"answer": "已答复"}
+        )
+    bodies = list(
+        Notification.objects.filter(user=service_request.applicant).order_by("pk").values_list("body", flat=True)
+    )
+    assert bodies == [
+        f"我们已收到您的咨询申请 {number}，正在等待受理。",
+        f"您的咨询申请 {number} 已退回补充资料：请按要求补充后重新提交。\n工作人员说明：请写明户号",
+        f"您的咨询申请 {number} 已重新提交，正在等待受理。",  # the applicant's own note is not echoed back
+        f"您的咨询申请 {number} 已受理，当前环节：“答复”。",
+        f"您的咨询申请 {number} 已办结。",
+    ]
