@@ -10,8 +10,8 @@ from decimal import Decimal as D
 import pytest
 from django.db import transaction
 
-from billing.models import Bill, PrepaidAccount, SandboxTransaction
-from billing.services.bill_review import release_bill
+from billing.models import Bill, PrepaidAccount, RegisterRead, SandboxTransaction
+from billing.services.bill_review import release_bill, void_and_rebill
 from billing.services.billing_run import run_billing, start_billing_run
 from billing.services.gateways import get_gateway
 from billing.services.payments import (
@@ -26,7 +26,7 @@ from security import roles
 from services.actions.billing_notices import send_low_balance_alerts
 from services.models import Notification
 from services.tasks import notify_bills_issued_task, notify_payment_task
-from tests.billing.test_bills import AS_OF, NOV, assign, bill_for, read
+from tests.billing.test_bills import AS_OF, NOV, assign, at, bill_for, read
 from tests.factories import SHANGHAI, bind, make_portal_user, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -114,6 +114,18 @@ def test_a_held_bill_is_announced_when_released_not_before(residential, django_c
     [notice] = notices(user, "bill:")
     # A zero bill asks for nothing (rather than "pay ¥0.00 by …" or "paid from your credit").
     assert notice.body == f"户号 {account.number}：2026年11月电费 ¥0.00，无需缴费。"
+
+
+def test_a_corrected_bill_is_announced_as_the_new_bill(household, django_capture_on_commit_callbacks):
+    account, meter, user = household
+    with django_capture_on_commit_callbacks(execute=True):
+        bill = bill_for(account)
+    RegisterRead.objects.filter(meter=meter, read_at=at("2026-12-01")).update(total=D("1200.00"))  # misread
+    with django_capture_on_commit_callbacks(execute=True):
+        new = void_and_rebill(actor=make_staff(role=roles.BILLING_CLERK), bill=bill, as_of=AS_OF, reason="misread")
+    keys = [n.event_key for n in notices(user, "bill:")]
+    assert keys == [f"bill:{bill.pk}:issued", f"bill:{new.pk}:issued"]
+    assert "¥107.60" in notices(user, "bill:")[-1].body  # 200 kWh × 0.538
 
 
 def _online_payment(account, *, outcome: str):
