@@ -38,6 +38,7 @@ def deliver_notification_task(*, delivery_id: int) -> str:
 
 @shared_task(name="services.notify_bill_issued", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def notify_bill_issued_task(*, bill_id: int) -> int:
+    """Kept for messages already queued by releases before services.notify_bills_issued took over."""
     return notify_bill_issued(bill_id=bill_id)
 
 
