@@ -7,7 +7,12 @@ from django.db import OperationalError
 
 from core import clock
 from core.months import add_months
-from services.actions.billing_notices import notify_bill_issued, send_billing_notices
+from services.actions.billing_notices import (
+    notify_bill_issued,
+    notify_bills_issued,
+    notify_payment,
+    send_billing_notices,
+)
 from services.actions.calendar_watch import warn_missing_calendar
 from services.actions.demand_response.events import advance_events, notify_event_participants
 from services.actions.demand_response.settlement import post_availability_payments, settle_due_events
@@ -15,6 +20,7 @@ from services.actions.effects import apply_due_changes
 from services.actions.notifications import deliver
 from services.actions.openadr.notify import notify_event
 from services.actions.openadr.webhook import deliver_webhook, retry_due_webhooks
+from services.actions.requests import notify_request_event
 from services.actions.sla_monitor import check_deadlines
 from services.models import DREvent
 
@@ -32,7 +38,26 @@ def deliver_notification_task(*, delivery_id: int) -> str:
 
 @shared_task(name="services.notify_bill_issued", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def notify_bill_issued_task(*, bill_id: int) -> int:
+    """Kept for messages already queued by releases before services.notify_bills_issued took over."""
     return notify_bill_issued(bill_id=bill_id)
+
+
+@shared_task(name="services.notify_bills_issued", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def notify_bills_issued_task(*, bill_ids: list[int]) -> int:
+    """A billing run's chunk (or a rebill) committed: each new bill announced once, prepaid levels checked."""
+    return notify_bills_issued(bill_ids=bill_ids, as_of=clock.now())
+
+
+@shared_task(name="services.notify_payment", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def notify_payment_task(*, payment_id: int) -> int:
+    """A payment settled or failed (gateway callback, reconciliation, counter): its notice, once."""
+    return notify_payment(payment_id=payment_id, as_of=clock.now())
+
+
+@shared_task(name="services.notify_request_event", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def notify_request_event_task(*, event_id: int) -> int:
+    """A service request's step changed (submitted, accepted, returned, rejected, completed…): tell the applicant."""
+    return notify_request_event(event_id=event_id)
 
 
 @shared_task(name="services.send_billing_notices")

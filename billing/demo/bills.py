@@ -135,7 +135,7 @@ def seed_billing_demo(
             account_ids=_metered_from_start(account_ids=billed, start=start),
             chunk_size=1000,
         )
-        result = run_billing(run_id=run.pk)
+        result = run_billing(run_id=run.pk, announce=False)  # seeded history: nobody is told of old bills
         issued, held = issued + result.issued, held + result.held
         if index == len(months) - 1:
             break  # the latest month stays due: there is something to pay
@@ -155,6 +155,7 @@ def seed_billing_demo(
                     channel=channel,
                     reference=f"DEMO-{bill.pk}",
                     as_of=paid_on,
+                    announce=False,
                 )
                 payments += 1
     for back in range(5, 0, -1):  # a few days of late fees on the arrears

@@ -11,9 +11,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from billing.models import Bill, BillingRun
-from billing.services.billing_run import BillingContext, compute_bill, due_date_for, save_draft
+from billing.services.billing_run import BillingContext, announce_issued, compute_bill, due_date_for, save_draft
 from billing.services.ledger import apply_unallocated_payments, post_bill_charge, reverse_bill_charge
-from core.tasks import enqueue_on_commit
 from core.time import local_date
 from security.models import AuditEvent
 from security.services.audit import record_event
@@ -38,7 +37,7 @@ def release_bill(*, actor, bill: Bill, as_of: dt.datetime, note: str = "", reque
     bill.refresh_from_db()
     post_bill_charge(bill=bill, on=today)
     apply_unallocated_payments(account_ids=[bill.account_id])
-    enqueue_on_commit("services.notify_bill_issued", queue="notify", kwargs={"bill_id": bill.pk})
+    announce_issued(bill_ids=[bill.pk])
     record_event(
         action=AuditEvent.Action.UPDATE,
         actor=actor,
@@ -81,6 +80,8 @@ def void_and_rebill(*, actor, bill: Bill, as_of: dt.datetime, reason: str, reque
     )
     new = save_draft(draft=draft, run=run)
     Bill.objects.filter(pk=new.pk).update(replaces=bill)
+    if new.status == Bill.Status.ISSUED:  # the corrected bill is a new bill to the customer (a held one waits)
+        announce_issued(bill_ids=[new.pk])
     record_event(
         action=AuditEvent.Action.UPDATE,
         actor=actor,

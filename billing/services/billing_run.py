@@ -525,7 +525,14 @@ def save_draft(*, draft: BillDraft, run: BillingRun) -> Bill:
     return bill
 
 
-def _save_drafts_in_bulk(*, drafts: list[BillDraft], run: BillingRun) -> None:
+def announce_issued(*, bill_ids: list[int]) -> None:
+    """Tell the customers of newly issued bills once they have committed (nothing if the transaction
+    rolls back). Services implements the task: billing, below services, enqueues it by name."""
+    if bill_ids:
+        enqueue_on_commit("services.notify_bills_issued", queue="notify", kwargs={"bill_ids": bill_ids})
+
+
+def _save_drafts_in_bulk(*, drafts: list[BillDraft], run: BillingRun) -> list[Bill]:
     """A chunk's bills, lines, reads and ledger charges in four INSERTs."""
     revisions = dict(
         Bill.objects.filter(account__in=[d.account for d in drafts], period_start=run.period_start)
@@ -546,9 +553,10 @@ def _save_drafts_in_bulk(*, drafts: list[BillDraft], run: BillingRun) -> None:
     BillLine.objects.bulk_create(lines, batch_size=5000)
     BillRead.objects.bulk_create(reads, batch_size=5000)
     LedgerEntry.objects.bulk_create(charges, batch_size=5000)
+    return bills
 
 
-def _process_chunk(*, chunk: BillingRunChunk, run: BillingRun) -> None:
+def _process_chunk(*, chunk: BillingRunChunk, run: BillingRun, announce: bool = True) -> None:
     accounts = list(
         accounts_in_scope(period_start=run.period_start, period_end=run.period_end, account_ids=run.account_ids).filter(
             pk__gte=chunk.first_account_id, pk__lte=chunk.last_account_id
@@ -572,15 +580,15 @@ def _process_chunk(*, chunk: BillingRunChunk, run: BillingRun) -> None:
             drafts.append(draft)
     try:
         with transaction.atomic():
-            _save_drafts_in_bulk(drafts=drafts, run=run)
+            bills = _save_drafts_in_bulk(drafts=drafts, run=run)
         saved = drafts
     except IntegrityError:
         # Someone billed one of these accounts meanwhile (a staff rebill): fall back to one by one.
-        saved = []
+        saved, bills = [], []
         for draft in drafts:
             try:
                 with transaction.atomic():
-                    save_draft(draft=draft, run=run)
+                    bills.append(save_draft(draft=draft, run=run))
                 saved.append(draft)
             except IntegrityError:
                 chunk.existing += 1  # still exactly one bill
@@ -594,10 +602,13 @@ def _process_chunk(*, chunk: BillingRunChunk, run: BillingRun) -> None:
     chunk.done = True
     chunk.save()
     BillingRun.objects.filter(pk=run.pk).update(heartbeat_at=Now())
+    if announce:  # with the chunk's commit: a chunk rolled back (and retried) announces nothing twice
+        announce_issued(bill_ids=[bill.pk for bill in bills if bill.status == Bill.Status.ISSUED])
 
 
-def run_billing(*, run_id: int) -> BillingRunResult:
-    """Work through the run's open chunks until none is left; safe to call from several workers."""
+def run_billing(*, run_id: int, announce: bool = True) -> BillingRunResult:
+    """Work through the run's open chunks until none is left; safe to call from several workers.
+    ``announce``: tell customers of the bills issued (seeded demo history is not news, so not there)."""
     run = BillingRun.objects.get(pk=run_id)
     BillingRun.objects.filter(pk=run.pk, started_at__isnull=True).update(
         status=BillingRun.Status.RUNNING,
@@ -614,7 +625,7 @@ def run_billing(*, run_id: int) -> BillingRunResult:
             )
             if chunk is None:
                 break
-            _process_chunk(chunk=chunk, run=run)
+            _process_chunk(chunk=chunk, run=run, announce=announce)
     totals = run.chunks.aggregate(
         issued=Sum("issued"), held=Sum("held"), existing=Sum("existing"), skipped=Sum("skipped")
     )

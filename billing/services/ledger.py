@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 
 from billing.models import Bill, LedgerEntry, Payment, PaymentAllocation
 from core.money import round_money
+from core.tasks import enqueue_on_commit
 from core.time import local_date
 from customers.models import Account
 
@@ -134,9 +135,18 @@ def allocate_payment(*, payment: Payment) -> list[PaymentAllocation]:
     return allocations
 
 
-def settle_payment(*, payment: Payment, gateway_txn_id: str | None, settled_at: dt.datetime) -> bool:
-    """Mark a locked, not yet settled payment as succeeded, post it and allocate it. The caller holds
-    the payment row lock. Returns False when it was already settled (nothing posted again)."""
+def announce_payment(*, payment: Payment) -> None:
+    """Tell the account's users a payment settled or failed, once that has committed (services
+    implements the task by name; its event key keeps a replayed callback from telling twice)."""
+    enqueue_on_commit("services.notify_payment", queue="notify", kwargs={"payment_id": payment.pk})
+
+
+def settle_payment(
+    *, payment: Payment, gateway_txn_id: str | None, settled_at: dt.datetime, announce: bool = True
+) -> bool:
+    """Mark a locked, not yet settled payment as succeeded, post it, allocate it and (``announce``) tell
+    the customer after commit. The caller holds the payment row lock. Returns False when it was already
+    settled (nothing posted or told again)."""
     if payment.status == Payment.Status.SUCCEEDED:
         return False
     payment.status = Payment.Status.SUCCEEDED
@@ -153,6 +163,8 @@ def settle_payment(*, payment: Payment, gateway_txn_id: str | None, settled_at: 
         payment=payment,
     )
     allocate_payment(payment=payment)
+    if announce:
+        announce_payment(payment=payment)
     return True
 
 

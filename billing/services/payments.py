@@ -17,7 +17,7 @@ from django.http import Http404
 from billing.models import Payment, SandboxTransaction
 from billing.selectors.bills import access_bill
 from billing.services.gateways import InvalidNotification, SandboxGateway, get_gateway
-from billing.services.ledger import balance, settle_payment
+from billing.services.ledger import announce_payment, balance, settle_payment
 from core.tasks import enqueue_on_commit
 from core.time import local_date
 from customers.access import accounts_visible_to
@@ -89,18 +89,35 @@ def handle_gateway_callback(*, params: dict[str, str], as_of: dt.datetime) -> Ca
         if notice.amount != payment.amount:
             return CallbackOutcome(accepted=False, posted=False, reason="amount differs from the order")
         if notice.status == "failed":
-            if payment.status in (Payment.Status.PENDING, Payment.Status.UNKNOWN):
-                Payment.objects.filter(pk=payment.pk).update(status=Payment.Status.FAILED, settled_at=as_of)
+            fail_payment(payment=payment, failed_at=as_of)
             return CallbackOutcome(accepted=True, posted=False, reason="payment failed at the gateway")
         posted = settle_payment(payment=payment, gateway_txn_id=notice.txn_id, settled_at=as_of)
     return CallbackOutcome(accepted=True, posted=posted, reason="posted" if posted else "already posted")
 
 
+def fail_payment(*, payment: Payment, failed_at: dt.datetime) -> bool:
+    """Mark a locked PENDING/UNKNOWN payment failed and tell the customer after commit; False when it
+    was already decided (a replayed failure notice changes and tells nothing)."""
+    if payment.status not in (Payment.Status.PENDING, Payment.Status.UNKNOWN):
+        return False
+    Payment.objects.filter(pk=payment.pk).update(status=Payment.Status.FAILED, settled_at=failed_at)
+    announce_payment(payment=payment)
+    return True
+
+
 @transaction.atomic
 def record_counter_payment(
-    *, user, account: Account, amount: Decimal, channel: str, reference: str, as_of: dt.datetime
+    *,
+    user,
+    account: Account,
+    amount: Decimal,
+    channel: str,
+    reference: str,
+    as_of: dt.datetime,
+    announce: bool = True,
 ) -> Payment:
-    """A payment taken elsewhere (counter, bank collection), posted at once."""
+    """A payment taken elsewhere (counter, bank collection), posted at once; ``announce``: the customer
+    is told after commit (not for seeded demo history)."""
     payment = Payment.objects.create(
         account=account,
         amount=amount,
@@ -110,7 +127,7 @@ def record_counter_payment(
         created_by=user,
     )
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
-    settle_payment(payment=payment, gateway_txn_id=None, settled_at=as_of)
+    settle_payment(payment=payment, gateway_txn_id=None, settled_at=as_of, announce=announce)
     return payment
 
 
@@ -124,7 +141,7 @@ def reconcile_payment(*, payment: Payment, as_of: dt.datetime) -> Payment:
         if answer is not None and answer.status == "paid":
             settle_payment(payment=locked, gateway_txn_id=answer.txn_id, settled_at=as_of)
         elif answer is None or answer.status == "failed":
-            Payment.objects.filter(pk=locked.pk).update(status=Payment.Status.FAILED, settled_at=as_of)
+            fail_payment(payment=locked, failed_at=as_of)
     return Payment.objects.get(pk=payment.pk)
 
 

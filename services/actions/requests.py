@@ -14,13 +14,17 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from billing.models import Tariff
+from core.tasks import enqueue_on_commit
 from core.time import local_date
 from customers.access import access_account
 from customers.models import TransformerArea
@@ -276,18 +280,57 @@ def _record(*, service_request, action, from_status, to_status, actor, actor_rol
     )
 
 
-def _tell_applicant(*, service_request: ServiceRequest, event: RequestEvent) -> None:
-    # Step and type names are stored in English (the catalogue's msgids): translate them for the customer.
-    status_name = _(
-        dict(service_request.service_type.steps.values_list("code", "name")).get(event.to_status, event.to_status)
-    )
-    notify(
-        users=[service_request.applicant],
-        kind="service_request",
-        event_key=f"service-request:{service_request.pk}:event:{event.pk}",
-        title=_("%(number)s: %(status)s") % {"number": service_request.number, "status": status_name},
-        body=event.note or _(service_request.service_type.name),
-        link=f"/service-requests/{service_request.number}/",
+def _tell_applicant(*, event: RequestEvent) -> None:
+    """The applicant hears of the step change once it has committed: a refused or rolled-back
+    transition tells nothing, and the task's event key makes a retried one tell once."""
+    enqueue_on_commit("services.notify_request_event", queue="notify", kwargs={"event_id": event.pk})
+
+
+def request_event_text(*, event: RequestEvent) -> tuple[str, str]:
+    """Title and body of the applicant's notice of one history event, in the active language. Step and
+    type names are stored in English (the catalogue's msgids): translated here."""
+    service_request = event.request
+    step_names = dict(service_request.service_type.steps.values_list("code", "name"))
+    values = {
+        "number": service_request.number,
+        "type": _(service_request.service_type.name),
+        "status": _(step_names.get(event.to_status, event.to_status)),
+    }
+    if event.to_status == catalogue.COMPLETED:
+        body = _("Your %(type)s request %(number)s is completed.")
+    else:
+        body = {
+            "submit": _("We have received your %(type)s request %(number)s; it is waiting for acceptance."),
+            "accept": _("Your %(type)s request %(number)s has been accepted; it is now at the step “%(status)s”."),
+            "return": _(
+                "Your %(type)s request %(number)s was returned for more information: please add what is asked and "
+                "resubmit it."
+            ),
+            "resubmit": _("Your %(type)s request %(number)s was resubmitted; it is waiting for acceptance again."),
+            "reject": _("Your %(type)s request %(number)s was rejected."),
+            "cancel": _("Your %(type)s request %(number)s was cancelled."),
+        }.get(event.action, _("Your %(type)s request %(number)s is now at the step “%(status)s”."))
+    body %= values
+    if event.note and event.actor_role != catalogue.APPLICANT:  # the applicant's own note is not news to them
+        body += "\n" + _("Note from the service team: %(note)s") % {"note": event.note}
+    return _("%(number)s: %(status)s") % values, body
+
+
+def notify_request_event(*, event_id: int) -> int:
+    """Inbox + SMS/e-mail (by preference) to the applicant of one step change, once per event, worded in
+    the hall's default language whatever language the actor used. Returns notifications sent now."""
+    event = RequestEvent.objects.select_related("request__service_type", "request__applicant").get(pk=event_id)
+    with translation.override(settings.LANGUAGE_CODE):
+        title, body = request_event_text(event=event)
+    return len(
+        notify(
+            users=[event.request.applicant],
+            kind="service_request",
+            event_key=f"service-request:{event.request_id}:event:{event.pk}",
+            title=title,
+            body=body,
+            link=reverse("service_hall:detail", args=[event.request.number]),
+        )
     )
 
 
@@ -336,7 +379,7 @@ def submit_request(
         note="",
         at=as_of,
     )
-    _tell_applicant(service_request=service_request, event=event)
+    _tell_applicant(event=event)
     return service_request
 
 
@@ -441,7 +484,7 @@ def transition_request(
         except EffectError as error:
             raise TransitionRefused(str(error), code="effect") from None
         service_request.save(update_fields=["effect_result", "updated_at"])
-    _tell_applicant(service_request=service_request, event=event)
+    _tell_applicant(event=event)
     return service_request
 
 

@@ -8,7 +8,7 @@ from .demand_response import (
     DRSettlement,
 )
 from .knowledge import Article
-from .notifications import Notification, NotificationDelivery
+from .notifications import LowBalanceWatch, Notification, NotificationDelivery
 from .openadr import (
     OadrClient,
     OadrEvent,
@@ -42,6 +42,7 @@ __all__ = [
     "DRProgram",
     "DRProgramTerms",
     "DRSettlement",
+    "LowBalanceWatch",
     "Notification",
     "NotificationDelivery",
     "OadrClient",

@@ -51,3 +51,21 @@ class NotificationDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.notification_id}/{self.channel}: {self.status}"
+
+
+class LowBalanceWatch(models.Model):
+    """Whether a prepaid account's credit was below the customer's alert level when last looked at, and
+    how often it has fallen below: the alert goes out once per fall (the count is in its event key),
+    not on every day the credit stays low, and again only after a top-up lifted it back up."""
+
+    account = models.OneToOneField("customers.Account", on_delete=models.CASCADE, related_name="low_balance_watch")
+    is_low = models.BooleanField(_("below the alert level"), default=False)
+    crossings = models.PositiveIntegerField(_("times fallen below"), default=0)
+    changed_at = models.DateTimeField(_("changed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("low-balance watch")
+        verbose_name_plural = _("low-balance watches")
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {'low' if self.is_low else 'ok'} ({self.crossings})"

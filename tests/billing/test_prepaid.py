@@ -1,4 +1,5 @@
-"""Prepaid accounts: top-ups leave credit, bills draw it down, low balance alerts once a day."""
+"""Prepaid accounts: top-ups leave credit, bills draw it down, a low-balance alert once per fall below
+the customer's level (not every day it stays low)."""
 
 import datetime as dt
 from decimal import Decimal as D
@@ -34,9 +35,11 @@ def test_top_up_bill_and_low_balance_alert(residential):
     assert credit(account=account) == D("38.60")
     day = dt.datetime(2026, 12, 3, 9, tzinfo=SHANGHAI)
     assert send_low_balance_alerts(as_of=day) == 1
-    assert send_low_balance_alerts(as_of=day + dt.timedelta(hours=5)) == 0  # once a day
-    assert send_low_balance_alerts(as_of=day + dt.timedelta(days=1)) == 1
-    assert "¥38.60" in Notification.objects.filter(user=user).first().body
+    assert send_low_balance_alerts(as_of=day + dt.timedelta(hours=5)) == 0
+    # Still low the next day and the day after: the customer was told once, not every morning.
+    assert send_low_balance_alerts(as_of=day + dt.timedelta(days=1)) == 0
+    assert send_low_balance_alerts(as_of=day + dt.timedelta(days=2)) == 0
+    assert "¥38.60" in Notification.objects.get(user=user, event_key__startswith="prepaid:").body
     assert (bill.amount, bill.status) == (D("161.40"), "paid")
 
 

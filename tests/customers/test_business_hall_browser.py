@@ -4,14 +4,19 @@ logs in, binds an account with the ID-number proof, sees it on the dashboard and
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
+from decimal import Decimal
 
 import pytest
 
+from billing.models import RegisterRead, Tariff, TariffAssignment
+from billing.services.billing_run import run_billing, start_billing_run
+from billing.views import hall
 from customers.models import Feeder, PortalBinding, PrivacyConsent, TransformerArea
 from customers.sms import LocmemSmsBackend
-from tests.factories import bind, make_account, make_customer, make_portal_user
+from tests.factories import SHANGHAI, bind, make_account, make_customer, make_meter, make_portal_user
 from tests.support.browser import DESKTOP, PHONE, REPO_ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -126,9 +131,36 @@ def test_customer_registers_binds_and_switches_language(live_server, browser_pag
     expect(page.get_by_role("heading", name="我的营业厅")).to_be_visible()
 
 
-def test_readme_screenshot_of_a_dashboard_with_two_accounts(live_server, browser_page, results_dir):
-    """Takes the README's picture; writes docs/img/business-hall.png when UPDATE_README_SCREENSHOT=1."""
+def _bill_november_and_read_december(account) -> None:
+    """November billed from reads 1,000 → 1,300 (300 kWh × 0.538 = ¥161.40, due 16 Dec); December read
+    daily to 00:00 on the 4th: 40 kWh so far (¥21.52)."""
+    TariffAssignment.objects.create(
+        account=account, tariff=Tariff.objects.get(code="ZJ-RES-FLAT"), valid_from=dt.date(2024, 1, 1)
+    )
+    meter = make_meter(account=account, meter_no="E2E-HOME")
+    for day, total in [(dt.date(2026, 11, 1), 1000), (dt.date(2026, 12, 1), 1300)]:
+        RegisterRead.objects.create(
+            meter=meter, read_at=dt.datetime.combine(day, dt.time(), tzinfo=SHANGHAI), total=Decimal(total)
+        )
+    run = start_billing_run(
+        period_start=dt.date(2026, 11, 1),
+        period_end=dt.date(2026, 12, 1),
+        as_of=dt.datetime(2026, 12, 2, 9, tzinfo=SHANGHAI),
+        account_ids=[account.pk],
+    )
+    run_billing(run_id=run.pk)
+    for day, total in [(2, 1310), (3, 1325), (4, 1340)]:
+        RegisterRead.objects.create(
+            meter=meter, read_at=dt.datetime(2026, 12, day, tzinfo=SHANGHAI), total=Decimal(total)
+        )
+
+
+def test_readme_screenshot_of_a_dashboard_with_two_accounts(live_server, browser_page, results_dir, monkeypatch):
+    """Takes the README's picture; writes docs/img/business-hall.png when UPDATE_README_SCREENSHOT=1.
+    The money comes first: the current account's amount due with its due date, and this month's cost."""
     from playwright.sync_api import expect
+
+    monkeypatch.setattr(hall, "hall_today", lambda: dt.date(2026, 12, 5))
 
     page = browser_page
     holder = make_customer(name="李晓红")
@@ -146,13 +178,36 @@ def test_readme_screenshot_of_a_dashboard_with_two_accounts(live_server, browser
     )
     bind(user=user, account=home)
     bind(user=user, account=shop)
+    _bill_november_and_read_december(home)
 
     page.goto(live_server.url + "/login/")
     page.get_by_label("手机号").fill("13812345678")
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录", exact=True).click()
     expect(page.locator(".account-card")).to_have_count(2)
+    money = page.locator('[data-panel="amount-due"]')
+    expect(money).to_have_attribute("data-account", home.number)
+    expect(money.get_by_test_id("dashboard-amount-due")).to_have_text("¥161.40")
+    expect(money).to_contain_text("请于 2026年12月16日 前缴纳。")
+    expect(money.get_by_test_id("dashboard-month-cost")).to_have_text("¥21.52")
+    expect(money).to_contain_text("12月1日至12月3日用电 40 千瓦时")
+    # First on the page: above the account cards.
+    assert money.bounding_box()["y"] < page.locator(".account-card").first.bounding_box()["y"]
     page.screenshot(path=results_dir / "dashboard-two-accounts.png", full_page=True)
+
+    page.set_viewport_size(PHONE)
+    page.reload()
+    expect(money.get_by_test_id("dashboard-amount-due")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.screenshot(path=results_dir / "dashboard-money-phone.png", full_page=True)
+    page.locator("#footer-language").select_option("en")
+    expect(money).to_contain_text("Amount due")
+    expect(money).to_contain_text("Please pay by")
+    expect(money).to_contain_text("40 kWh from")
+    page.screenshot(path=results_dir / "dashboard-money-phone-en.png", full_page=True)
+    page.set_viewport_size(DESKTOP)
+    page.locator("#footer-language").select_option("zh-hans")
+    expect(money.get_by_test_id("dashboard-amount-due")).to_have_text("¥161.40")
     if os.environ.get("UPDATE_README_SCREENSHOT") == "1":
         target = REPO_ROOT / "docs" / "img" / "business-hall.png"
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -234,29 +234,79 @@ def test_rating_once_by_the_applicant_after_completion():
         )
 
 
-def test_progress_notifies_the_applicant_once_per_event():
+def test_progress_notifies_the_applicant_once_per_event_after_commit(django_capture_on_commit_callbacks):
+    from services.actions.requests import notify_request_event
     from services.models import Notification
 
     agent = make_staff(role=catalogue.CSA)
-    service_request = new_request(code="consultation")
-    transition_request(actor=agent, service_request_id=service_request.pk, action="accept", as_of=AS_OF)
-    titles = list(
-        Notification.objects.filter(user=service_request.applicant).order_by("pk").values_list("title", flat=True)
-    )
-    assert len(titles) == 2
-    assert all(title.startswith(service_request.number) for title in titles)
-
-
-def test_progress_notice_names_the_step_and_type_in_the_active_language():
-    from django.utils import translation
-
-    from services.models import Notification
-
-    agent = make_staff(role=catalogue.CSA)
-    service_request = new_request(code="consultation")
-    with translation.override("zh-hans"):
+    with django_capture_on_commit_callbacks(execute=True):
+        service_request = new_request(code="consultation")
         transition_request(actor=agent, service_request_id=service_request.pk, action="accept", as_of=AS_OF)
-    notice = Notification.objects.filter(user=service_request.applicant).order_by("pk").last()
+    events = list(service_request.events.order_by("pk"))
+    notices = Notification.objects.filter(user=service_request.applicant).order_by("pk")
+    assert [n.event_key for n in notices] == [f"service-request:{service_request.pk}:event:{e.pk}" for e in events]
+    assert all(n.kind == "service_request" for n in notices)
+    assert all(n.link == f"/service-requests/{service_request.number}/" for n in notices)
+    # The task delivered again (a retry) tells nothing twice.
+    assert notify_request_event(event_id=events[-1].pk) == 0
+    assert notices.count() == 2
+
+
+def test_a_rolled_back_transition_tells_the_applicant_nothing(django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    from services.models import Notification
+
+    agent = make_staff(role=catalogue.CSA)
+    service_request = new_request(code="consultation")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            transition_request(actor=agent, service_request_id=service_request.pk, action="accept", as_of=AS_OF)
+            raise RuntimeError("the surrounding transaction fails after the step changed")
+    assert callbacks == []
+    assert not Notification.objects.filter(user=service_request.applicant).exists()
+
+
+def test_progress_notice_is_in_chinese_whatever_the_actors_language(django_capture_on_commit_callbacks):
+    from services.models import Notification
+
+    agent = make_staff(role=catalogue.CSA)
+    service_request = new_request(code="consultation")
+    # The agent works in English (this module's language); the customer reads the notice in Chinese.
+    with django_capture_on_commit_callbacks(execute=True):
+        transition_request(
+            actor=agent, service_request_id=service_request.pk, action="return", as_of=AS_OF, note="请补充用电地址"
+        )
+    notice = Notification.objects.get(user=service_request.applicant)
     # The step and type names are stored in English in the database; a Chinese customer reads them in Chinese.
-    assert notice.title == f"{service_request.number}：答复"
-    assert notice.body == "咨询"
+    assert notice.title == f"{service_request.number}：已退回，待补充资料"
+    assert notice.body == (
+        f"您的咨询申请 {service_request.number} 已退回补充资料：请按要求补充后重新提交。\n工作人员说明：请补充用电地址"
+    )
+
+
+def test_each_step_change_tells_the_applicant_what_happened(django_capture_on_commit_callbacks):
+    from services.models import Notification
+
+    agent = make_staff(role=catalogue.CSA)
+    with django_capture_on_commit_callbacks(execute=True):
+        service_request = new_request(code="consultation")
+        pk, number = service_request.pk, service_request.number
+        transition_request(actor=agent, service_request_id=pk, action="return", as_of=AS_OF, note="请写明户号")
+        transition_request(
+            actor=service_request.applicant, service_request_id=pk, action="resubmit", as_of=AS_OF, note="已补充"
+        )
+        transition_request(actor=agent, service_request_id=pk, action="accept", as_of=AS_OF)
+        transition_request(
+            actor=agent, service_request_id=pk, action="advance", as_of=AS_OF, recorded={"answer": "已答复"}
+        )
+    bodies = list(
+        Notification.objects.filter(user=service_request.applicant).order_by("pk").values_list("body", flat=True)
+    )
+    assert bodies == [
+        f"我们已收到您的咨询申请 {number}，正在等待受理。",
+        f"您的咨询申请 {number} 已退回补充资料：请按要求补充后重新提交。\n工作人员说明：请写明户号",
+        f"您的咨询申请 {number} 已重新提交，正在等待受理。",  # the applicant's own note is not echoed back
+        f"您的咨询申请 {number} 已受理，当前环节：“答复”。",
+        f"您的咨询申请 {number} 已办结。",
+    ]
