@@ -39,7 +39,7 @@ def amount_due(*, account: Account, today: dt.date) -> AmountDue:
     """The account's amount due on ``today``: one query for the bills still owing, one for the balance."""
     owing = (
         with_open_amount(Bill.objects.filter(account=account, status__in=LIVE_STATUSES), on=today, up_to_now=True)
-        .filter(open_amount__gt=0)
+        .filter(open_amount__gt=0)  # type: ignore[misc]  # an annotation of with_open_amount
         .order_by("due_date", "pk")
         .values_list("due_date", "open_amount", "overdue_on_day")
     )
