@@ -17,9 +17,14 @@ class CalendarDay(models.Model):
         _("source"), max_length=200, blank=True, help_text=_("e.g. 国务院办公厅通知 国办发明电〔2026〕X号")
     )
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("updated by"),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         ordering = ["day"]
@@ -35,15 +40,17 @@ class IdempotencyRecord(models.Model):
     done, what a replay needs — status, resource reference, body hash and the body sealed under the
     field-encryption keys (core.idempotency). Deleted after IDEMPOTENCY_TTL_HOURS."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=100)
-    request_hash = models.CharField(max_length=64)
-    completed = models.BooleanField(default=False)
-    response_status = models.PositiveSmallIntegerField(null=True)
-    resource_ref = models.CharField(max_length=200, blank=True, default="")
-    response_hash = models.CharField(max_length=64, blank=True, default="")
-    response_sealed = models.TextField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    key = models.CharField(max_length=100, verbose_name=_("key"))
+    request_hash = models.CharField(max_length=64, verbose_name=_("request hash"))
+    completed = models.BooleanField(default=False, verbose_name=_("completed"))
+    response_status = models.PositiveSmallIntegerField(null=True, verbose_name=_("response status"))
+    resource_ref = models.CharField(max_length=200, blank=True, default="", verbose_name=_("resource reference"))
+    response_hash = models.CharField(max_length=64, blank=True, default="", verbose_name=_("response hash"))
+    response_sealed = models.TextField(null=True, blank=True, verbose_name=_("response sealed"))
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("created at"))
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="core_idempotency_unique_user_key")]

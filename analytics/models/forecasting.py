@@ -46,7 +46,7 @@ class ForecastScope(models.Model):
         _("resolution (minutes)"), default=15, choices=[(15, "15"), (30, "30")]
     )
     active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["kind", "name"]
@@ -202,11 +202,11 @@ class Forecast(models.Model):
 class ForecastSlot(models.Model):
     """One interval of a forecast: P10/P50/P90 of the energy (kWh) in [slot_start, slot_start + resolution)."""
 
-    forecast = models.ForeignKey(Forecast, on_delete=models.CASCADE, related_name="slots")
+    forecast = models.ForeignKey(Forecast, on_delete=models.CASCADE, related_name="slots", verbose_name=_("forecast"))
     slot_start = models.DateTimeField(_("slot start"))
-    p10 = models.FloatField("P10")
-    p50 = models.FloatField("P50")
-    p90 = models.FloatField("P90")
+    p10 = models.FloatField(_("P10"))
+    p50 = models.FloatField(_("P50"))
+    p90 = models.FloatField(_("P90"))
 
     class Meta:
         ordering = ["forecast", "slot_start"]

@@ -90,7 +90,7 @@ class SegmentationRun(models.Model):
 
 
 class Segment(models.Model):
-    run = models.ForeignKey(SegmentationRun, on_delete=models.CASCADE, related_name="segments")
+    run = models.ForeignKey(SegmentationRun, on_delete=models.CASCADE, related_name="segments", verbose_name=_("run"))
     number = models.PositiveSmallIntegerField(_("number"))
     shape = models.CharField(_("shape"), max_length=16, choices=Shape.choices)
     label = models.CharField(_("label"), max_length=100)
@@ -109,9 +109,11 @@ class Segment(models.Model):
 
 
 class AccountSegment(models.Model):
-    run = models.ForeignKey(SegmentationRun, on_delete=models.CASCADE, related_name="+")
-    account = models.ForeignKey("customers.Account", on_delete=models.CASCADE, related_name="+")
-    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="members")
+    run = models.ForeignKey(SegmentationRun, on_delete=models.CASCADE, related_name="+", verbose_name=_("run"))
+    account = models.ForeignKey(
+        "customers.Account", on_delete=models.CASCADE, related_name="+", verbose_name=_("account")
+    )
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="members", verbose_name=_("segment"))
     distance = models.FloatField(_("distance to centroid"))
     profile = models.JSONField(_("normalised profile"), help_text=_("The account's own shape, as clustered."))
 

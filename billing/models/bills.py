@@ -19,8 +19,12 @@ class TariffAssignment(models.Model):
         CAPACITY = "capacity", _("Contracted capacity (kVA)")
         DEMAND = "demand", _("Maximum demand (kW)")
 
-    account = models.ForeignKey("customers.Account", on_delete=models.PROTECT, related_name="tariff_assignments")
-    tariff = models.ForeignKey("billing.Tariff", on_delete=models.PROTECT, related_name="assignments")
+    account = models.ForeignKey(
+        "customers.Account", on_delete=models.PROTECT, related_name="tariff_assignments", verbose_name=_("account")
+    )
+    tariff = models.ForeignKey(
+        "billing.Tariff", on_delete=models.PROTECT, related_name="assignments", verbose_name=_("tariff")
+    )
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to (exclusive)"), null=True, blank=True)
     demand_basis = models.CharField(
@@ -53,10 +57,10 @@ class BillingRun(models.Model):
     period_end = models.DateField(_("period end (exclusive)"))
     as_of = models.DateTimeField(_("as of"))
     account_ids = models.JSONField(_("only these accounts"), null=True, blank=True)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, verbose_name=_("status"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
     accounts = models.PositiveIntegerField(_("accounts in scope"), default=0)
     issued = models.PositiveIntegerField(_("issued"), default=0)
     held = models.PositiveIntegerField(_("held"), default=0)
@@ -86,16 +90,16 @@ class BillingRunChunk(models.Model):
     write the chunk's bills in the same transaction that marks it done, so several workers share a
     run, and a crashed worker's chunk is simply claimed again."""
 
-    run = models.ForeignKey(BillingRun, on_delete=models.CASCADE, related_name="chunks")
-    index = models.PositiveIntegerField()
-    first_account_id = models.BigIntegerField()
-    last_account_id = models.BigIntegerField()
-    done = models.BooleanField(default=False)
-    issued = models.PositiveIntegerField(default=0)
-    held = models.PositiveIntegerField(default=0)
-    existing = models.PositiveIntegerField(default=0)
-    skipped = models.PositiveIntegerField(default=0)
-    problems = models.JSONField(default=dict, blank=True)
+    run = models.ForeignKey(BillingRun, on_delete=models.CASCADE, related_name="chunks", verbose_name=_("run"))
+    index = models.PositiveIntegerField(verbose_name=_("index"))
+    first_account_id = models.BigIntegerField(verbose_name=_("first account ID"))
+    last_account_id = models.BigIntegerField(verbose_name=_("last account ID"))
+    done = models.BooleanField(default=False, verbose_name=_("done"))
+    issued = models.PositiveIntegerField(default=0, verbose_name=_("issued"))
+    held = models.PositiveIntegerField(default=0, verbose_name=_("held"))
+    existing = models.PositiveIntegerField(default=0, verbose_name=_("existing"))
+    skipped = models.PositiveIntegerField(default=0, verbose_name=_("skipped"))
+    problems = models.JSONField(default=dict, blank=True, verbose_name=_("problems"))
 
     class Meta:
         ordering = ["run", "index"]
@@ -114,14 +118,18 @@ class Bill(models.Model):
         PAID = "paid", _("Paid")
         VOID = "void", _("Void")
 
-    account = models.ForeignKey("customers.Account", on_delete=models.PROTECT, related_name="bills")
+    account = models.ForeignKey(
+        "customers.Account", on_delete=models.PROTECT, related_name="bills", verbose_name=_("account")
+    )
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end (exclusive)"))
     revision = models.PositiveSmallIntegerField(_("revision"), default=1)
-    replaces = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by")
+    replaces = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by", verbose_name=_("replaces")
+    )
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True)
     hold_reasons = models.JSONField(_("hold reasons"), default=list, blank=True)
-    tariff = models.ForeignKey("billing.Tariff", on_delete=models.PROTECT, related_name="+")
+    tariff = models.ForeignKey("billing.Tariff", on_delete=models.PROTECT, related_name="+", verbose_name=_("tariff"))
     split_method = models.CharField(
         _("split"), max_length=20, blank=True, help_text=_("How a mid-period tariff change was split.")
     )
@@ -140,8 +148,10 @@ class Bill(models.Model):
     amount = models.DecimalField(_("amount (CNY)"), **MONEY)
     due_date = models.DateField(_("due date"), null=True, blank=True)
     issued_at = models.DateTimeField(_("issued at"), null=True, blank=True)
-    run = models.ForeignKey(BillingRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="bills")
-    created_at = models.DateTimeField(auto_now_add=True)
+    run = models.ForeignKey(
+        BillingRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="bills", verbose_name=_("run")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["-period_start", "account", "-revision"]
@@ -163,14 +173,14 @@ class Bill(models.Model):
 
 
 class BillLine(models.Model):
-    bill = models.ForeignKey(Bill, on_delete=models.CASCADE, related_name="lines")
-    position = models.PositiveSmallIntegerField()
-    code = models.CharField(max_length=32)
-    description = models.CharField(max_length=200)
-    quantity = models.DecimalField(max_digits=20, decimal_places=4)
-    unit = models.CharField(max_length=16)
-    rate = models.DecimalField(max_digits=12, decimal_places=5)
-    amount = models.DecimalField(**MONEY)
+    bill = models.ForeignKey(Bill, on_delete=models.CASCADE, related_name="lines", verbose_name=_("bill"))
+    position = models.PositiveSmallIntegerField(verbose_name=_("position"))
+    code = models.CharField(max_length=32, verbose_name=_("code"))
+    description = models.CharField(max_length=200, verbose_name=_("description"))
+    quantity = models.DecimalField(max_digits=20, decimal_places=4, verbose_name=_("quantity"))
+    unit = models.CharField(max_length=16, verbose_name=_("unit"))
+    rate = models.DecimalField(max_digits=12, decimal_places=5, verbose_name=_("rate"))
+    amount = models.DecimalField(**MONEY, verbose_name=_("amount"))
 
     class Meta:
         ordering = ["bill", "position"]
@@ -183,15 +193,23 @@ class BillLine(models.Model):
 class BillRead(models.Model):
     """A register's start and end reads used by a bill (difference × multiplier = kWh)."""
 
-    bill = models.ForeignKey(Bill, on_delete=models.CASCADE, related_name="reads")
-    meter = models.ForeignKey("billing.Meter", on_delete=models.PROTECT, related_name="+")
-    register = models.CharField(max_length=8)
-    start_at = models.DateTimeField()
-    start_value = models.DecimalField(max_digits=14, decimal_places=2)
-    end_at = models.DateTimeField()
-    end_value = models.DecimalField(max_digits=14, decimal_places=2)
-    multiplier = models.DecimalField(max_digits=10, decimal_places=2)
-    kwh = models.DecimalField(**KWH)
+    class Register(models.TextChoices):
+        TOTAL = "total", _("Total")
+        SHARP = "sharp", _("Sharp peak")
+        PEAK = "peak", _("Peak")
+        FLAT = "flat", _("Flat")
+        VALLEY = "valley", _("Valley")
+        REACTIVE = "reactive", _("Reactive (kvarh)")
+
+    bill = models.ForeignKey(Bill, on_delete=models.CASCADE, related_name="reads", verbose_name=_("bill"))
+    meter = models.ForeignKey("billing.Meter", on_delete=models.PROTECT, related_name="+", verbose_name=_("meter"))
+    register = models.CharField(max_length=8, choices=Register.choices, verbose_name=_("register"))
+    start_at = models.DateTimeField(verbose_name=_("start at"))
+    start_value = models.DecimalField(max_digits=14, decimal_places=2, verbose_name=_("start value"))
+    end_at = models.DateTimeField(verbose_name=_("end at"))
+    end_value = models.DecimalField(max_digits=14, decimal_places=2, verbose_name=_("end value"))
+    multiplier = models.DecimalField(max_digits=10, decimal_places=2, verbose_name=_("multiplier"))
+    kwh = models.DecimalField(**KWH, verbose_name=_("kWh"))
 
     class Meta:
         ordering = ["bill", "meter", "register"]

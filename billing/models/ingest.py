@@ -27,11 +27,16 @@ class IngestBatch(models.Model):
     error = models.TextField(_("error"), blank=True)
     as_of = models.DateTimeField(_("as of"), help_text=_("Readings after this moment are rejected as future."))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("created at"))
+    started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
     # Totals: the sum over committed chunks (IngestChunk) plus estimation, written when the batch completes.
     received = models.BigIntegerField(_("received"), default=0)
     inserted = models.BigIntegerField(_("inserted"), default=0)
@@ -41,7 +46,7 @@ class IngestBatch(models.Model):
     rejected = models.BigIntegerField(_("rejected"), default=0)
     estimated = models.BigIntegerField(_("estimated"), default=0)
     # Set in the same transaction as the estimates, so a retried batch never estimates twice.
-    estimation_done = models.BooleanField(default=False)
+    estimation_done = models.BooleanField(default=False, verbose_name=_("estimation done"))
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -62,17 +67,17 @@ class IngestChunk(models.Model):
     """A committed chunk of a batch. Written in the same transaction as the chunk's readings, so a
     crash leaves either the whole chunk (counted) or nothing of it; a retry skips committed chunks."""
 
-    batch = models.ForeignKey(IngestBatch, on_delete=models.CASCADE, related_name="chunks")
-    index = models.PositiveIntegerField()
-    received = models.PositiveIntegerField(default=0)
-    inserted = models.PositiveIntegerField(default=0)
-    updated = models.PositiveIntegerField(default=0)
-    unchanged = models.PositiveIntegerField(default=0)
-    duplicates = models.PositiveIntegerField(default=0)
-    rejected = models.PositiveIntegerField(default=0)
-    seconds = models.FloatField(default=0)
+    batch = models.ForeignKey(IngestBatch, on_delete=models.CASCADE, related_name="chunks", verbose_name=_("batch"))
+    index = models.PositiveIntegerField(verbose_name=_("index"))
+    received = models.PositiveIntegerField(default=0, verbose_name=_("received"))
+    inserted = models.PositiveIntegerField(default=0, verbose_name=_("inserted"))
+    updated = models.PositiveIntegerField(default=0, verbose_name=_("updated"))
+    unchanged = models.PositiveIntegerField(default=0, verbose_name=_("unchanged"))
+    duplicates = models.PositiveIntegerField(default=0, verbose_name=_("duplicates"))
+    rejected = models.PositiveIntegerField(default=0, verbose_name=_("rejected"))
+    seconds = models.FloatField(default=0, verbose_name=_("seconds"))
     # Doubles as the batch's heartbeat: a PROCESSING batch with no new chunk for a while is stale.
-    created_at = models.DateTimeField(auto_now_add=True, null=True)
+    created_at = models.DateTimeField(auto_now_add=True, null=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["batch", "index"]
@@ -94,7 +99,9 @@ class RejectedRow(models.Model):
         REGISTER_BACKWARDS = "register_backwards", _("Register went backwards")
         TOU_SUM_MISMATCH = "tou_sum_mismatch", _("TOU registers do not add up to the total")
 
-    batch = models.ForeignKey(IngestBatch, on_delete=models.CASCADE, related_name="rejected_rows")
+    batch = models.ForeignKey(
+        IngestBatch, on_delete=models.CASCADE, related_name="rejected_rows", verbose_name=_("batch")
+    )
     line_number = models.PositiveIntegerField(_("line"))
     raw = models.TextField(_("raw row"))
     reason_code = models.CharField(_("reason"), max_length=32, choices=Reason.choices, db_index=True)

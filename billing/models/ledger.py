@@ -26,24 +26,36 @@ class LedgerEntry(models.Model):
         LATE_FEE = "late_fee", _("Late-payment fee")
         CREDIT = "credit", _("Credit (e.g. demand response)")
 
-    account = models.ForeignKey("customers.Account", on_delete=models.PROTECT, related_name="ledger_entries")
+    account = models.ForeignKey(
+        "customers.Account", on_delete=models.PROTECT, related_name="ledger_entries", verbose_name=_("account")
+    )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, db_index=True)
     amount = models.DecimalField(
         _("amount (CNY)"), help_text=_("Positive: owed by the customer; negative: paid or credited."), **MONEY
     )
     description = models.CharField(_("description"), max_length=200)
     bill = models.ForeignKey(
-        "billing.Bill", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries"
+        "billing.Bill",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ledger_entries",
+        verbose_name=_("bill"),
     )
     payment = models.ForeignKey(
-        "billing.Payment", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries"
+        "billing.Payment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ledger_entries",
+        verbose_name=_("payment"),
     )
     posting_key = models.CharField(_("posting key"), max_length=100, unique=True)
     occurred_on = models.DateField(_("date"))
     is_sandbox = models.BooleanField(
         _("sandbox"), default=False, help_text=_("Posted by a test payment gateway: no real money moved.")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["account", "occurred_on", "id"]
@@ -67,7 +79,9 @@ class Payment(models.Model):
         FAILED = "failed", _("Failed")
         UNKNOWN = "unknown", _("Outcome unknown (to reconcile)")
 
-    account = models.ForeignKey("customers.Account", on_delete=models.PROTECT, related_name="payments")
+    account = models.ForeignKey(
+        "customers.Account", on_delete=models.PROTECT, related_name="payments", verbose_name=_("account")
+    )
     amount = models.DecimalField(_("amount (CNY)"), **MONEY)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
@@ -78,9 +92,14 @@ class Payment(models.Model):
         _("sandbox"), default=False, help_text=_("Taken through a test payment gateway: no real money moved.")
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
 
     class Meta:
@@ -94,9 +113,13 @@ class Payment(models.Model):
 
 
 class PaymentAllocation(models.Model):
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="allocations")
-    bill = models.ForeignKey("billing.Bill", on_delete=models.PROTECT, related_name="allocations")
-    amount = models.DecimalField(**MONEY)
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("payment")
+    )
+    bill = models.ForeignKey(
+        "billing.Bill", on_delete=models.PROTECT, related_name="allocations", verbose_name=_("bill")
+    )
+    amount = models.DecimalField(**MONEY, verbose_name=_("amount"))
 
     class Meta:
         ordering = ["payment", "id"]
@@ -117,14 +140,14 @@ class SandboxTransaction(models.Model):
         PAID = "paid", _("Paid")
         FAILED = "failed", _("Failed")
 
-    order_no = models.CharField(max_length=40, unique=True)
-    merchant_id = models.CharField(max_length=40)
-    amount = models.DecimalField(**MONEY)
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.CREATED)
-    txn_id = models.CharField(max_length=64, unique=True)
-    notify_url = models.CharField(max_length=300)
-    return_url = models.CharField(max_length=300)
-    created_at = models.DateTimeField(auto_now_add=True)
+    order_no = models.CharField(max_length=40, unique=True, verbose_name=_("order number"))
+    merchant_id = models.CharField(max_length=40, verbose_name=_("merchant ID"))
+    amount = models.DecimalField(**MONEY, verbose_name=_("amount"))
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.CREATED, verbose_name=_("status"))
+    txn_id = models.CharField(max_length=64, unique=True, verbose_name=_("transaction ID"))
+    notify_url = models.CharField(max_length=300, verbose_name=_("notify URL"))
+    return_url = models.CharField(max_length=300, verbose_name=_("return URL"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     def __str__(self) -> str:
         return f"sandbox {self.order_no} {self.status}"
@@ -134,9 +157,11 @@ class PrepaidAccount(models.Model):
     """An account paid in advance (预付费): top-ups are payments that leave credit on the ledger, bills
     draw it down, and the customer is alerted when the credit falls below their threshold."""
 
-    account = models.OneToOneField("customers.Account", on_delete=models.CASCADE, related_name="prepaid")
+    account = models.OneToOneField(
+        "customers.Account", on_delete=models.CASCADE, related_name="prepaid", verbose_name=_("account")
+    )
     low_balance_threshold = models.DecimalField(_("alert below (CNY)"), max_digits=10, decimal_places=2, default=50)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("prepaid account")

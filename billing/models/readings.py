@@ -12,7 +12,9 @@ class Quality(models.IntegerChoices):
 class RegisterRead(models.Model):
     """Cumulative kWh registers (示数) at one moment, usually frozen daily at 00:00."""
 
-    meter = models.ForeignKey("billing.Meter", on_delete=models.PROTECT, related_name="register_reads")
+    meter = models.ForeignKey(
+        "billing.Meter", on_delete=models.PROTECT, related_name="register_reads", verbose_name=_("meter")
+    )
     read_at = models.DateTimeField(_("read at"))
     total = models.DecimalField(_("total"), max_digits=14, decimal_places=2)
     sharp = models.DecimalField(_("sharp peak"), max_digits=14, decimal_places=2, null=True, blank=True)
@@ -28,7 +30,14 @@ class RegisterRead(models.Model):
         help_text=_("Cumulative reactive energy; with the active total it gives the month's power factor."),
     )
     quality = models.SmallIntegerField(_("quality"), choices=Quality.choices, default=Quality.ACTUAL)
-    batch = models.ForeignKey("billing.IngestBatch", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    batch = models.ForeignKey(
+        "billing.IngestBatch",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("batch"),
+    )
 
     class Meta:
         ordering = ["meter", "read_at"]
@@ -54,7 +63,9 @@ class IntervalReading(models.Model):
     """
 
     pk = models.CompositePrimaryKey("meter_id", "interval_start")
-    meter = models.ForeignKey("billing.Meter", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    meter = models.ForeignKey(
+        "billing.Meter", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+", verbose_name=_("meter")
+    )
     interval_start = models.DateTimeField(_("interval start"))
     kwh = models.DecimalField(_("kWh"), max_digits=12, decimal_places=4)
     quality = models.SmallIntegerField(_("quality"), choices=Quality.choices, default=Quality.ACTUAL)
@@ -74,14 +85,16 @@ class IntervalReading(models.Model):
 class ReadingEdit(models.Model):
     """A staff correction of an interval reading: the old and new value and the mandatory reason."""
 
-    meter = models.ForeignKey("billing.Meter", on_delete=models.PROTECT, related_name="+")
+    meter = models.ForeignKey("billing.Meter", on_delete=models.PROTECT, related_name="+", verbose_name=_("meter"))
     interval_start = models.DateTimeField(_("interval start"))
     old_kwh = models.DecimalField(_("old kWh"), max_digits=12, decimal_places=4, null=True)
     new_kwh = models.DecimalField(_("new kWh"), max_digits=12, decimal_places=4)
-    old_quality = models.SmallIntegerField(choices=Quality.choices, null=True)
+    old_quality = models.SmallIntegerField(choices=Quality.choices, null=True, verbose_name=_("old quality"))
     reason = models.TextField(_("reason"))
-    edited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    edited_at = models.DateTimeField(auto_now_add=True)
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("edited by")
+    )
+    edited_at = models.DateTimeField(auto_now_add=True, verbose_name=_("edited at"))
 
     class Meta:
         ordering = ["-edited_at"]
@@ -98,7 +111,7 @@ class MeterDayCompleteness(models.Model):
     energy; refreshed by every ingest batch for the days it touched, so billing can refuse silently
     poor data and daily totals (line loss) need not scan the day's 96 readings again."""
 
-    meter = models.ForeignKey("billing.Meter", on_delete=models.CASCADE, related_name="+")
+    meter = models.ForeignKey("billing.Meter", on_delete=models.CASCADE, related_name="+", verbose_name=_("meter"))
     day = models.DateField(_("day"))
     expected = models.PositiveSmallIntegerField(_("expected intervals"))
     actual = models.PositiveSmallIntegerField(_("actual intervals"))

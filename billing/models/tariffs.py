@@ -43,7 +43,9 @@ class TouCalendar(models.Model):
 
 
 class TouWindow(models.Model):
-    calendar = models.ForeignKey(TouCalendar, on_delete=models.CASCADE, related_name="windows")
+    calendar = models.ForeignKey(
+        TouCalendar, on_delete=models.CASCADE, related_name="windows", verbose_name=_("calendar")
+    )
     months = models.CharField(
         _("months"), max_length=40, blank=True, help_text=_("Comma-separated month numbers; blank = every month.")
     )
@@ -86,10 +88,12 @@ class Tariff(models.Model):
 
 
 class TariffVersion(models.Model):
-    tariff = models.ForeignKey(Tariff, on_delete=models.PROTECT, related_name="versions")
+    tariff = models.ForeignKey(Tariff, on_delete=models.PROTECT, related_name="versions", verbose_name=_("tariff"))
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to (exclusive)"), null=True, blank=True)
-    tou_calendar = models.ForeignKey(TouCalendar, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    tou_calendar = models.ForeignKey(
+        TouCalendar, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("TOU calendar")
+    )
     rate_total = models.DecimalField(
         _("single energy rate"), help_text=_("CNY/kWh; for tariffs without TOU periods."), **RATE
     )

@@ -34,7 +34,7 @@ class Account(models.Model):
         PAUSED = "paused", _("Paused")
         CLOSED = "closed", _("Closed")
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name=_("public ID"))
     number = models.CharField(_("account number"), max_length=10, unique=True, validators=[validate_account_number])
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.PROTECT, related_name="accounts", verbose_name=_("customer")
@@ -52,8 +52,8 @@ class Account(models.Model):
         related_name="accounts",
         verbose_name=_("transformer area"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = AccountQuerySet.as_manager()
 

@@ -25,23 +25,23 @@ class Customer(BlindIndexSaveMixin, models.Model):
         INDIVIDUAL = "individual", _("Individual")
         ENTERPRISE = "enterprise", _("Enterprise")
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name=_("public ID"))
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.INDIVIDUAL)
     name = models.CharField(_("name"), max_length=200, db_index=True)
-    id_number_bidx = BlindIndexField(source="id_number")
+    id_number_bidx = BlindIndexField(source="id_number", verbose_name=_("ID number index"))
     id_number = EncryptedTextField(
         _("ID number / credit code"),
         normalizer="identifier",
         help_text=_("身份证号 for individuals, 统一社会信用代码 for enterprises."),
     )
-    phone_bidx = BlindIndexField(source="phone")
+    phone_bidx = BlindIndexField(source="phone", verbose_name=_("phone index"))
     phone = EncryptedTextField(_("mobile number"), normalizer="phone", validators=[validate_mobile])
-    email_bidx = BlindIndexField(source="email")
+    email_bidx = BlindIndexField(source="email", verbose_name=_("e-mail index"))
     email = EncryptedTextField(_("e-mail"), normalizer="email")
     address = EncryptedTextField(_("address"))
     tags = models.ManyToManyField("customers.Tag", blank=True, related_name="customers", verbose_name=_("tags"))
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = CustomerQuerySet.as_manager()
 

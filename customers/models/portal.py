@@ -15,11 +15,15 @@ class PortalBinding(models.Model):
         SMS_CODE = "sms_code", _("SMS code")
         STAFF = "staff", _("Set up by staff")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bindings")
-    account = models.ForeignKey("customers.Account", on_delete=models.CASCADE, related_name="bindings")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bindings", verbose_name=_("user")
+    )
+    account = models.ForeignKey(
+        "customers.Account", on_delete=models.CASCADE, related_name="bindings", verbose_name=_("account")
+    )
     role = models.CharField(_("role"), max_length=8, choices=Role.choices, default=Role.OWNER)
     method = models.CharField(_("proved by"), max_length=16, choices=Method.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -47,7 +51,10 @@ class NotificationPreference(models.Model):
         EMAIL = "email", _("E-mail")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_preferences",
+        verbose_name=_("user"),
     )
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
@@ -70,7 +77,9 @@ class PrivacyConsent(models.Model):
     text they were shown and when they ticked the box. Kept with the user; a new version of the notice
     is a new row, never an edit of an old one."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="privacy_consents")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="privacy_consents", verbose_name=_("user")
+    )
     notice_version = models.CharField(_("privacy notice version"), max_length=32)
     accepted_at = models.DateTimeField(_("accepted at"))
 

@@ -63,19 +63,28 @@ class AuditEvent(models.Model):
 
     # The moment of recording, as auto_now_add gave before, but set on the instance so the chain's hash
     # covers the stored value. Stored as UTC (timestamptz); shown in the viewer's zone (security.admin).
-    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)  # noqa: TID251
+    occurred_at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name=_("occurred at"))  # noqa: TID251
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor"),
     )
-    actor_label = models.CharField(max_length=150, blank=True, help_text=_("Username at the time of the event."))
-    action = models.CharField(max_length=32, choices=Action.choices, db_index=True)
-    object_type = models.CharField(max_length=100, blank=True)
-    object_id = models.CharField(max_length=64, blank=True, db_index=True)
-    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.SUCCESS)
-    source_ip = models.GenericIPAddressField(null=True, blank=True)
-    details = models.JSONField(default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64, default=GENESIS, editable=False)
-    row_hash = models.CharField(max_length=64, blank=True, editable=False)
+    actor_label = models.CharField(
+        max_length=150, blank=True, help_text=_("Username at the time of the event."), verbose_name=_("actor label")
+    )
+    action = models.CharField(max_length=32, choices=Action.choices, db_index=True, verbose_name=_("action"))
+    object_type = models.CharField(max_length=100, blank=True, verbose_name=_("object type"))
+    object_id = models.CharField(max_length=64, blank=True, db_index=True, verbose_name=_("object id"))
+    outcome = models.CharField(
+        max_length=16, choices=Outcome.choices, default=Outcome.SUCCESS, verbose_name=_("outcome")
+    )
+    source_ip = models.GenericIPAddressField(null=True, blank=True, verbose_name=_("source IP"))
+    details = models.JSONField(default=dict, blank=True, verbose_name=_("details"))
+    prev_hash = models.CharField(max_length=64, default=GENESIS, editable=False, verbose_name=_("previous hash"))
+    row_hash = models.CharField(max_length=64, blank=True, editable=False, verbose_name=_("row hash"))
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -115,13 +124,13 @@ class AuditArchive(models.Model):
     """One export of audit events before they were pruned (security.services.audit_retention): the
     file, its SHA-256 and where the chain stood, so the first remaining event still verifies."""
 
-    created_at = models.DateTimeField(auto_now_add=True)
-    first_id = models.BigIntegerField()
-    last_id = models.BigIntegerField(unique=True)
-    last_hash = models.CharField(max_length=64)
-    rows = models.PositiveIntegerField()
-    file_name = models.CharField(max_length=200)
-    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    first_id = models.BigIntegerField(verbose_name=_("first ID"))
+    last_id = models.BigIntegerField(unique=True, verbose_name=_("last ID"))
+    last_hash = models.CharField(max_length=64, verbose_name=_("last hash"))
+    rows = models.PositiveIntegerField(verbose_name=_("rows"))
+    file_name = models.CharField(max_length=200, verbose_name=_("file name"))
+    sha256 = models.CharField(max_length=64, verbose_name=_("SHA-256"))
 
     class Meta:
         ordering = ["-last_id"]

@@ -26,14 +26,14 @@ class User(BlindIndexSaveMixin, AbstractUser):
         STAFF = "staff", _("Staff")
         INTEGRATOR = "integrator", _("Integrator")
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.CUSTOMER)
-    phone_bidx = BlindIndexField(source="phone", unique=True)
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name=_("public ID"))
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.CUSTOMER, verbose_name=_("kind"))
+    phone_bidx = BlindIndexField(source="phone", unique=True, verbose_name=_("phone index"))
     phone = EncryptedTextField(_("mobile number"), normalizer="phone")
     email = models.EmailField(_("email address"), blank=True)
     # Bumped by "sign out everywhere" and by every change of the user's roles, permissions or flags:
     # part of the session auth hash, so every existing session of the user ends (security.services.sessions).
-    session_epoch = models.PositiveIntegerField(default=0, editable=False)
+    session_epoch = models.PositiveIntegerField(default=0, editable=False, verbose_name=_("session epoch"))
 
     objects: ClassVar[PortalUserManager] = PortalUserManager()
     # The access flags as stored before this save (security.signals, between pre_save and post_save).

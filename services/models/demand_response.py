@@ -91,8 +91,8 @@ class DRProgram(models.Model):
         default=False,
         help_text=_("Measurement may use OpenADR USAGE reports where meter data is missing."),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         ordering = ["-valid_from", "code"]
@@ -122,7 +122,7 @@ class DRProgramTerms(models.Model):
     (committed × penalty_below_ratio − verified) × the price × penalty_factor when the ratio is below
     ``penalty_below_ratio``."""
 
-    program = models.ForeignKey(DRProgram, on_delete=models.CASCADE, related_name="terms")
+    program = models.ForeignKey(DRProgram, on_delete=models.CASCADE, related_name="terms", verbose_name=_("program"))
     version = models.PositiveSmallIntegerField(_("version"))
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to (exclusive)"), null=True, blank=True)
@@ -140,7 +140,7 @@ class DRProgramTerms(models.Model):
     cap_per_season = models.DecimalField(_("cap per season (CNY)"), null=True, blank=True, **MONEY)
     summary = models.TextField(_("terms in plain words"), blank=True)
     locked_at = models.DateTimeField(_("locked at"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["program", "version"]
@@ -176,8 +176,12 @@ class DREnrolment(models.Model):
         STAFF = "staff", _("Staff, for the customer")
         OPENADR = "openadr", _("OpenADR")
 
-    program = models.ForeignKey(DRProgram, on_delete=models.PROTECT, related_name="enrolments")
-    account = models.ForeignKey("customers.Account", on_delete=models.PROTECT, related_name="dr_enrolments")
+    program = models.ForeignKey(
+        DRProgram, on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("program")
+    )
+    account = models.ForeignKey(
+        "customers.Account", on_delete=models.PROTECT, related_name="dr_enrolments", verbose_name=_("account")
+    )
     committed_kw = models.DecimalField(_("committed response (kW)"), **KW)
     terms = models.ForeignKey(
         DRProgramTerms, on_delete=models.PROTECT, related_name="+", verbose_name=_("terms accepted")
@@ -186,14 +190,24 @@ class DREnrolment(models.Model):
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE)
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
     enrolled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("enrolled by"),
     )
     staff_reason = models.CharField(_("reason (staff enrolment)"), max_length=300, blank=True)
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
     withdrawn_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("withdrawn by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["program", "account"]
@@ -222,7 +236,7 @@ class DREvent(models.Model):
         SETTLED = "settled", pgettext_lazy("dr event", "Settled")
         CANCELLED = "cancelled", pgettext_lazy("dr event", "Cancelled")
 
-    program = models.ForeignKey(DRProgram, on_delete=models.PROTECT, related_name="events")
+    program = models.ForeignKey(DRProgram, on_delete=models.PROTECT, related_name="events", verbose_name=_("program"))
     name = models.CharField(_("name"), max_length=100)
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))
@@ -231,19 +245,32 @@ class DREvent(models.Model):
     )
     response_deadline = models.DateTimeField(_("answer deadline"))
     requested_kw = models.DecimalField(_("requested response (kW)"), **KW)
-    target_areas = models.ManyToManyField("customers.TransformerArea", blank=True, related_name="+")
-    target_feeders = models.ManyToManyField("customers.Feeder", blank=True, related_name="+")
-    target_segments = models.ManyToManyField("analytics.Segment", blank=True, related_name="+")
-    target_accounts = models.ManyToManyField("customers.Account", blank=True, related_name="+")
+    target_areas = models.ManyToManyField(
+        "customers.TransformerArea", blank=True, related_name="+", verbose_name=_("target areas")
+    )
+    target_feeders = models.ManyToManyField(
+        "customers.Feeder", blank=True, related_name="+", verbose_name=_("target feeders")
+    )
+    target_segments = models.ManyToManyField(
+        "analytics.Segment", blank=True, related_name="+", verbose_name=_("target segments")
+    )
+    target_accounts = models.ManyToManyField(
+        "customers.Account", blank=True, related_name="+", verbose_name=_("target accounts")
+    )
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     cancel_reason = models.CharField(_("cancellation reason"), max_length=300, blank=True)
-    modified_at = models.DateTimeField(auto_now=True)
+    modified_at = models.DateTimeField(auto_now=True, verbose_name=_("modified at"))
 
     class Meta:
         ordering = ["-start"]
@@ -270,9 +297,13 @@ class DRParticipation(models.Model):
         OPTED_IN = "opted_in", _("Taking part")
         OPTED_OUT = "opted_out", _("Not taking part")
 
-    event = models.ForeignKey(DREvent, on_delete=models.CASCADE, related_name="participations")
-    enrolment = models.ForeignKey(DREnrolment, on_delete=models.PROTECT, related_name="participations")
-    account = models.ForeignKey("customers.Account", on_delete=models.PROTECT, related_name="dr_participations")
+    event = models.ForeignKey(DREvent, on_delete=models.CASCADE, related_name="participations", verbose_name=_("event"))
+    enrolment = models.ForeignKey(
+        DREnrolment, on_delete=models.PROTECT, related_name="participations", verbose_name=_("enrolment")
+    )
+    account = models.ForeignKey(
+        "customers.Account", on_delete=models.PROTECT, related_name="dr_participations", verbose_name=_("account")
+    )
     committed_kw = models.DecimalField(_("committed (kW)"), **KW)
     response = models.CharField(_("answer"), max_length=12, choices=Response.choices)
     answered = models.BooleanField(_("answered by the customer"), default=False)
@@ -292,13 +323,22 @@ class DRParticipation(models.Model):
 class DRParticipationChange(models.Model):
     """Every answer (and default) with who and when: the record a dispute is settled on."""
 
-    participation = models.ForeignKey(DRParticipation, on_delete=models.CASCADE, related_name="changes")
-    response = models.CharField(max_length=12, choices=DRParticipation.Response.choices)
-    changed_at = models.DateTimeField()
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    participation = models.ForeignKey(
+        DRParticipation, on_delete=models.CASCADE, related_name="changes", verbose_name=_("participation")
     )
-    channel = models.CharField(max_length=8, choices=[*DREnrolment.Channel.choices, ("default", _("Default"))])
+    response = models.CharField(max_length=12, choices=DRParticipation.Response.choices, verbose_name=_("response"))
+    changed_at = models.DateTimeField(verbose_name=_("changed at"))
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    channel = models.CharField(
+        max_length=8, choices=[*DREnrolment.Channel.choices, ("default", _("Default"))], verbose_name=_("channel")
+    )
 
     class Meta:
         ordering = ["participation", "changed_at", "id"]
@@ -317,10 +357,12 @@ class DRSettlement(models.Model):
         READY = "ready", _("Ready to post")
         POSTED = "posted", _("Posted to the ledger")
 
-    participation = models.OneToOneField(DRParticipation, on_delete=models.CASCADE, related_name="settlement")
+    participation = models.OneToOneField(
+        DRParticipation, on_delete=models.CASCADE, related_name="settlement", verbose_name=_("participation")
+    )
     status = models.CharField(_("status"), max_length=16, choices=Status.choices)
     revision = models.PositiveSmallIntegerField(_("revision"), default=1)
-    terms = models.ForeignKey(DRProgramTerms, on_delete=models.PROTECT, related_name="+")
+    terms = models.ForeignKey(DRProgramTerms, on_delete=models.PROTECT, related_name="+", verbose_name=_("terms"))
     baseline_method = models.CharField(_("baseline method"), max_length=24)
     data_source = models.CharField(_("data source"), max_length=16, default="meter")
     baseline_kwh = models.DecimalField(_("baseline (kWh)"), max_digits=14, decimal_places=3)
@@ -338,7 +380,12 @@ class DRSettlement(models.Model):
     )
     computed_at = models.DateTimeField(_("computed at"))
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("reviewed by"),
     )
     review_note = models.CharField(_("review note"), max_length=300, blank=True)
     posted_at = models.DateTimeField(_("posted at"), null=True, blank=True)

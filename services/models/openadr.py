@@ -30,12 +30,20 @@ class OadrClient(models.Model):
         VEN = "ven", _("Virtual end node (VEN)")
 
     application = models.OneToOneField(
-        settings.OAUTH2_PROVIDER_APPLICATION_MODEL, on_delete=models.CASCADE, related_name="oadr_client"
+        settings.OAUTH2_PROVIDER_APPLICATION_MODEL,
+        on_delete=models.CASCADE,
+        related_name="oadr_client",
+        verbose_name=_("application"),
     )
     role = models.CharField(_("role"), max_length=4, choices=Role.choices)
     name = models.CharField(_("name"), max_length=128)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"))
     rotated_at = models.DateTimeField(_("secret rotated at"), null=True, blank=True)
@@ -82,7 +90,7 @@ class VenResource(models.Model):
     """A resource a VEN controls; staff bind it to the account (and meter) it stands for, and only then
     can its reports count or events reach it."""
 
-    ven = models.ForeignKey(Ven, on_delete=models.CASCADE, related_name="resources")
+    ven = models.ForeignKey(Ven, on_delete=models.CASCADE, related_name="resources", verbose_name=_("ven"))
     resource_name = models.CharField(_("resource name"), max_length=128)
     client_id = models.CharField(_("client id"), max_length=128, db_index=True)
     targets = models.JSONField(_("targets granted"), default=list, blank=True)
@@ -121,14 +129,16 @@ class VenResource(models.Model):
 class OadrProgram(models.Model):
     """What OpenADR says about a DRProgram beyond our fields."""
 
-    program = models.OneToOneField("services.DRProgram", on_delete=models.CASCADE, related_name="openadr")
+    program = models.OneToOneField(
+        "services.DRProgram", on_delete=models.CASCADE, related_name="openadr", verbose_name=_("program")
+    )
     program_name = models.CharField(_("OpenADR program name"), max_length=128, unique=True)
-    targets = models.JSONField(default=list, blank=True)
-    program_descriptions = models.JSONField(null=True, blank=True)
-    payload_descriptors = models.JSONField(null=True, blank=True)
-    attributes = models.JSONField(null=True, blank=True)
-    interval_period = models.JSONField(null=True, blank=True)
-    modified_at = models.DateTimeField()
+    targets = models.JSONField(default=list, blank=True, verbose_name=_("targets"))
+    program_descriptions = models.JSONField(null=True, blank=True, verbose_name=_("program descriptions"))
+    payload_descriptors = models.JSONField(null=True, blank=True, verbose_name=_("payload descriptors"))
+    attributes = models.JSONField(null=True, blank=True, verbose_name=_("attributes"))
+    interval_period = models.JSONField(null=True, blank=True, verbose_name=_("interval period"))
+    modified_at = models.DateTimeField(verbose_name=_("modified at"))
 
     class Meta:
         verbose_name = _("OpenADR program details")
@@ -141,15 +151,17 @@ class OadrProgram(models.Model):
 class OadrEvent(models.Model):
     """What OpenADR says about a DREvent beyond our fields (intervals and descriptors as sent by BL)."""
 
-    event = models.OneToOneField("services.DREvent", on_delete=models.CASCADE, related_name="openadr")
-    targets = models.JSONField(default=list, blank=True)
-    priority = models.PositiveIntegerField(null=True, blank=True)
-    duration = models.CharField(max_length=64, blank=True)
-    payload_descriptors = models.JSONField(null=True, blank=True)
-    report_descriptors = models.JSONField(null=True, blank=True)
-    interval_period = models.JSONField(null=True, blank=True)
-    intervals = models.JSONField(null=True, blank=True)
-    modified_at = models.DateTimeField()
+    event = models.OneToOneField(
+        "services.DREvent", on_delete=models.CASCADE, related_name="openadr", verbose_name=_("event")
+    )
+    targets = models.JSONField(default=list, blank=True, verbose_name=_("targets"))
+    priority = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("priority"))
+    duration = models.CharField(max_length=64, blank=True, verbose_name=_("duration"))
+    payload_descriptors = models.JSONField(null=True, blank=True, verbose_name=_("payload descriptors"))
+    report_descriptors = models.JSONField(null=True, blank=True, verbose_name=_("report descriptors"))
+    interval_period = models.JSONField(null=True, blank=True, verbose_name=_("interval period"))
+    intervals = models.JSONField(null=True, blank=True, verbose_name=_("intervals"))
+    modified_at = models.DateTimeField(verbose_name=_("modified at"))
 
     class Meta:
         verbose_name = _("OpenADR event details")
@@ -162,12 +174,16 @@ class OadrEvent(models.Model):
 class VenReport(models.Model):
     """A report a VEN posted for an event, as received (its body is kept for the round trip)."""
 
-    event = models.ForeignKey("services.DREvent", on_delete=models.PROTECT, related_name="ven_reports")
-    ven = models.ForeignKey(Ven, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
+    event = models.ForeignKey(
+        "services.DREvent", on_delete=models.PROTECT, related_name="ven_reports", verbose_name=_("event")
+    )
+    ven = models.ForeignKey(
+        Ven, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports", verbose_name=_("ven")
+    )
     client_id = models.CharField(_("client id"), max_length=128, db_index=True)
     client_name = models.CharField(_("client name"), max_length=128)
     report_name = models.CharField(_("report name"), max_length=256, blank=True)
-    payload_descriptors = models.JSONField(null=True, blank=True)
+    payload_descriptors = models.JSONField(null=True, blank=True, verbose_name=_("payload descriptors"))
     resources = models.JSONField(_("resources as received"), default=list)
     created_at = models.DateTimeField(_("received at"))
     modified_at = models.DateTimeField(_("modified at"))
@@ -191,9 +207,13 @@ class VenReading(models.Model):
         USAGE = "USAGE", _("Usage (kWh)")
         DEMAND = "DEMAND", _("Demand (kW)")
 
-    report = models.ForeignKey(VenReport, on_delete=models.CASCADE, related_name="readings")
-    resource = models.ForeignKey(VenResource, on_delete=models.PROTECT, related_name="readings")
-    account = models.ForeignKey("customers.Account", on_delete=models.PROTECT, related_name="ven_readings")
+    report = models.ForeignKey(VenReport, on_delete=models.CASCADE, related_name="readings", verbose_name=_("report"))
+    resource = models.ForeignKey(
+        VenResource, on_delete=models.PROTECT, related_name="readings", verbose_name=_("resource")
+    )
+    account = models.ForeignKey(
+        "customers.Account", on_delete=models.PROTECT, related_name="ven_readings", verbose_name=_("account")
+    )
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
     interval_start = models.DateTimeField(_("interval start"))
     interval_end = models.DateTimeField(_("interval end"))
@@ -222,10 +242,15 @@ class Subscription(models.Model):
     client_id = models.CharField(_("client id"), max_length=128, db_index=True)
     client_name = models.CharField(_("client name"), max_length=128)
     program = models.ForeignKey(
-        "services.DRProgram", null=True, blank=True, on_delete=models.CASCADE, related_name="oadr_subscriptions"
+        "services.DRProgram",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="oadr_subscriptions",
+        verbose_name=_("program"),
     )
     object_operations = models.JSONField(_("objects, operations and callbacks"), default=list)
-    targets = models.JSONField(null=True, blank=True)
+    targets = models.JSONField(null=True, blank=True, verbose_name=_("targets"))
     created_at = models.DateTimeField(_("created at"))
     modified_at = models.DateTimeField(_("modified at"))
 
@@ -250,11 +275,16 @@ class WebhookDelivery(models.Model):
         REFUSED = "refused", _("Refused (URL not allowed)")
 
     subscription = models.ForeignKey(
-        Subscription, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
+        Subscription,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="deliveries",
+        verbose_name=_("subscription"),
     )
     client_id = models.CharField(_("client id"), max_length=128, db_index=True)
     callback_url = models.CharField(_("callback URL"), max_length=8000)
-    bearer_token = models.CharField(max_length=4096, blank=True)
+    bearer_token = models.CharField(max_length=4096, blank=True, verbose_name=_("bearer token"))
     object_type = models.CharField(_("object type"), max_length=16)
     operation = models.CharField(_("operation"), max_length=8)
     object_id = models.CharField(_("object id"), max_length=128)

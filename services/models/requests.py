@@ -24,7 +24,7 @@ class ServiceType(models.Model):
     needs_account = models.BooleanField(_("about an existing account"), default=True)
     effect = models.CharField(_("effect on completion"), max_length=30, blank=True)
     total_sla_days = models.PositiveSmallIntegerField(_("end-to-end limit (working days)"), null=True, blank=True)
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(default=0, verbose_name=_("position"))
     active = models.BooleanField(_("offered"), default=True)
     staff_only = models.BooleanField(_("filed by staff only"), default=False)
 
@@ -38,7 +38,9 @@ class ServiceType(models.Model):
 
 
 class WorkflowStep(models.Model):
-    service_type = models.ForeignKey(ServiceType, on_delete=models.CASCADE, related_name="steps")
+    service_type = models.ForeignKey(
+        ServiceType, on_delete=models.CASCADE, related_name="steps", verbose_name=_("service type")
+    )
     code = models.SlugField(_("code"), max_length=40)
     name = models.CharField(_("name"), max_length=120)
     role = models.CharField(_("responsible role"), max_length=40)
@@ -46,7 +48,7 @@ class WorkflowStep(models.Model):
     sla_by_field = models.JSONField(_("time limit by form answer"), null=True, blank=True)
     records = models.JSONField(_("values to record"), default=list, blank=True)
     terminal = models.BooleanField(_("terminal"), default=False)
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(default=0, verbose_name=_("position"))
 
     class Meta:
         ordering = ["service_type", "position"]
@@ -59,7 +61,9 @@ class WorkflowStep(models.Model):
 
 
 class WorkflowTransition(models.Model):
-    service_type = models.ForeignKey(ServiceType, on_delete=models.CASCADE, related_name="transitions")
+    service_type = models.ForeignKey(
+        ServiceType, on_delete=models.CASCADE, related_name="transitions", verbose_name=_("service type")
+    )
     source = models.SlugField(_("from"), max_length=40)
     target = models.SlugField(_("to"), max_length=40)
     action = models.SlugField(_("action"), max_length=20)
@@ -67,7 +71,7 @@ class WorkflowTransition(models.Model):
     roles = models.JSONField(_("allowed roles"), default=list)
     guard = models.CharField(_("guard"), max_length=40, blank=True)
     note_required = models.BooleanField(_("note required"), default=False)
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(default=0, verbose_name=_("position"))
 
     class Meta:
         ordering = ["service_type", "position"]
@@ -84,8 +88,12 @@ class WorkflowTransition(models.Model):
 class StaffCoverage(models.Model):
     """Which staff member works which transformer areas: requests there route to them by role."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="service_coverage")
-    area = models.ForeignKey("customers.TransformerArea", on_delete=models.CASCADE, related_name="staff_coverage")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="service_coverage", verbose_name=_("user")
+    )
+    area = models.ForeignKey(
+        "customers.TransformerArea", on_delete=models.CASCADE, related_name="staff_coverage", verbose_name=_("area")
+    )
 
     class Meta:
         verbose_name = _("staff coverage")
@@ -107,7 +115,7 @@ class ServiceRequest(models.Model):
         DUE_SOON = "due_soon", _("Due soon")
         BREACHED = "breached", _("Overdue")
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name=_("public ID"))
     number = models.CharField(_("request number"), max_length=20, unique=True)
     service_type = models.ForeignKey(
         ServiceType, on_delete=models.PROTECT, related_name="requests", verbose_name=_("type")
@@ -157,8 +165,8 @@ class ServiceRequest(models.Model):
     rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
     rating_comment = models.TextField(_("rating comment"), blank=True)
     rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = ServiceRequestQuerySet.as_manager()
 
@@ -185,7 +193,9 @@ class RequestStep(models.Model):
     """One stay of a request in a step: when it started, when it is due, when it ended and who acted.
     The progress timeline and the SLA reports are read from these rows."""
 
-    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="steps")
+    request = models.ForeignKey(
+        ServiceRequest, on_delete=models.CASCADE, related_name="steps", verbose_name=_("request")
+    )
     code = models.SlugField(_("step"), max_length=40)
     name = models.CharField(_("step name"), max_length=120)
     role = models.CharField(_("responsible role"), max_length=40)
@@ -194,12 +204,22 @@ class RequestStep(models.Model):
     due_at = models.DateTimeField(_("due at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     handled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("handled by"),
     )
     warned_at = models.DateTimeField(_("due-soon warning at"), null=True, blank=True)
     breached_at = models.DateTimeField(_("breach flagged at"), null=True, blank=True)
     escalated_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("escalated to"),
     )
 
     class Meta:
@@ -225,12 +245,19 @@ class RequestStep(models.Model):
 class RequestEvent(models.Model):
     """The request's history: every transition (who, when, from, to, note) and SLA events."""
 
-    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="events")
+    request = models.ForeignKey(
+        ServiceRequest, on_delete=models.CASCADE, related_name="events", verbose_name=_("request")
+    )
     action = models.SlugField(_("action"), max_length=20)
     from_status = models.SlugField(_("from"), max_length=40, blank=True)
     to_status = models.SlugField(_("to"), max_length=40, blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor"),
     )
     actor_role = models.CharField(_("acting as"), max_length=40, blank=True)
     note = models.TextField(_("note"), blank=True)
@@ -246,15 +273,19 @@ class RequestEvent(models.Model):
 
 
 class RequestAttachment(models.Model):
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="attachments")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name=_("public ID"))
+    request = models.ForeignKey(
+        ServiceRequest, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("request")
+    )
     document_type = models.CharField(_("document"), max_length=40)
     original_name = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(_("detected type"), max_length=60)
     size_bytes = models.PositiveIntegerField(_("size (bytes)"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     stored_path = models.CharField(_("stored file"), max_length=300, help_text=_("Relative to private storage."))
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
     uploaded_at = models.DateTimeField(_("uploaded at"))
 
     class Meta:
@@ -269,8 +300,12 @@ class RequestAttachment(models.Model):
 class ScheduledAccountChange(models.Model):
     """A completed request's change that applies from a future date (capacity, pause)."""
 
-    request = models.ForeignKey(ServiceRequest, on_delete=models.PROTECT, related_name="scheduled_changes")
-    account = models.ForeignKey("customers.Account", on_delete=models.PROTECT, related_name="scheduled_changes")
+    request = models.ForeignKey(
+        ServiceRequest, on_delete=models.PROTECT, related_name="scheduled_changes", verbose_name=_("request")
+    )
+    account = models.ForeignKey(
+        "customers.Account", on_delete=models.PROTECT, related_name="scheduled_changes", verbose_name=_("account")
+    )
     field = models.CharField(_("field"), max_length=30)
     value = models.CharField(_("new value"), max_length=40)
     effective_on = models.DateField(_("effective on"), db_index=True)
