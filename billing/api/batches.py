@@ -45,6 +45,7 @@ class IngestBatchSerializer(serializers.ModelSerializer):
             "started_at",
             "finished_at",
             "duration_seconds",
+            "attempts",
             "error",
             "received",
             "inserted",

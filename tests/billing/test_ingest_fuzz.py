@@ -256,9 +256,76 @@ FIXED_CASES = {
 }
 
 
-@pytest.mark.parametrize("name", list(FIXED_CASES))
-def test_named_hostile_files_end_explained(meter, tmp_path, name):
-    outcome = _upload(tmp_path, FIXED_CASES[name], ".csv")
+def _json(records) -> bytes:
+    return json.dumps({"readings": records}).encode()
+
+
+FIXED_JSON = {
+    "no readings": _json([]),
+    "readings not a list": b'{"readings": "M001"}',
+    "1 MB value": _json([{"meter_no": "M001", "timestamp": "2026-11-01T00:15:00+08:00", "kwh": "9" * (1 << 20)}]),
+    "key over 131,072 characters": _json([{"meter_no": "M001", "x" * 140_000: 1, "kwh": 1}]),
+    "NUL and lone surrogate escapes": rb'{"readings": [{"meter_no": "M\u0000", "timestamp": "\ud800", "kwh": 1}]}',
+    "UTF-16 JSON": json.dumps({"readings": [{"meter_no": "M001"}]}).encode("utf-16"),
+    "UTF-16 JSON without BOM": json.dumps({"readings": [{"meter_no": "M001"}]}).encode("utf-16-le"),
+    "records of mixed fields": _json(
+        [
+            {"meter_no": "M001", "timestamp": "2026-11-01T00:15:00+08:00", "kwh": 1},
+            {"meter_no": "M001", "read_at": "2026-11-01T00:00:00+08:00", "total": 1},
+            {"meter_no": ["M001"], "timestamp": {"a": 1}, "kwh": [1, 2]},
+        ]
+    ),
+}
+
+
+def _workbook(rows: list[list], *, header: list[str] | None = None) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(header or HEADERS["long"].split(","))
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _with_sheet_xml(content: bytes, replace: tuple[bytes, bytes]) -> bytes:
+    source = zipfile.ZipFile(io.BytesIO(content))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for part in source.infolist():
+            data = source.read(part.filename)
+            if part.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(*replace)
+            target.writestr(part, data)
+    return buffer.getvalue()
+
+
+FIXED_XLSX = {
+    "empty sheet": _workbook([], header=[]),
+    "header only": _workbook([]),
+    "1 MB cell": _workbook([["M001", "2026-11-01T00:15:00+08:00", "9" * (1 << 20)]]),
+    "header cell over 131,072 characters": _workbook([["M001", 1, 1]], header=["meter_no", "x" * 140_000]),
+    "line breaks in cells": _workbook([["M001\n", "2026-11-01T00:15:00+08:00\r\n", 0.25], ["M0\n01", "x", 1]]),
+    "NUL as a character reference": _with_sheet_xml(
+        _workbook([["M001", "2026-11-01T00:15:00+08:00", "NULHERE"]]), (b"NULHERE", b"&#0;")
+    ),
+    "sheet XML cut short": _with_sheet_xml(
+        _workbook([["M001", "2026-11-01T00:15:00+08:00", 1]]), (b"</sheetData>", b"")
+    ),
+    "row far down the sheet": _with_sheet_xml(
+        _workbook([["M001", "2026-11-01T00:15:00+08:00", 1]]), (b'<row r="2"', b'<row r="1000000"')
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("fmt", "name"),
+    [("csv", n) for n in FIXED_CASES] + [("json", n) for n in FIXED_JSON] + [("xlsx", n) for n in FIXED_XLSX],
+)
+def test_named_hostile_files_end_explained(meter, tmp_path, fmt, name):
+    content = {"csv": FIXED_CASES, "json": FIXED_JSON, "xlsx": FIXED_XLSX}[fmt][name]
+    outcome = _upload(tmp_path, content, f".{fmt}")
     assert_explained(outcome)
 
 

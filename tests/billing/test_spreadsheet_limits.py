@@ -215,3 +215,29 @@ def test_a_real_export_is_well_inside_the_ratio_limit(meter, tmp_path):
     assert max(ratios) < 20
     batch = _ingest_workbook(tmp_path, content)
     assert (batch.status, batch.inserted) == ("completed", 1500)
+
+
+def test_a_row_a_million_rows_down_costs_no_million_lines(meter, tmp_path):
+    """openpyxl fills the gap before <row r="1000000"> with empty rows; they are skipped, not sent
+    through the pipeline as a million blank lines (which took minutes), and line numbers hold."""
+    content = with_dimension(workbook_bytes([["M001", "2026-11-01T00:15:00+08:00", "bad"]]), "A1:C2")
+    content = _replace_in_sheet(content, b'<row r="2"', b'<row r="1000000"')
+    content = _replace_in_sheet(content, b'r="A2"', b'r="A1000000"')
+    started = time.monotonic()
+    batch = _ingest_workbook(tmp_path, content)
+    assert time.monotonic() - started < 10
+    assert (batch.status, batch.received, batch.rejected) == ("completed", 1, 1)
+    assert batch.rejected_rows.get().line_number == 1_000_000
+
+
+def _replace_in_sheet(content: bytes, old: bytes, new: bytes) -> bytes:
+    source = zipfile.ZipFile(io.BytesIO(content))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for part in source.infolist():
+            data = source.read(part.filename)
+            if part.filename == "xl/worksheets/sheet1.xml":
+                assert old in data
+                data = data.replace(old, new)
+            target.writestr(part, data)
+    return buffer.getvalue()

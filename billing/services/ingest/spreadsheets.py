@@ -34,6 +34,7 @@ from billing.services.ingest.layouts import (
 )
 
 TIME_CHECK_ROWS = 256
+SHORT_GAP_ROWS = 100  # empty rows kept as blank lines; a longer run of them ends the chunk
 RATIO_CHECKED_FROM_BYTES = 1 << 20  # small parts compress however they like; a bomb is large
 _EOCD = b"PK\x05\x06"
 _EOCD_SIZE = 22
@@ -148,13 +149,19 @@ def read_xlsx(*, path: Path, chunk_rows: int, limits: SpreadsheetLimits) -> tupl
     width = len(layout.columns) + EXTRA_COLUMNS
 
     def chunks() -> Iterator[RawChunk]:
+        # openpyxl fills every missing row up to the next one it finds: one <row r="1000000"> makes
+        # a million empty rows. A short run of them stays as blank lines (line numbers count them);
+        # a longer one ends the chunk and the next starts at the next row with a value, so a gap costs
+        # a loop step per row and nothing downstream. Chunks still depend on the content alone.
         lines_per_chunk = max(1, chunk_rows // (layout.points or 1))
-        index, first_line, line = 0, 2, 1
+        index, first_line, line, written, gap = 0, 2, 1, 0, 0
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
 
         def chunk() -> RawChunk:
             data = buffer.getvalue().encode("utf-8", "surrogatepass")
+            buffer.seek(0)
+            buffer.truncate()
             return RawChunk(index=index, first_line=first_line, data=data, encoding="utf-8")
 
         try:
@@ -177,13 +184,25 @@ def read_xlsx(*, path: Path, chunk_rows: int, limits: SpreadsheetLimits) -> tupl
                         f"reading the workbook took {elapsed:,.0f} s by row {line:,}; "
                         f"the limit is {limits.max_seconds:,.0f} s"
                     )
-                writer.writerow([cell_text(v) for v in _within_columns(row, line=line, limits=limits)][:width])
-                if line - first_line + 1 == lines_per_chunk:
+                if all(v is None for v in row):
+                    gap += 1
+                    if written and gap <= SHORT_GAP_ROWS:
+                        buffer.write("\n")
+                        written += 1
+                    else:
+                        if written:
+                            yield chunk()
+                            index, written = index + 1, 0
+                        first_line = line + 1
+                        continue
+                else:
+                    gap = 0
+                    writer.writerow([cell_text(v) for v in _within_columns(row, line=line, limits=limits)][:width])
+                    written += 1
+                if written == lines_per_chunk:
                     yield chunk()
-                    index, first_line = index + 1, line + 1
-                    buffer.seek(0)
-                    buffer.truncate()
-            if line >= first_line:
+                    index, first_line, written = index + 1, line + 1, 0
+            if written:
                 yield chunk()
         finally:
             workbook.close()
