@@ -241,3 +241,10 @@ def _replace_in_sheet(content: bytes, old: bytes, new: bytes) -> bytes:
                 data = data.replace(old, new)
             target.writestr(part, data)
     return buffer.getvalue()
+
+
+def test_a_part_declaring_entities_is_refused_before_any_xml_parser(meter, tmp_path):
+    laughs = b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;">]>'
+    content = _replace_in_sheet(workbook_bytes(readings(1)), b"<worksheet", laughs + b"<worksheet")
+    batch = _ingest_workbook(tmp_path, content)
+    assert (batch.status, batch.error) == ("failed", "part xl/worksheets/sheet1.xml declares a DTD; workbooks never do")

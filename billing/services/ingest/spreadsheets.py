@@ -35,7 +35,10 @@ from billing.services.ingest.layouts import (
 
 TIME_CHECK_ROWS = 256
 SHORT_GAP_ROWS = 100  # empty rows kept as blank lines; a longer run of them ends the chunk
-RATIO_CHECKED_FROM_BYTES = 1 << 20  # small parts compress however they like; a bomb is large
+RATIO_CHECKED_FROM_BYTES = 1 << 20
+PROLOGUE_BYTES = (
+    4096  # where an XML part would declare its DTD  # small parts compress however they like; a bomb is large
+)
 _EOCD = b"PK\x05\x06"
 _EOCD_SIZE = 22
 _EOCD_SEARCH = _EOCD_SIZE + 0xFFFF  # the record sits within the file's last 64 KiB (+ its comment)
@@ -115,6 +118,19 @@ def check_container(*, path: Path, limits: SpreadsheetLimits) -> None:
             )
 
 
+def _refuse_entity_declarations(path: Path) -> None:
+    """Office XML never declares a DTD; a part that does is an entity-expansion or external-entity
+    attempt, refused before any XML parser sees it. Only each part's first bytes are inflated."""
+    with zipfile.ZipFile(path) as archive:
+        for part in archive.infolist():
+            if not part.filename.endswith((".xml", ".rels")):
+                continue
+            with archive.open(part) as handle:
+                head = handle.read(PROLOGUE_BYTES)
+            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                raise UnreadableFileError(f"part {part.filename} declares a DTD; workbooks never do")
+
+
 def read_xlsx(*, path: Path, chunk_rows: int, limits: SpreadsheetLimits) -> tuple[Layout, Iterator[RawChunk]]:
     """First worksheet of an .xlsx export as CSV chunks; row numbers are the spreadsheet's own. Runs
     on the ingest queue only: the container is checked again first, then rows, columns and time are
@@ -122,6 +138,7 @@ def read_xlsx(*, path: Path, chunk_rows: int, limits: SpreadsheetLimits) -> tupl
     from openpyxl import load_workbook
 
     check_container(path=path, limits=limits)
+    _refuse_entity_declarations(path)
     started = time.monotonic()
     workbook = load_workbook(path, read_only=True, data_only=True)
     try:
