@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from billing.models import IngestBatch, RejectedRow
+from billing.models import IngestBatch, IntervalReading, RejectedRow
 from billing.services.ingest import BatchInputError, create_batch, create_batch_from_json
 from billing.tasks import ingest_batch_task
 from tests.factories import SHANGHAI, make_account, make_meter
@@ -376,3 +376,24 @@ def test_json_lone_surrogates_and_nul_are_rejected_per_record(meter):
     assert rejected[2].startswith("line is not valid UTF-8 text") and rejected[3] == "line contains a NUL byte"
     # The record as it came, JSON-escaped, so the NUL is visible in the report.
     assert json.loads(batch.rejected_rows.get(line_number=3).raw)["meter_no"] == "M001\x00"
+
+
+def test_an_open_quote_or_stray_cr_rejects_only_its_own_line(meter, tmp_path):
+    """Regression (#13 finding 5): pandas ran an open quote into the next line and split a line at a
+    stray CR; the row count no longer matched and ValueError left the batch processing. Now such
+    lines are read one by one: each rejects itself, the line between them is stored."""
+    batch = _upload(
+        tmp_path,
+        f"{HEADERS['long']}\n"
+        'M001,"2026-11-01T00:15:00+08:00,0.25\n'
+        "M001,2026-11-01T00:30:00+08:00,0.3\u3000\n"  # non-ASCII: read by the general reader too
+        "M001,x\rM001,2026-11-01T00:45:00+08:00,0.4\n".encode(),
+        ".csv",
+    )
+    assert isinstance(batch, IngestBatch)
+    assert (batch.status, batch.received, batch.inserted, batch.rejected) == ("completed", 3, 1, 2)
+    rejected = dict(batch.rejected_rows.values_list("line_number", "message"))
+    assert rejected[2] == "missing fields"
+    assert rejected[4].startswith("unreadable CSV line: new-line character seen in unquoted field")
+    stored = IntervalReading.objects.get(meter=meter)
+    assert (stored.interval_start, stored.kwh) == (dt.datetime(2026, 11, 1, 0, 30, tzinfo=SHANGHAI), Decimal("0.3000"))

@@ -189,39 +189,55 @@ def _split_line(text: str, ncols: int) -> tuple[list[str], str]:
     return fields, f"more than {ncols} fields" if len(fields) > ncols else ""
 
 
+def _pandas_fields(lines: list[str], *, ncols: int) -> tuple[pd.DataFrame, np.ndarray] | None:
+    """Lines without quotes or CRs through pandas' C reader: their fields and per line "" or why
+    its shape is wrong. None when pandas refuses them (a row with very many fields)."""
+    names = [f"__c{i}" for i in range(ncols + EXTRA_COLUMNS)]
+    try:
+        frame = pd.read_csv(
+            io.StringIO("".join(lines)),
+            header=None,
+            names=names,
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+            engine="c",
+            quoting=csv.QUOTE_NONE,
+        )
+    except pd.errors.ParserError:
+        return None
+    if len(frame) != len(lines):  # cannot happen without quotes or CRs; never trust a misaligned frame
+        return None
+    too_many = (frame[names[ncols:]] != "").any(axis=1).to_numpy() if len(frame) else np.zeros(0, dtype=bool)
+    return frame[names[:ncols]], np.where(too_many, f"more than {ncols} fields", "").astype(object)
+
+
 def _frame_from_lines(
     lines: list[str], *, layout: Layout, line_numbers: np.ndarray, problems: list[str] | None = None
 ) -> pd.DataFrame:
-    """The general reader: pandas' CSV parser on lines the byte splitter leaves alone. ``problems``
-    says, per line, why its text is unreadable ("" when it is fine)."""
+    """The general reader for lines the byte splitter leaves alone. ``problems`` says, per line, why
+    its text is unreadable ("" when it is fine).
+
+    A quote or a stray CR lets a CSV reader run one row over several lines or split one line into
+    several rows, so lines with either are read one by one with the csv module: a bad line can only
+    ever reject itself. The others (non-ASCII, wrong field count) go through pandas in bulk."""
     ncols = len(layout.columns)
-    names = [*layout.columns, *(f"__extra{i}" for i in range(EXTRA_COLUMNS))]
-    text = "".join(lines)
-    frame = None
-    if "\x00" not in text:
-        try:
-            frame = pd.read_csv(
-                io.StringIO(text),
-                header=None,
-                names=names,
-                dtype=str,
-                keep_default_na=False,
-                skip_blank_lines=False,
-                engine="c",
-                quoting=csv.QUOTE_MINIMAL,
-            )
-        except pd.errors.ParserError:
-            frame = None  # a row with very many fields
-    if frame is not None and len(frame) == len(lines):
-        too_many = (frame[names[ncols:]] != "").any(axis=1) if len(frame) else pd.Series(dtype=bool)
-        frame = frame[list(layout.columns)]
-        shape = np.where(too_many.to_numpy(), f"more than {ncols} fields", "").astype(object)
+    columns = list(layout.columns)
+    single = np.array(['"' in line or "\r" in line.rstrip("\r\n") or "\x00" in line for line in lines], dtype=bool)
+    fields = pd.DataFrame("", index=range(len(lines)), columns=columns, dtype=object)
+    shape = np.full(len(lines), "", dtype=object)
+    bulk = np.flatnonzero(~single)
+    parsed = _pandas_fields([lines[i] for i in bulk], ncols=ncols) if len(bulk) else None
+    if parsed is None:
+        single[:] = True
     else:
-        # An unbalanced quote or a stray CR would make one row of several lines (or several of one):
-        # every line is read on its own, so a bad line can only ever reject itself.
-        split = [_split_line(line.replace("\x00", "\ufffd"), ncols) for line in lines]
-        frame = pd.DataFrame([(f + [""] * ncols)[:ncols] for f, _ in split], columns=list(layout.columns), dtype=str)
-        shape = np.array([why for _, why in split], dtype=object)
+        fields.iloc[bulk] = parsed[0].to_numpy()
+        shape[bulk] = parsed[1]
+    for i in np.flatnonzero(single).tolist():
+        values, why = _split_line(lines[i].replace("\x00", "\ufffd"), ncols)
+        fields.iloc[i] = (values + [""] * ncols)[:ncols]
+        shape[i] = why
+    frame = fields
     frame.insert(0, "line", line_numbers)
     frame["raw"] = [storable_text(line.rstrip("\r\n")) for line in lines]
     blank = frame["raw"].str.strip() == ""
