@@ -12,8 +12,9 @@ Quoted fields spanning lines are not supported: meter exports never contain them
 Speed: a chunk stays bytes. Lines that are plain ASCII without quotes and with exactly the layout's
 number of fields — nearly every line of a real export — are split with numpy on the bytes, and their
 timestamps, dates and numbers in the usual spellings are parsed there too, without creating a Python
-object per value. Every other line (quotes, non-ASCII, wrong field count) goes through pandas' CSV
-reader, and every other cell (an unusual timestamp or number spelling, surrounding spaces) through
+object per value. Every other line goes through a general reader (pandas' CSV reader in bulk for
+non-ASCII lines and wrong field counts; the csv module line by line for quotes and stray CRs, which
+could otherwise run one row over several lines), and every other cell (an unusual timestamp or number spelling, surrounding spaces) through
 the general string parsers, so both paths accept and reject exactly the same things.
 """
 
@@ -224,20 +225,20 @@ def _frame_from_lines(
     ncols = len(layout.columns)
     columns = list(layout.columns)
     single = np.array(['"' in line or "\r" in line.rstrip("\r\n") or "\x00" in line for line in lines], dtype=bool)
-    fields = pd.DataFrame("", index=range(len(lines)), columns=columns, dtype=object)
+    rows: list[list[str]] = [[]] * len(lines)
     shape = np.full(len(lines), "", dtype=object)
     bulk = np.flatnonzero(~single)
     parsed = _pandas_fields([lines[i] for i in bulk], ncols=ncols) if len(bulk) else None
     if parsed is None:
         single[:] = True
     else:
-        fields.iloc[bulk] = parsed[0].to_numpy()
+        for i, values in zip(bulk.tolist(), parsed[0].to_numpy().tolist(), strict=True):
+            rows[i] = values
         shape[bulk] = parsed[1]
     for i in np.flatnonzero(single).tolist():
         values, why = _split_line(lines[i].replace("\x00", "\ufffd"), ncols)
-        fields.iloc[i] = (values + [""] * ncols)[:ncols]
-        shape[i] = why
-    frame = fields
+        rows[i], shape[i] = (values + [""] * ncols)[:ncols], why
+    frame = pd.DataFrame(rows, columns=columns, dtype=str) if rows else pd.DataFrame(columns=columns, dtype=str)
     frame.insert(0, "line", line_numbers)
     frame["raw"] = [storable_text(line.rstrip("\r\n")) for line in lines]
     blank = frame["raw"].str.strip() == ""
