@@ -24,7 +24,9 @@ from core import clock
     max_retries=5,
 )
 def ingest_batch_task(*, batch_id: int) -> dict:
-    batch = process_batch(batch_id=batch_id, chunk_rows=settings.INGEST_CHUNK_ROWS)
+    batch = process_batch(
+        batch_id=batch_id, chunk_rows=settings.INGEST_CHUNK_ROWS, max_attempts=settings.INGEST_MAX_ATTEMPTS
+    )
     return {"batch_id": batch.pk, "status": batch.status, "received": batch.received, "rejected": batch.rejected}
 
 
@@ -36,7 +38,11 @@ def ensure_interval_partitions_task(*, months_ahead: int = 3) -> list[str]:
 
 @shared_task(name="billing.requeue_stale_batches")
 def requeue_stale_batches_task() -> list[int]:
-    return requeue_stale_batches(as_of=clock.now(), stale_after=dt.timedelta(minutes=settings.INGEST_STALE_MINUTES))
+    return requeue_stale_batches(
+        as_of=clock.now(),
+        stale_after=dt.timedelta(minutes=settings.INGEST_STALE_MINUTES),
+        max_attempts=settings.INGEST_MAX_ATTEMPTS,
+    )
 
 
 @shared_task(

@@ -7,6 +7,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from billing.forms.meter_data import MeterDataUploadForm
@@ -17,6 +18,8 @@ from billing.services.ingest.uploads import submit_uploaded_file
 from core import clock
 from core.web.admin import ReadOnlyAdmin, ReadOnlyTabularInline
 from core.web.gates import staff_permission_required
+
+ERROR_IN_LIST_CHARS = 120
 
 
 class RejectedRowInline(ReadOnlyTabularInline):
@@ -50,7 +53,10 @@ class IngestBatchAdmin(ReadOnlyAdmin):
         "rejected_link",
         "estimated",
         "duration",
+        "attempts",
+        "error_summary",
     ]
+    # "Failed" under status: the batches that need a look, each with its error.
     list_filter = ["status", "source", "layout", "created_at"]
     search_fields = ["filename", "content_sha256"]
     date_hierarchy = "created_at"
@@ -67,6 +73,11 @@ class IngestBatchAdmin(ReadOnlyAdmin):
             return "0"
         url = reverse("admin:billing_rejectedrow_changelist") + f"?batch__id__exact={obj.pk}"
         return format_html('<a href="{}">{}</a>', url, f"{obj.rejected:,}")
+
+    @admin.display(description=_("error"))
+    def error_summary(self, obj: IngestBatch) -> str:
+        # The whole error is on the batch's page; the list shows its start.
+        return Truncator(obj.error).chars(ERROR_IN_LIST_CHARS) if obj.error else ""
 
     @admin.display(description=_("seconds"))
     def duration(self, obj: IngestBatch) -> str:
@@ -105,7 +116,7 @@ class IngestBatchAdmin(ReadOnlyAdmin):
                 messages.success(
                     request,
                     _("Batch #%(id)s queued (%(layout)s). Refresh to follow its progress.")
-                    % {"id": batch.pk, "layout": batch.layout},
+                    % {"id": batch.pk, "layout": batch.layout or _("workbook, read on the ingest queue")},
                 )
                 return redirect("admin:billing_ingestbatch_change", batch.pk)
         context = {

@@ -45,6 +45,7 @@ class IngestBatchSerializer(serializers.ModelSerializer):
             "started_at",
             "finished_at",
             "duration_seconds",
+            "attempts",
             "error",
             "received",
             "inserted",
@@ -83,6 +84,7 @@ class BatchUploadSerializer(serializers.Serializer):
     retrieve=extend_schema(summary="A batch's status, counts and its first rejected rows with line numbers"),
     create=extend_schema(
         summary="Upload meter data; processed asynchronously on the ingest queue",
+        description="A workbook's layout is read on the queue: its 202 answer has an empty layout.",
         request={"multipart/form-data": BatchUploadSerializer, "application/json": BatchUploadSerializer},
         responses={
             202: inline_serializer(
@@ -93,7 +95,10 @@ class BatchUploadSerializer(serializers.Serializer):
                     "layout": serializers.CharField(),
                 },
             ),
-            400: OpenApiResponse(description="No file/readings, or a header that matches no known layout"),
+            400: OpenApiResponse(
+                description="No file/readings, a header that matches no known layout, or an .xlsx whose zip "
+                "declares more than the limits (uncompressed size, compression ratio, parts); the message names the limit"
+            ),
         },
     ),
 )

@@ -25,6 +25,8 @@ class IngestBatch(models.Model):
     layout = models.CharField(_("layout"), max_length=32, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
     error = models.TextField(_("error"), blank=True)
+    # Deliveries that started processing; past INGEST_MAX_ATTEMPTS the batch fails instead of looping.
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
     as_of = models.DateTimeField(_("as of"), help_text=_("Readings after this moment are rejected as future."))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -261,6 +261,17 @@ INGEST_STALE_MINUTES = env.int("INGEST_STALE_MINUTES", default=30)
 # A billing run with no worker on any chunk and no progress for this long is handed to the workers
 # again by the beat janitor (every minute): a lost worker or lost messages cost ≤ 3 minutes.
 BILLING_RUN_STALL_SECONDS = env.int("BILLING_RUN_STALL_SECONDS", default=120)
+# A batch whose processing was started this many times without finishing fails with its last error
+# (a poison file that kills its worker would otherwise be redelivered for ever).
+INGEST_MAX_ATTEMPTS = env.int("INGEST_MAX_ATTEMPTS", default=3)
+# .xlsx uploads (billing.services.ingest.spreadsheets): the zip's declared sizes are checked in the
+# request, the workbook is read on the ingest queue within these bounds.
+INGEST_XLSX_MAX_UNCOMPRESSED_BYTES = env.int("INGEST_XLSX_MAX_UNCOMPRESSED_BYTES", default=256 * 1024 * 1024)
+INGEST_XLSX_MAX_RATIO = env.float("INGEST_XLSX_MAX_RATIO", default=100.0)
+INGEST_XLSX_MAX_PARTS = env.int("INGEST_XLSX_MAX_PARTS", default=1000)
+INGEST_XLSX_MAX_ROWS = env.int("INGEST_XLSX_MAX_ROWS", default=1_048_576)  # Excel's own sheet limit
+INGEST_XLSX_MAX_COLUMNS = env.int("INGEST_XLSX_MAX_COLUMNS", default=128)  # the widest layout has 98
+INGEST_XLSX_MAX_SECONDS = env.float("INGEST_XLSX_MAX_SECONDS", default=600.0)
 REGISTER_TOU_TOLERANCE_KWH = env.float("REGISTER_TOU_TOLERANCE_KWH", default=0.1)
 
 # Load forecasting (analytics.services.forecasting): see docs/analytics.md "## Forecasting".

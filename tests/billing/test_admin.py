@@ -120,3 +120,23 @@ def test_retry_action_requeues_a_failed_batch(clerk_client, meter, tmp_path, dja
         )
     batch.refresh_from_db()
     assert (batch.status, batch.inserted, batch.error) == ("completed", 1, "")
+
+
+def test_failed_batches_show_their_error_and_attempts_in_the_list_and_detail(clerk_client, meter, tmp_path):
+    from billing.services.ingest import create_batch
+
+    path = tmp_path / "ok.csv"
+    path.write_text("meter_no,timestamp,kwh\nM001,2026-11-01T00:00:00+08:00,0.5\n")
+    as_of = dt.datetime(2026, 11, 20, tzinfo=SHANGHAI)
+    failed = create_batch(source="api", path=path, filename="poison.csv", as_of=as_of)
+    fine = create_batch(source="api", path=path, filename="fine.csv", as_of=as_of)
+    IngestBatch.objects.filter(pk=failed.pk).update(
+        status=IngestBatch.Status.FAILED, attempts=3, error="gave up after 3 attempts that did not finish"
+    )
+    IngestBatch.objects.filter(pk=fine.pk).update(status=IngestBatch.Status.COMPLETED)
+    changelist = reverse("admin:billing_ingestbatch_changelist")
+    page = clerk_client.get(changelist, {"status__exact": "failed"}).content.decode()
+    assert "poison.csv" in page and "gave up after 3 attempts that did not finish" in page
+    assert "fine.csv" not in page
+    detail = clerk_client.get(reverse("admin:billing_ingestbatch_change", args=[failed.pk])).content.decode()
+    assert "gave up after 3 attempts that did not finish" in detail

@@ -38,7 +38,7 @@ def test_file_upload_is_accepted_processed_and_reported(head_end, meter, django_
     assert response.status_code == 202
     assert response.json()["layout"] == "interval_long"
     detail = head_end.get(f"{URL}/{response.json()['id']}").json()
-    assert detail["status"] == "completed"
+    assert (detail["status"], detail["attempts"], detail["error"]) == ("completed", 1, "")
     assert (detail["received"], detail["inserted"], detail["rejected"]) == (2, 1, 1)
     assert detail["rejected_rows"] == [
         {

@@ -12,8 +12,9 @@ Quoted fields spanning lines are not supported: meter exports never contain them
 Speed: a chunk stays bytes. Lines that are plain ASCII without quotes and with exactly the layout's
 number of fields — nearly every line of a real export — are split with numpy on the bytes, and their
 timestamps, dates and numbers in the usual spellings are parsed there too, without creating a Python
-object per value. Every other line (quotes, non-ASCII, wrong field count) goes through pandas' CSV
-reader, and every other cell (an unusual timestamp or number spelling, surrounding spaces) through
+object per value. Every other line goes through a general reader (pandas' CSV reader in bulk for
+non-ASCII lines and wrong field counts; the csv module line by line for quotes and stray CRs, which
+could otherwise run one row over several lines), and every other cell (an unusual timestamp or number spelling, surrounding spaces) through
 the general string parsers, so both paths accept and reject exactly the same things.
 """
 
@@ -26,7 +27,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -66,8 +66,15 @@ _CANONICAL = {alias: name for name, aliases in ALIASES.items() for alias in alia
 _POINT = re.compile(r"^(?:p|h|点)?(\d{1,2})$")
 
 
-class UnknownLayoutError(ValueError):
+class UnreadableFileError(ValueError):
+    """The file cannot be read as meter data at all; the message says why, for the uploader."""
+
+
+class UnknownLayoutError(UnreadableFileError):
     """The header matches none of the accepted layouts; the message says what was expected."""
+
+
+MAX_HEADER_BYTES = 16_384  # the widest layout's header is under 1 KB; a longer first line is not a header
 
 
 @dataclass(frozen=True)
@@ -127,51 +134,121 @@ class RawChunk:
     raw_records: list[str] | None = None
 
 
+_WIDE_BOMS = {
+    b"\xff\xfe\x00\x00": "UTF-32",
+    b"\x00\x00\xfe\xff": "UTF-32",
+    b"\xff\xfe": "UTF-16",
+    b"\xfe\xff": "UTF-16",
+}
+
+
 def _detect_encoding(path: Path) -> str:
-    """UTF-8 (with or without BOM) or, failing that, GB18030 as Chinese collection systems export."""
+    """UTF-8 (with or without BOM) or GB18030 as Chinese collection systems export: whichever reads
+    more lines of the first 64 KiB (UTF-8 on a tie). One bad line does not decide the whole file's
+    encoding; it is rejected on its own (split_fields). UTF-16/32 is refused, not guessed."""
     with path.open("rb") as handle:
         sample = handle.read(1 << 16)
+    for bom, name in _WIDE_BOMS.items():
+        if sample.startswith(bom):
+            raise UnreadableFileError(f"the file is {name} text; save it as UTF-8 or GB18030 CSV")
+    lines = sample.split(b"\n")
+    if len(lines) > 1:
+        lines.pop()  # perhaps cut by the sample's end
+
+    def unreadable(encoding: str) -> int:
+        return sum(1 for line in lines if _line_problem(line, encoding))
+
+    return "gb18030" if unreadable("gb18030") < unreadable("utf-8") else "utf-8-sig"
+
+
+def storable_text(text: str) -> str:
+    """Text PostgreSQL can store: NUL and lone surrogates (JSON can carry both) become U+FFFD."""
+    if text.isascii() and "\x00" not in text:
+        return text
+    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace").replace("\x00", "\ufffd")
+
+
+def _line_problem(data: bytes, encoding: str) -> str:
+    """Why a source line cannot be read as text ("" when it can): NUL bytes, or bytes that are not
+    valid in the file's encoding. Such a line is rejected as malformed, never guessed at."""
+    if b"\x00" in data:
+        return "line contains a NUL byte"
     try:
-        sample.decode("utf-8")
-        return "utf-8-sig"
+        data.decode(encoding)
     except UnicodeDecodeError as exc:
-        if exc.start > len(sample) - 4:  # a multi-byte character cut by the sample's end
-            return "utf-8-sig"
-        return "gb18030"
+        return f"line is not valid {encoding.upper()} text (byte 0x{data[exc.start]:02x} at column {exc.start + 1})"
+    return ""
 
 
-def _frame_from_lines(lines: list[str], *, layout: Layout, line_numbers: np.ndarray) -> pd.DataFrame:
-    """The general reader: pandas' CSV parser on lines the byte splitter leaves alone."""
-    ncols = len(layout.columns)
-    names = [*layout.columns, *(f"__extra{i}" for i in range(EXTRA_COLUMNS))]
-    text = "".join(lines)
+def _split_line(text: str, ncols: int) -> tuple[list[str], str]:
+    """One line on its own through the csv module: its fields and why it is malformed ("" if not)."""
+    try:
+        rows = list(csv.reader([text.rstrip("\r\n")]))
+    except csv.Error as exc:  # a field over the csv module's limit, a stray CR in an unquoted field
+        return [""] * ncols, f"unreadable CSV line: {exc}"
+    fields = rows[0] if rows else []
+    return fields, f"more than {ncols} fields" if len(fields) > ncols else ""
+
+
+def _pandas_fields(lines: list[str], *, ncols: int) -> tuple[pd.DataFrame, np.ndarray] | None:
+    """Lines without quotes or CRs through pandas' C reader: their fields and per line "" or why
+    its shape is wrong. None when pandas refuses them (a row with very many fields)."""
+    names = [f"__c{i}" for i in range(ncols + EXTRA_COLUMNS)]
     try:
         frame = pd.read_csv(
-            io.StringIO(text),
+            io.StringIO("".join(lines)),
             header=None,
             names=names,
             dtype=str,
             keep_default_na=False,
             skip_blank_lines=False,
             engine="c",
-            quoting=csv.QUOTE_MINIMAL,
+            quoting=csv.QUOTE_NONE,
         )
-        too_many = (frame[names[ncols:]] != "").any(axis=1) if len(frame) else pd.Series(dtype=bool)
-        frame = frame[list(layout.columns)]
     except pd.errors.ParserError:
-        # A row with very many fields: fall back to the csv module for these lines only.
-        rows = list(csv.reader(io.StringIO(text)))
-        too_many = pd.Series([len(r) > ncols for r in rows])
-        frame = pd.DataFrame([(r + [""] * ncols)[:ncols] for r in rows], columns=list(layout.columns), dtype=str)
-    if len(frame) != len(lines):
-        raise ValueError("row count differs from line count (quoted line breaks are not supported)")
+        return None
+    if len(frame) != len(lines):  # cannot happen without quotes or CRs; never trust a misaligned frame
+        return None
+    too_many = (frame[names[ncols:]] != "").any(axis=1).to_numpy() if len(frame) else np.zeros(0, dtype=bool)
+    return frame[names[:ncols]], np.where(too_many, f"more than {ncols} fields", "").astype(object)
+
+
+def _frame_from_lines(
+    lines: list[str], *, layout: Layout, line_numbers: np.ndarray, problems: list[str] | None = None
+) -> pd.DataFrame:
+    """The general reader for lines the byte splitter leaves alone. ``problems`` says, per line, why
+    its text is unreadable ("" when it is fine).
+
+    A quote or a stray CR lets a CSV reader run one row over several lines or split one line into
+    several rows, so lines with either are read one by one with the csv module: a bad line can only
+    ever reject itself. The others (non-ASCII, wrong field count) go through pandas in bulk."""
+    ncols = len(layout.columns)
+    columns = list(layout.columns)
+    single = np.array(['"' in line or "\r" in line.rstrip("\r\n") or "\x00" in line for line in lines], dtype=bool)
+    rows: list[list[str]] = [[]] * len(lines)
+    shape = np.full(len(lines), "", dtype=object)
+    bulk = np.flatnonzero(~single)
+    parsed = _pandas_fields([lines[i] for i in bulk], ncols=ncols) if len(bulk) else None
+    if parsed is None:
+        single[:] = True
+    else:
+        for i, values in zip(bulk.tolist(), parsed[0].to_numpy().tolist(), strict=True):
+            rows[i] = values
+        shape[bulk] = parsed[1]
+    for i in np.flatnonzero(single).tolist():
+        values, why = _split_line(lines[i].replace("\x00", "\ufffd"), ncols)
+        rows[i], shape[i] = (values + [""] * ncols)[:ncols], why
+    frame = pd.DataFrame(rows, columns=columns, dtype=str) if rows else pd.DataFrame(columns=columns, dtype=str)
     frame.insert(0, "line", line_numbers)
-    frame["raw"] = [line.rstrip("\r\n") for line in lines]
+    frame["raw"] = [storable_text(line.rstrip("\r\n")) for line in lines]
     blank = frame["raw"].str.strip() == ""
-    missing = (frame[_required_columns(layout)] == "").any(axis=1)
-    malformed = pd.Series("", index=frame.index, dtype=object)
-    malformed[missing.to_numpy()] = "missing fields"
-    malformed[too_many.to_numpy()] = f"more than {ncols} fields"
+    missing = (frame[_required_columns(layout)] == "").any(axis=1).to_numpy()
+    malformed = np.where(missing, "missing fields", "").astype(object)
+    malformed = np.where(shape != "", shape, malformed)
+    if problems is not None:
+        unreadable = np.array(problems, dtype=object)
+        malformed = np.where(unreadable != "", unreadable, malformed)
+        blank &= unreadable == ""
     frame["malformed"] = malformed
     return frame[~blank.to_numpy()].reset_index(drop=True)
 
@@ -185,14 +262,29 @@ def _required_columns(layout: Layout) -> list[str]:
     ]
 
 
+def _first_line(handle) -> bytes:
+    line = handle.readline(MAX_HEADER_BYTES + 1)
+    if len(line) > MAX_HEADER_BYTES:
+        raise UnknownLayoutError(
+            f"the first line is longer than {MAX_HEADER_BYTES:,} bytes, so it is no header; {EXPECTED_LAYOUTS_HELP}"
+        )
+    return line
+
+
 def read_header(path: Path) -> tuple[Layout, str]:
     """The layout of a CSV file and the encoding it was read with."""
     encoding = _detect_encoding(path)
-    with path.open(encoding=encoding, newline="") as handle:
-        first = handle.readline()
-    if not first.strip():
+    with path.open("rb") as handle:
+        first = _first_line(handle)
+    if b"\x00" in first:
+        raise UnknownLayoutError("the header contains NUL bytes: a binary file, or UTF-16 text without a BOM?")
+    text = first.decode(encoding, errors="replace")
+    if not text.strip():
         raise UnknownLayoutError(f"the file is empty; {EXPECTED_LAYOUTS_HELP}")
-    header = next(csv.reader([first]))
+    try:
+        header = next(csv.reader([text.rstrip("\r\n")]), [])
+    except csv.Error as exc:
+        raise UnknownLayoutError(f"the header cannot be read as CSV ({exc}); {EXPECTED_LAYOUTS_HELP}") from exc
     return detect_layout(header), encoding
 
 
@@ -201,7 +293,7 @@ def iter_csv_chunks(path: Path, *, layout: Layout, encoding: str, chunk_rows: in
     blocks and cut at the right line break without a Python object per line."""
     lines_per_chunk = max(1, chunk_rows // (layout.points or 1))
     with path.open("rb") as handle:
-        handle.readline()  # header
+        _first_line(handle)  # the header, read by read_header
         index, first_line = 0, 2
         pending, breaks, eof = bytearray(), 0, False
         while True:
@@ -225,43 +317,16 @@ def iter_csv_chunks(path: Path, *, layout: Layout, encoding: str, chunk_rows: in
             first_line += lines
 
 
-def _cell_text(value) -> str:
+def cell_text(value) -> str:
+    """A workbook cell or JSON value as the text of one CSV field. Line breaks become spaces: a cell
+    is never more than one line, or every later row's line number (and count) would shift."""
     if value is None:
         return ""
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
-    return str(value).strip()
-
-
-def read_xlsx(path: Path, *, chunk_rows: int) -> tuple[Layout, Iterator[RawChunk]]:
-    """First worksheet of an .xlsx export; row numbers are the spreadsheet's own."""
-    from openpyxl import load_workbook
-
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    rows = workbook.worksheets[0].iter_rows(values_only=True)
-    header = next(rows, None)
-    if header is None:
-        raise UnknownLayoutError(f"the workbook's first sheet is empty; {EXPECTED_LAYOUTS_HELP}")
-    layout = detect_layout([_cell_text(h) for h in header])
-
-    def chunks() -> Iterator[RawChunk]:
-        lines_per_chunk = max(1, chunk_rows // (layout.points or 1))
-        index, first_line = 0, 2
-        try:
-            while batch := list(islice(rows, lines_per_chunk)):
-                buffer = io.StringIO()
-                writer = csv.writer(buffer, lineterminator="\n")
-                for row in batch:
-                    writer.writerow([_cell_text(v) for v in row][: len(layout.columns) + EXTRA_COLUMNS])
-                yield RawChunk(index=index, first_line=first_line, data=buffer.getvalue().encode(), encoding="utf-8")
-                index += 1
-                first_line += len(batch)
-        finally:
-            workbook.close()
-
-    return layout, chunks()
+    return str(value).replace("\r", " ").replace("\n", " ").strip()
 
 
 _FIELD_ORDER = (
@@ -310,11 +375,11 @@ def read_json(payload: dict | list, *, chunk_rows: int) -> tuple[Layout, Iterato
                 normalized = {
                     _CANONICAL.get(str(k).strip().lower(), str(k).strip().lower()): v for k, v in record.items()
                 }
-                writer.writerow([_cell_text(normalized.get(c)) for c in layout.columns])
+                writer.writerow([cell_text(normalized.get(c)) for c in layout.columns])
             yield RawChunk(
                 index=index,
                 first_line=start + 1,
-                data=buffer.getvalue().encode(),
+                data=buffer.getvalue().encode("utf-8", "surrogatepass"),
                 encoding="utf-8",
                 raw_records=[json.dumps(r, ensure_ascii=False, default=str)[:1000] for r in part],
             )
@@ -382,7 +447,8 @@ def split_fields(chunk: RawChunk, layout: Layout) -> ChunkFields:
     commas = np.flatnonzero(data == _COMMA)
     first_comma = np.searchsorted(commas, begins)
     comma_count = np.searchsorted(commas, ends) - first_comma
-    special = np.flatnonzero((data == _QUOTE) | (data >= 0x80) | (data == _CR))
+    # NUL too: the byte parsers pad cells with zero bytes, so a NUL must never reach them.
+    special = np.flatnonzero((data == _QUOTE) | (data >= 0x80) | (data == _CR) | (data == 0))
     special_count = np.searchsorted(special, ends) - np.searchsorted(special, begins)
     empty = ends == begins
     simple = (special_count == 0) & (comma_count == ncols - 1) & BYTE_SPLITTING
@@ -391,10 +457,12 @@ def split_fields(chunk: RawChunk, layout: Layout) -> ChunkFields:
     numbers = chunk.first_line + np.arange(len(begins), dtype=np.int64)
 
     if len(other_lines):
+        sources = [chunk.data[begins[i] : breaks[i] + 1] for i in other_lines]
         slow = _frame_from_lines(
-            [chunk.data[begins[i] : breaks[i] + 1].decode(encoding, errors="replace") for i in other_lines],
+            [line.decode(encoding, errors="replace") for line in sources],
             layout=layout,
             line_numbers=numbers[other_lines],
+            problems=[_line_problem(line, encoding) for line in sources],
         )
     else:
         slow = pd.DataFrame({name: pd.Series(dtype=object) for name in ("line", *layout.columns, "raw", "malformed")})
@@ -554,16 +622,28 @@ def _fast_timestamps(cells: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray
     return np.where(ok, seconds * NS, NAT), ok
 
 
+# Outside these years a timestamp is a typing error, not meter data; it is unreadable rather than an
+# overflow of pandas' nanosecond range (1677–2262) when it is moved to UTC.
+_EARLIEST, _LATEST = pd.Timestamp("1900-01-01"), pd.Timestamp("2200-01-01")
+
+
+def _plausible(parsed: pd.Series) -> pd.Series:
+    """Parsed (naive or UTC) timestamps with those outside 1900–2199 as NaT, in nanoseconds."""
+    naive = parsed.dt.tz_localize(None) if parsed.dt.tz is not None else parsed
+    inside = (naive >= _EARLIEST) & (naive < _LATEST)
+    return parsed.where(inside).astype("datetime64[ns, UTC]" if parsed.dt.tz is not None else "datetime64[ns]")
+
+
 def parse_timestamps(values: pd.Series) -> pd.Series:
     """ISO 8601 with offset; a timestamp without offset is read as Asia/Shanghai local time."""
     text = values.str.strip()
     has_offset = text.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True)
     result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
     if has_offset.any():
-        result[has_offset] = pd.to_datetime(text[has_offset], format="ISO8601", utc=True, errors="coerce")
+        result[has_offset] = _plausible(pd.to_datetime(text[has_offset], format="ISO8601", utc=True, errors="coerce"))
     naive = ~has_offset & (text != "")
     if naive.any():
-        local = pd.to_datetime(text[naive], format="ISO8601", errors="coerce")
+        local = _plausible(pd.to_datetime(text[naive], format="ISO8601", errors="coerce"))
         result[naive] = local.dt.tz_localize(SHANGHAI_NAME).dt.tz_convert("UTC")
     return result
 
@@ -621,7 +701,7 @@ def dates(fields: ChunkFields, column: int) -> np.ndarray:
     rest = np.flatnonzero(~fast)
     if len(rest):
         text = pd.Series(fields.cells(rest, np.full(len(rest), column)), dtype=object).astype(str)
-        result[rest] = _ns(_parse_dates(text).dt.tz_localize(SHANGHAI_NAME).dt.tz_convert("UTC"))
+        result[rest] = _ns(_plausible(_parse_dates(text)).dt.tz_localize(SHANGHAI_NAME).dt.tz_convert("UTC"))
     return result
 
 

@@ -16,24 +16,28 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import queue
 import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Sum
+from django.db import DatabaseError, InterfaceError, OperationalError, transaction
+from django.db.models import F, Sum
 from django.db.models.functions import Coalesce, Now
 
 from billing.models import IngestBatch, IngestChunk, RejectedRow
 from billing.services.completeness import refresh_completeness
 from billing.services.estimation import estimate_gaps, meters_with_possible_gaps
-from billing.services.ingest import layouts
+from billing.services.ingest import layouts, spreadsheets
+from billing.services.ingest.layouts import storable_text
+from billing.services.ingest.spreadsheets import SpreadsheetLimits
 from billing.services.ingest.validate import (
     MeterDirectory,
     ParsedChunk,
@@ -52,6 +56,8 @@ PARSE_AHEAD = 1
 _DONE = object()
 COUNTERS = ("received", "inserted", "updated", "unchanged", "duplicates", "rejected")
 LOCAL_OFFSET_S = 8 * 3600
+ERROR_MAX_CHARS = 2000
+logger = logging.getLogger(__name__)
 
 
 class BatchInputError(ValueError):
@@ -83,24 +89,48 @@ def _kind_of(path: Path) -> str:
 
 
 def open_layout(
-    path: Path, *, chunk_rows: int = DEFAULT_CHUNK_ROWS
+    path: Path, *, chunk_rows: int = DEFAULT_CHUNK_ROWS, limits: SpreadsheetLimits | None = None
 ) -> tuple[layouts.Layout, Iterator[layouts.RawChunk]]:
-    """The file's layout and its chunks; raises BatchInputError for unreadable content."""
+    """The file's layout and its chunks; raises BatchInputError for unreadable content. Opens a
+    workbook with openpyxl: for the ingest queue only (``check_upload`` is the request's part)."""
     kind = _kind_of(path)
     try:
         if kind == "xlsx":
-            return layouts.read_xlsx(path, chunk_rows=chunk_rows)
+            return spreadsheets.read_xlsx(
+                path=path, chunk_rows=chunk_rows, limits=limits or spreadsheets.SpreadsheetLimits.from_settings()
+            )
         if kind == "json":
             with path.open(encoding="utf-8-sig") as handle:
                 return layouts.read_json(json.load(handle), chunk_rows=chunk_rows)
         layout, encoding = layouts.read_header(path)
         return layout, layouts.iter_csv_chunks(path, layout=layout, encoding=encoding, chunk_rows=chunk_rows)
-    except (layouts.UnknownLayoutError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except layouts.UnreadableFileError as exc:
         raise BatchInputError(str(exc)) from exc
-    except Exception as exc:  # openpyxl raises a zoo of types for corrupt workbooks
+    except (ValueError, RecursionError) as exc:  # JSON: bad syntax or encoding, too deep, a 5,000-digit number
+        if kind == "json":
+            raise BatchInputError(f"the JSON cannot be read: {exc}") from exc
         if kind == "xlsx":
             raise BatchInputError(f"the workbook cannot be read: {exc}") from exc
         raise
+    except Exception as exc:  # openpyxl raises a zoo of types for corrupt workbooks
+        if kind == "xlsx":
+            raise BatchInputError(f"the workbook cannot be read: {type(exc).__name__}: {exc}") from exc
+        raise
+
+
+def check_upload(path: Path) -> str:
+    """What the request may check of an upload, cheaply: a CSV's or JSON's layout (their header is
+    read, nothing else), a workbook's zip directory against the limits (nothing is decompressed —
+    the sheet is read on the ingest queue). The layout's name, "" for a workbook; raises
+    BatchInputError."""
+    if _kind_of(path) == "xlsx":
+        try:
+            spreadsheets.check_container(path=path, limits=spreadsheets.SpreadsheetLimits.from_settings())
+        except layouts.UnreadableFileError as exc:
+            raise BatchInputError(str(exc)) from exc
+        return ""
+    layout, _ = open_layout(path)
+    return layout.name
 
 
 def create_batch(
@@ -108,8 +138,9 @@ def create_batch(
 ) -> IngestBatch:
     """Register an upload as a PENDING batch after checking its layout (so an unknown layout is a
     clear error now, not a failed batch later). Uploads are copied into private storage under their
-    content hash; the command line may leave a local file where it is."""
-    layout, _ = open_layout(path)
+    content hash; the command line may leave a local file where it is. A workbook's layout is
+    only known once the ingest queue has read its header."""
+    layout_name = check_upload(path)
     sha256 = _sha256_of(path)
     stored = path
     if copy_into_storage:
@@ -118,11 +149,11 @@ def create_batch(
             shutil.copyfile(path, stored)
     return IngestBatch.objects.create(
         source=source,
-        filename=filename[:255],
+        filename=layouts.storable_text(filename)[:255],
         stored_path=str(stored),
         content_sha256=sha256,
         size_bytes=path.stat().st_size,
-        layout=layout.name,
+        layout=layout_name,
         as_of=as_of,
         created_by=created_by,
     )
@@ -130,7 +161,8 @@ def create_batch(
 
 def create_batch_from_json(*, source: str, payload: dict | list, as_of: dt.datetime, created_by=None) -> IngestBatch:
     """A JSON batch from the API: stored as a file like any upload, so workers read it the same way."""
-    content = json.dumps(payload, ensure_ascii=False, default=str).encode()
+    # ASCII escapes keep lone surrogates (valid JSON, not encodable) for the reader to reject per record.
+    content = json.dumps(payload, default=str).encode()
     staging = ingest_storage_dir() / f"upload-{hashlib.sha256(content).hexdigest()}.json"
     staging.write_bytes(content)
     return create_batch(source=source, path=staging, filename="api.json", as_of=as_of, created_by=created_by)
@@ -148,7 +180,13 @@ def _write_chunk(*, batch: IngestBatch, kind: str, validated: ValidatedChunk, se
         counts = merge(valid=validated.valid, batch_id=batch.pk)
         RejectedRow.objects.bulk_create(
             [
-                RejectedRow(batch=batch, line_number=line, raw=raw[:1000], reason_code=reason_code, message=message)
+                RejectedRow(
+                    batch=batch,
+                    line_number=line,
+                    raw=storable_text(raw[:1000]),
+                    reason_code=reason_code,
+                    message=storable_text(message),
+                )
                 for line, raw, reason_code, message in validated.rejected[
                     ["line", "raw", "reason_code", "message"]
                 ].itertuples(index=False, name=None)
@@ -198,23 +236,67 @@ def process_batch(
     batch_id: int,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     spike_factor: float | None = None,
+    max_attempts: int | None = None,
     on_chunk: Callable[[ValidatedChunk], None] | None = None,
 ) -> IngestBatch:
     """Process (or resume) a batch. Idempotent: committed chunks are skipped, so running it again
-    after a crash — or after it completed — gives the same tables and the same counts."""
+    after a crash — or after it completed — gives the same tables and the same counts.
+
+    Every batch ends explained: COMPLETED (each row stored or rejected with its line and reason) or
+    FAILED with a readable ``error`` — at once for content that cannot be read, and for an unexpected
+    error; after ``max_attempts`` (INGEST_MAX_ATTEMPTS) starts for a database outage or a worker
+    that keeps dying on it. A FAILED batch is processed again only after a staff retry."""
+    max_attempts = max_attempts if max_attempts is not None else settings.INGEST_MAX_ATTEMPTS
     batch = IngestBatch.objects.get(pk=batch_id)
-    if batch.status == IngestBatch.Status.COMPLETED:
+    if batch.status in (IngestBatch.Status.COMPLETED, IngestBatch.Status.FAILED):
         return batch
     IngestBatch.objects.filter(pk=batch.pk).update(
-        status=IngestBatch.Status.PROCESSING, started_at=Coalesce("started_at", Now())
+        status=IngestBatch.Status.PROCESSING, started_at=Coalesce("started_at", Now()), attempts=F("attempts") + 1
     )
+    batch.refresh_from_db()
+    if batch.attempts > max_attempts:
+        # Earlier deliveries started and never finished: the worker died on this batch (out of memory,
+        # killed) or the database kept failing. Another go would only do the same.
+        reason = f"gave up after {max_attempts} attempts that did not finish"
+        return _fail(batch=batch, error=f"{reason}; last error: {batch.error}" if batch.error else reason)
     try:
-        layout, chunks = open_layout(Path(batch.stored_path), chunk_rows=chunk_rows)
-    except (BatchInputError, FileNotFoundError) as exc:
-        IngestBatch.objects.filter(pk=batch.pk).update(
-            status=IngestBatch.Status.FAILED, error=str(exc)[:2000], finished_at=Now()
-        )
-        return IngestBatch.objects.get(pk=batch.pk)
+        return _process(batch=batch, chunk_rows=chunk_rows, spike_factor=spike_factor, on_chunk=on_chunk)
+    except (BatchInputError, layouts.UnreadableFileError, FileNotFoundError) as exc:
+        # The content (a limit, a corrupt workbook part): a readable reason, and no point retrying.
+        return _fail(batch=batch, error=str(exc))
+    except (OperationalError, InterfaceError) as exc:
+        # The database went away: worth another attempt (the task retries these), up to the limit.
+        error = f"attempt {batch.attempts} of {max_attempts}: {type(exc).__name__}: {exc}"
+        if batch.attempts >= max_attempts:
+            return _fail(batch=batch, error=f"gave up after {max_attempts} attempts; last error: {error}")
+        with suppress(DatabaseError):
+            IngestBatch.objects.filter(pk=batch.pk).update(error=storable_text(error)[:ERROR_MAX_CHARS])
+        raise
+    except Exception as exc:
+        # A fault of ours, not of the file: the same input would fail the same way again, so the batch
+        # fails now with the error for staff (admin list, API) instead of looping through retries.
+        logger.exception("ingest batch %s failed", batch.pk)
+        return _fail(batch=batch, error=f"unexpected error: {type(exc).__name__}: {exc}")
+
+
+def _fail(*, batch: IngestBatch, error: str) -> IngestBatch:
+    """FAILED with the reason; the chunks committed so far stay (a staff retry resumes after them)."""
+    IngestBatch.objects.filter(pk=batch.pk).update(
+        status=IngestBatch.Status.FAILED, error=storable_text(error)[:ERROR_MAX_CHARS], finished_at=Now()
+    )
+    return IngestBatch.objects.get(pk=batch.pk)
+
+
+def _process(
+    *,
+    batch: IngestBatch,
+    chunk_rows: int,
+    spike_factor: float | None,
+    on_chunk: Callable[[ValidatedChunk], None] | None,
+) -> IngestBatch:
+    layout, chunks = open_layout(Path(batch.stored_path), chunk_rows=chunk_rows)
+    if batch.layout != layout.name:  # a workbook's layout is known from here on
+        IngestBatch.objects.filter(pk=batch.pk).update(layout=layout.name)
     committed = set(batch.chunks.values_list("index", flat=True))
     vee = ValidationSettings(
         as_of=batch.as_of,

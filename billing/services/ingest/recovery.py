@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Max, Q, QuerySet
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce, Greatest, Now
 
 from billing.models import IngestBatch
-from billing.services.ingest.pipeline import enqueue_batch
+from billing.services.ingest.layouts import storable_text
+from billing.services.ingest.pipeline import ERROR_MAX_CHARS, enqueue_batch
 
 
 def stale_batches(*, as_of: dt.datetime, stale_after: dt.timedelta):
@@ -32,9 +33,18 @@ def stale_batches(*, as_of: dt.datetime, stale_after: dt.timedelta):
     )
 
 
-def requeue_stale_batches(*, as_of: dt.datetime, stale_after: dt.timedelta) -> list[int]:
+def requeue_stale_batches(*, as_of: dt.datetime, stale_after: dt.timedelta, max_attempts: int) -> list[int]:
+    """Stale batches back to the queue — except those that used up their attempts: those fail with
+    the reason, so a file that kills every worker it reaches is not handed out for ever."""
     batch_ids = []
     for batch in stale_batches(as_of=as_of, stale_after=stale_after):
+        if batch.attempts >= max_attempts:
+            reason = f"no progress for {stale_after} after {batch.attempts} attempt(s) (limit {max_attempts})"
+            error = f"gave up: {reason}; last error: {batch.error}" if batch.error else f"gave up: {reason}"
+            IngestBatch.objects.filter(pk=batch.pk, status=batch.status).update(
+                status=IngestBatch.Status.FAILED, error=storable_text(error)[:ERROR_MAX_CHARS], finished_at=Now()
+            )
+            continue
         enqueue_batch(batch=batch)
         batch_ids.append(batch.pk)
     return batch_ids
@@ -44,7 +54,8 @@ def retry_batch(*, batch: IngestBatch) -> IngestBatch:
     """Staff "retry": a FAILED or stuck batch goes back to the queue; completed ones are left alone."""
     if batch.status == IngestBatch.Status.COMPLETED:
         return batch
-    IngestBatch.objects.filter(pk=batch.pk).update(status=IngestBatch.Status.PENDING, error="")
+    # A fresh set of attempts: staff have looked at the error (or fixed what caused it).
+    IngestBatch.objects.filter(pk=batch.pk).update(status=IngestBatch.Status.PENDING, error="", attempts=0)
     batch.refresh_from_db()
     enqueue_batch(batch=batch)
     return batch

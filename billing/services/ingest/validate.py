@@ -35,6 +35,7 @@ QUALITY_CODES = {"": 0, "A": 0, "ACTUAL": 0, "0": 0, "E": 1, "ESTIMATED": 1, "1"
 NOT_REMOVED = np.iinfo(np.int64).max
 LOCAL_OFFSET_S = 8 * 3600
 LOOKUP_BATCH = 2000
+METER_NO_MAX_LENGTH = Meter._meta.get_field("meter_no").max_length or 32
 Reason = RejectedRow.Reason
 
 
@@ -68,24 +69,32 @@ def _ns_of(value: dt.datetime | None, default: int) -> int:
 
 class MeterDirectory:
     """Meter facts needed for validation, loaded once per meter number and kept for the batch as
-    numpy arrays (a batch may name hundreds of thousands of meters)."""
+    numpy arrays (a batch may name hundreds of thousands of meters).
+
+    Position 0 is a placeholder with neutral facts, never a meter: checks read the facts of every
+    reading at ``np.where(known, position, 0)`` and mask unknown meters out, which must work when
+    no meter of a chunk is known (a one-row file for an unknown meter)."""
 
     def __init__(self) -> None:
         self._position: dict[str, int] = {}
         self._missing: set[str] = set()
-        self.meter_no: list[str] = []
-        self.id = np.empty(0, dtype=np.int64)
-        self.installed = np.empty(0, dtype=np.int64)  # ns since the epoch
-        self.removed = np.empty(0, dtype=np.int64)  # ns; NOT_REMOVED while in service
-        self.interval = np.empty(0, dtype=np.int64)  # minutes
-        self.multiplier = np.empty(0, dtype=float)
-        self.capacity = np.empty(0, dtype=float)  # kVA: the account's contract, or the area's transformer
-        self.register_digits = np.empty(0, dtype=np.int64)
+        self.meter_no: list[str] = [""]
+        self.id = np.zeros(1, dtype=np.int64)
+        self.installed = np.zeros(1, dtype=np.int64)  # ns since the epoch
+        self.removed = np.full(1, NOT_REMOVED, dtype=np.int64)  # ns; NOT_REMOVED while in service
+        self.interval = np.full(1, 15, dtype=np.int64)  # minutes
+        self.multiplier = np.ones(1, dtype=float)
+        self.capacity = np.full(1, np.nan, dtype=float)  # kVA: the account's contract, or the area's transformer
+        self.register_digits = np.zeros(1, dtype=np.int64)
 
     def positions(self, meter_nos: Iterable[str]) -> np.ndarray:
-        """Each meter number's position in the arrays, -1 when it is not registered."""
+        """Each meter number's position in the arrays, -1 when it is not registered. A number no
+        meter can have (too long for the column, NUL or undecodable text) is not looked up at all."""
         meter_nos = list(meter_nos)
         wanted = [m for m in dict.fromkeys(meter_nos) if m and m not in self._position and m not in self._missing]
+        impossible = {m for m in wanted if len(m) > METER_NO_MAX_LENGTH or layouts.storable_text(m) != m}
+        self._missing |= impossible
+        wanted = [m for m in wanted if m not in impossible]
         for start in range(0, len(wanted), LOOKUP_BATCH):
             part = wanted[start : start + LOOKUP_BATCH]
             rows = list(
