@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("billing", "0017_billingrun_heartbeat"),
+        ("billing", "0018_ingestbatch_attempts"),
         ("customers", "0005_field_verbose_names"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
