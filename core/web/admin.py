@@ -46,3 +46,16 @@ def warn_missing_schedules(request: HttpRequest) -> None:
             )
             % {"year": year},
         )
+
+
+def translated_column(attribute: str, *, description: Any, ordering: str | None = None) -> Any:
+    """An admin column (list_display / readonly field) showing a stored English source string — the
+    service catalogue's names, labels and descriptions — in the viewer's language, through gettext."""
+    from django.utils.translation import gettext
+
+    @admin.display(description=description, ordering=ordering or attribute)
+    def column(self: Any, obj: Model) -> str:
+        value = getattr(obj, attribute)
+        return gettext(value) if value else ""
+
+    return column

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import clock
 from core.time import local_date
-from core.web.admin import ReadOnlyAdmin, ReadOnlyTabularInline, warn_missing_schedules
+from core.web.admin import ReadOnlyAdmin, ReadOnlyTabularInline, translated_column, warn_missing_schedules
 from core.web.gates import staff_permission_required
 from services import catalogue, sla
 from services.actions.requests import (
@@ -26,6 +26,7 @@ from services.actions.requests import (
     transition_request,
     transition_requests,
 )
+from services.admin.catalogue import role_name
 from services.models import (
     RequestAttachment,
     RequestEvent,
@@ -33,6 +34,7 @@ from services.models import (
     ScheduledAccountChange,
     ServiceRequest,
     StaffCoverage,
+    WorkflowStep,
 )
 
 CHANGE_PERMISSION = "services.change_servicerequest"
@@ -78,10 +80,36 @@ class QueueFilter(admin.SimpleListFilter):
         return queryset
 
 
+class AssignedRoleFilter(admin.SimpleListFilter):
+    title = _("assigned role")
+    parameter_name = "assigned_role"
+
+    def lookups(self, request, model_admin):
+        held = ServiceRequest.objects.exclude(assigned_role="").values_list("assigned_role", flat=True).distinct()
+        return sorted(((role, role_name(role)) for role in held), key=lambda pair: str(pair[1]))
+
+    def queryset(self, request, queryset):
+        return queryset.filter(assigned_role=self.value()) if self.value() else queryset
+
+
+class StatusFilter(admin.SimpleListFilter):
+    """Status by the step's name in the viewer's language (statuses are step codes of the catalogue)."""
+
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        names = dict(WorkflowStep.objects.order_by("position").values_list("code", "name"))
+        return sorted(((code, gettext(name)) for code, name in names.items()), key=lambda pair: pair[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(status=self.value()) if self.value() else queryset
+
+
 class StepTimelineInline(ReadOnlyTabularInline):
     model: type[Model] = RequestStep  # the subclasses show other models
     fields = [
-        "name",
+        "step_name",
         "role",
         "started_at",
         "sla_days",
@@ -93,12 +121,18 @@ class StepTimelineInline(ReadOnlyTabularInline):
     ]
     readonly_fields = fields  # type: ignore[assignment]  # flat names; the stubs type fields as field groups
     verbose_name_plural = _("progress")
+    step_name = translated_column("name", description=_("step name"))
 
 
 class EventInline(StepTimelineInline):
     model = RequestEvent
-    fields = ["at", "action", "from_status", "to_status", "actor", "actor_role", "note"]
+    fields = ["at", "action", "from_status", "to_status", "actor", "acting_as", "note"]
     readonly_fields = fields
+
+    @admin.display(description=_("acting as"))
+    def acting_as(self, obj) -> str:
+        return role_name(obj.actor_role)
+
     verbose_name_plural = _("history")
 
 
@@ -127,7 +161,7 @@ class ServiceRequestAdmin(admin.ModelAdmin):
         "account",
         "area",
         "assigned_to",
-        "assigned_role",
+        "assigned_role_name",
         "step_due_day",
         "sla_state",
         "submitted_at",
@@ -137,8 +171,8 @@ class ServiceRequestAdmin(admin.ModelAdmin):
         QueueFilter,
         "sla_state",
         "service_type",
-        "status",
-        "assigned_role",
+        StatusFilter,
+        AssignedRoleFilter,
         "area__feeder",
         "area",
         "rating",
@@ -151,14 +185,14 @@ class ServiceRequestAdmin(admin.ModelAdmin):
     fields = [
         "number",
         "service_type",
-        "status",
+        "status_name",
         "applicant",
         "account",
         "area",
         "form_data",
         "recorded",
         "assigned_to",
-        "assigned_role",
+        "assigned_role_name",
         "step_due_at",
         "due_at",
         "sla_state",
@@ -178,6 +212,10 @@ class ServiceRequestAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    @admin.display(description=_("assigned role"), ordering="assigned_role")
+    def assigned_role_name(self, obj) -> str:
+        return role_name(obj.assigned_role)
 
     @admin.display(description=_("status"))
     def status_name(self, obj) -> str:
