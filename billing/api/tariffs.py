@@ -32,7 +32,9 @@ CONSUMPTION_KEYS = (*PERIODS, "total")
 
 
 class TariffVersionSerializer(serializers.ModelSerializer):
-    tou_calendar: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    tou_calendar: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = TariffVersion
