@@ -5,8 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext
+from rest_framework import status
+
+from core.api.errors import API_PATH_PREFIX, bad_request_page, not_found_json
 
 PRIVATE_NO_STORE = "private, no-store"
 
@@ -47,3 +51,39 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response
+
+
+NUL = "\x00"
+
+
+class RejectNulCharactersMiddleware:
+    """A NUL character can be neither stored nor searched in PostgreSQL ("A string literal cannot
+    contain NUL"), so a request carrying one in its path or a query parameter is answered here, before
+    any view or filter sends it to the database. A path with a NUL names nothing: 404, like any other
+    malformed lookup. A query parameter with one is a 400 naming it: JSON under /api/, the readable
+    400 page elsewhere. (Bodies: DRF's and Django's CharFields refuse NUL, and core.api.parsers
+    refuses it anywhere in a JSON document.)"""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if NUL in request.path_info:
+            return not_found_json(request, None)
+        bad = sorted({key for key, values in request.GET.lists() if NUL in key or any(NUL in v for v in values)})
+        if not bad:
+            return self.get_response(request)
+        if not request.path.startswith(API_PATH_PREFIX):
+            return bad_request_page(request)
+        message = gettext("Null characters are not allowed.")
+        return JsonResponse(
+            {
+                "error": {
+                    "status": status.HTTP_400_BAD_REQUEST,
+                    "code": "invalid",
+                    "message": "The request has invalid fields.",
+                    "fields": {key.replace(NUL, "?"): [message] for key in bad},
+                }
+            },
+            status=status.HTTP_400_BAD_REQUEST,
+        )

@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "security.middleware.SessionLifetimeMiddleware",
     "security.middleware.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A NUL in the path (404) or a query parameter (400) is answered before any view sends it to PostgreSQL.
+    "core.web.middleware.RejectNulCharactersMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Content-Security-Policy (django-csp) and Permissions-Policy on every response.
     "csp.middleware.CSPMiddleware",
@@ -295,6 +297,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.StandardPagination",
     "PAGE_SIZE": 50,
+    # JSON that PostgreSQL cannot store (NUL, lone surrogates) is a field error at parse time.
+    "DEFAULT_PARSER_CLASSES": [
+        "core.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "core.api.schema.ErrorDocumentingAutoSchema",
     "EXCEPTION_HANDLER": "core.api.errors.json_exception_handler",
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "600/min"},

@@ -13,13 +13,13 @@ from django.http import HttpRequest, JsonResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from oauth2_provider.views import TokenView
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import clock
+from core.api.parsers import JSONParser
 from security.models import AuditEvent
 from security.services.audit import record_event
 from services.actions.openadr import events as event_actions
