@@ -8,8 +8,10 @@ that could be personal data.
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -78,6 +80,17 @@ def _is_api(request: HttpRequest) -> bool:
     return request.path.startswith(API_PATH_PREFIX)
 
 
+def _is_problem_path(request: HttpRequest) -> bool:
+    """Under a prefix of ``PROBLEM_DETAILS_PATH_PREFIXES`` (the OpenADR VTN), errors are RFC 7807 problems."""
+    return request.path.startswith(tuple(settings.PROBLEM_DETAILS_PATH_PREFIXES))
+
+
+def problem_json(*, status: int, detail: str) -> JsonResponse:
+    """An RFC 7807 problem for the errors Django answers itself under a problem-details prefix."""
+    body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status, "detail": detail}
+    return JsonResponse(body, status=status)
+
+
 def error_json(*, status: int, code: str, message: str) -> JsonResponse:
     """The error shape for answers Django gives before or after DRF (no route, request limits, faults)."""
     return JsonResponse({"error": {"status": status, "code": code, "message": message}}, status=status)
@@ -90,6 +103,8 @@ def error_json(*, status: int, code: str, message: str) -> JsonResponse:
 
 
 def bad_request_json(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _is_problem_path(request):
+        return problem_json(status=400, detail="Bad request.")
     if _is_api(request):
         return error_json(status=status.HTTP_400_BAD_REQUEST, code="bad_request", message=str(_("Bad request.")))
     return bad_request_page(request, exception)
@@ -104,6 +119,8 @@ def bad_request_page(request: HttpRequest, exception: Exception | None = None) -
 
 
 def permission_denied_json(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _is_problem_path(request):
+        return problem_json(status=403, detail="Permission denied.")
     if _is_api(request):
         return error_json(
             status=status.HTTP_403_FORBIDDEN, code="permission_denied", message=str(_("Permission denied."))
@@ -112,6 +129,8 @@ def permission_denied_json(request: HttpRequest, exception: Exception | None = N
 
 
 def not_found_json(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _is_problem_path(request):
+        return problem_json(status=404, detail="Not found.")
     if _is_api(request):
         return error_json(status=status.HTTP_404_NOT_FOUND, code="not_found", message="Not found.")
     return page_not_found(request, exception)
@@ -119,6 +138,8 @@ def not_found_json(request: HttpRequest, exception: Exception | None = None) -> 
 
 def server_error_json(request: HttpRequest) -> HttpResponse:
     """Nothing about the fault or the request in the body; the traceback goes to the error log."""
+    if _is_problem_path(request):
+        return problem_json(status=500, detail="Internal server error.")
     if _is_api(request):
         return error_json(
             status=status.HTTP_500_INTERNAL_SERVER_ERROR, code="server_error", message=str(_("Internal server error."))

@@ -10,7 +10,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext
 from rest_framework import status
 
-from core.api.errors import API_PATH_PREFIX, bad_request_page, not_found_json
+from core.api.errors import API_PATH_PREFIX, bad_request_page, not_found_json, problem_json
 
 PRIVATE_NO_STORE = "private, no-store"
 
@@ -73,9 +73,11 @@ class RejectNulCharactersMiddleware:
         bad = sorted({key for key, values in request.GET.lists() if NUL in key or any(NUL in v for v in values)})
         if not bad:
             return self.get_response(request)
+        message = gettext("Null characters are not allowed.")
+        if request.path.startswith(tuple(settings.PROBLEM_DETAILS_PATH_PREFIXES)):
+            return problem_json(status=status.HTTP_400_BAD_REQUEST, detail=f"{', '.join(bad)}: {message}")
         if not request.path.startswith(API_PATH_PREFIX):
             return bad_request_page(request)
-        message = gettext("Null characters are not allowed.")
         return JsonResponse(
             {
                 "error": {

@@ -358,6 +358,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 # Browser features the portal never uses are switched off for it and anything it might embed.
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=()"
 
+# Paths whose errors are RFC 7807 problem objects, also when Django answers them itself (no route, a NUL
+# in a query parameter, an unexpected 500): the OpenADR VTN's spec says so (core.api.errors).
+PROBLEM_DETAILS_PATH_PREFIXES = ["/openadr3/"]
+
 # The OpenAPI schema and docs are open to anyone only in development; production sets this False.
 API_SCHEMA_PUBLIC = env.bool("API_SCHEMA_PUBLIC", default=True)
 # OpenADR 3.1.0 VTN (services/api/openadr/, docs/openadr.md): OAuth 2 client credentials through

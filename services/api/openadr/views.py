@@ -120,7 +120,7 @@ class OpenADRTokenView(TokenView):
                 action="openadr.token_granted" if granted else "openadr.token_refused",
                 actor_label=client_id or "anonymous",
                 object_type="oauth2_provider.application",
-                object_id=client_id,
+                object_id=client_id[:64],  # the column's size: a longer "client_id" names no client
                 outcome=AuditEvent.Outcome.SUCCESS if granted else AuditEvent.Outcome.DENIED,
                 request=request,
                 details={"scope": scope} if granted else {"reason": reason[:64]},
