@@ -46,7 +46,7 @@ def _parse_moment(text: str, *, name: str) -> dt.datetime:
     try:
         return parse_input_datetime(text)
     except InputDateError as exc:
-        raise ValueError(f"{name}: {exc}") from None
+        raise ValueError(f"{name}: {text[:40]!r}: {exc}") from None  # weather rows hold no personal data
 
 
 def parse_weather_rows(records: list[dict], *, first_line: int) -> tuple[list[WeatherRow], list[RowError]]:
