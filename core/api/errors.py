@@ -115,7 +115,7 @@ def bad_request_page(request: HttpRequest, exception: Exception | None = None) -
     (e.g. a disallowed host), as the page's layout needs the user."""
     if not hasattr(request, "user"):
         return bad_request(request, exception)
-    return render(request, "bad_request.html", status=status.HTTP_400_BAD_REQUEST)
+    return render(request, "core/bad_request.html", status=status.HTTP_400_BAD_REQUEST)
 
 
 def permission_denied_json(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
