@@ -8,6 +8,7 @@ so a fixed offset is exact for our data and much cheaper than ZoneInfo in hot lo
 from __future__ import annotations
 
 import datetime as dt
+from typing import TypeVar
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -58,11 +59,14 @@ MIN_UTC_OFFSET = dt.timedelta(hours=-12)
 MAX_UTC_OFFSET = dt.timedelta(hours=14)
 
 
+_Date = TypeVar("_Date", dt.date, dt.datetime)
+
+
 class InputDateError(ValueError):
     """An outside date or time this system refuses; the message says why and never echoes the value."""
 
 
-def check_input_date(value: dt.date) -> dt.date:
+def check_input_date(value: _Date) -> _Date:
     """``value`` if its year is one this system accepts (a datetime: its offset too), else InputDateError."""
     if not MIN_INPUT_YEAR <= value.year <= MAX_INPUT_YEAR:
         raise InputDateError(

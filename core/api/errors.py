@@ -12,7 +12,7 @@ from http import HTTPStatus
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -114,7 +114,7 @@ def bad_request_page(request: HttpRequest, exception: Exception | None = None) -
     """The hall's readable 400 page; Django's plain one when the request failed before authentication
     (e.g. a disallowed host), as the page's layout needs the user."""
     if not hasattr(request, "user"):
-        return bad_request(request, exception)
+        return bad_request(request, exception or SuspiciousOperation())
     return render(request, "core/bad_request.html", status=status.HTTP_400_BAD_REQUEST)
 
 
@@ -125,7 +125,7 @@ def permission_denied_json(request: HttpRequest, exception: Exception | None = N
         return error_json(
             status=status.HTTP_403_FORBIDDEN, code="permission_denied", message=str(_("Permission denied."))
         )
-    return permission_denied(request, exception)
+    return permission_denied(request, exception or DjangoPermissionDenied())
 
 
 def not_found_json(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -15,18 +15,19 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
 
-class ApiErrorDetailSerializer(serializers.Serializer):
+class ApiErrorDetailSerializer(serializers.Serializer):  # type: ignore[type-arg]
     status = serializers.IntegerField(help_text="The HTTP status, repeated.")
     code = serializers.CharField(help_text="Machine-readable: invalid, not_found, permission_denied, throttled, …")
     message = serializers.CharField(help_text="Human-readable, in the request's language.")
-    fields = serializers.DictField(
+    # The declared field is popped by DRF's metaclass; only the stubs see it shadow Serializer.fields.
+    fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.JSONField(),
         required=False,
         help_text="Validation errors only: messages by field name (nested fields nest; list items by index).",
     )
 
 
-class ApiErrorSerializer(serializers.Serializer):
+class ApiErrorSerializer(serializers.Serializer):  # type: ignore[type-arg]
     error = ApiErrorDetailSerializer()
 
 
@@ -78,7 +79,7 @@ class ErrorDocumentingAutoSchema(AutoSchema):
             if declared is not None and declared.get("content"):
                 continue  # the view documents its own body for this status
             description = (declared or {}).get("description") or default_description
-            responses[str(status)] = self._get_response_for_code(
+            responses[str(status)] = self._get_response_for_code(  # type: ignore[no-untyped-call]
                 OpenApiResponse(ApiErrorSerializer, description=description), str(status), direction=direction
             )
         return dict(sorted(responses.items()))
