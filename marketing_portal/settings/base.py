@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # A NUL in the path (404) or a query parameter (400) is answered before any view sends it to PostgreSQL.
     "core.web.middleware.RejectNulCharactersMiddleware",
+    # The admin's change-list lookups reach the ORM unchecked: impossible dates are a 400 page first.
+    "core.web.middleware.RejectUnusableAdminDatesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Content-Security-Policy (django-csp) and Permissions-Policy on every response.
     "csp.middleware.CSPMiddleware",

@@ -392,3 +392,32 @@ def test_every_json_parser_of_the_api_refuses_unstorable_text():
 
     assert JSONParser in parsers
     assert not {p for p in parsers if issubclass(p, DRFJSONParser) and not issubclass(p, JSONParser)}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "occurred_at__gte=2026-01-01T00:00:00-19:32",  # was a DataError while the change list rendered
+        "occurred_at__gte=9999-12-31T23:00:00",
+        "occurred_at__lt=0001-01-01",
+    ],
+)
+def test_admin_change_list_lookups_with_impossible_dates_are_a_400_page(client, query):
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.create_superuser(username="root", password="x", kind="staff"))
+
+    response = client.get(f"/admin/customers/interaction/?{query}")
+
+    assert response.status_code == 400
+    assert "我们无法读取这个请求" in response.content.decode()
+
+
+def test_admin_change_list_with_an_ordinary_date_lookup_still_works(client):
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.create_superuser(username="root", password="x", kind="staff"))
+
+    response = client.get("/admin/customers/interaction/?occurred_at__gte=2026-01-01T00:00:00%2B08:00")
+
+    assert response.status_code == 200
