@@ -9,21 +9,22 @@ from __future__ import annotations
 import django_filters
 
 from analytics.models import Forecast, ForecastModel, ForecastScope, WeatherObservation
+from core.api.filters import FilterSet
 
 
-class ForecastScopeFilterSet(django_filters.FilterSet):
+class ForecastScopeFilterSet(FilterSet):
     class Meta:
         model = ForecastScope
         fields = ["kind", "active", "resolution_minutes"]
 
 
-class ForecastModelFilterSet(django_filters.FilterSet):
+class ForecastModelFilterSet(FilterSet):
     class Meta:
         model = ForecastModel
         fields = ["scope", "status"]
 
 
-class ForecastFilterSet(django_filters.FilterSet):
+class ForecastFilterSet(FilterSet):
     day_from = django_filters.DateFilter(field_name="day", lookup_expr="gte")
     day_to = django_filters.DateFilter(field_name="day", lookup_expr="lte")
 
@@ -32,7 +33,7 @@ class ForecastFilterSet(django_filters.FilterSet):
         fields = ["scope", "day", "day_from", "day_to"]
 
 
-class WeatherFilterSet(django_filters.FilterSet):
+class WeatherFilterSet(FilterSet):
     area = django_filters.CharFilter(field_name="area__code")
     at_from = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
     at_to = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt")

@@ -5,36 +5,35 @@ these."""
 
 from __future__ import annotations
 
-import django_filters
-
 from billing.models import Bill, IngestBatch, LedgerEntry, Payment, Tariff
+from core.api.filters import FilterSet
 
 
-class BillFilterSet(django_filters.FilterSet):
+class BillFilterSet(FilterSet):
     class Meta:
         model = Bill
         fields = {"status": ["exact"], "period_start": ["exact", "gte", "lte"], "account__number": ["exact"]}
 
 
-class LedgerEntryFilterSet(django_filters.FilterSet):
+class LedgerEntryFilterSet(FilterSet):
     class Meta:
         model = LedgerEntry
         fields = {"kind": ["exact"], "occurred_on": ["gte", "lte"], "account__number": ["exact"]}
 
 
-class PaymentFilterSet(django_filters.FilterSet):
+class PaymentFilterSet(FilterSet):
     class Meta:
         model = Payment
         fields = ["status", "channel"]
 
 
-class IngestBatchFilterSet(django_filters.FilterSet):
+class IngestBatchFilterSet(FilterSet):
     class Meta:
         model = IngestBatch
         fields = ["status", "source", "layout"]
 
 
-class TariffFilterSet(django_filters.FilterSet):
+class TariffFilterSet(FilterSet):
     class Meta:
         model = Tariff
         fields = ["category"]

@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.forms.utils import ErrorList
 from django.utils.translation import gettext_lazy as _
 
+from core.api.filters import FilterSet
 from customers.models import Account, Customer, Feeder, Interaction, TransformerArea
 from customers.models.customers import CustomerQuerySet
 from security.fields import BlindIndexField, EncryptedTextField
@@ -28,7 +29,7 @@ def _protected_names() -> frozenset[str]:
     return frozenset(names)
 
 
-class EncryptedGuardFilterSet(django_filters.FilterSet):
+class EncryptedGuardFilterSet(FilterSet):
     """Refuses query parameters that would filter on an encrypted column (``phone__icontains``,
     ``address``, ``customer__id_number``, ``phone_bidx`` …) unless the FilterSet declares that exact
     name as a blind-index filter."""

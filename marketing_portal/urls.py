@@ -41,5 +41,8 @@ urlpatterns = [
 if settings.BENCH_WEB:  # bench/web.py's reference: a small JSON object through the same middleware
     urlpatterns.insert(0, path("bench/bare", bare_view, name="bench-bare"))
 
-# JSON 404s under /api/, the usual page elsewhere.
+# The API's error shape under /api/ for errors Django answers itself, the usual pages elsewhere.
+handler400 = "core.api.errors.bad_request_json"
+handler403 = "core.api.errors.permission_denied_json"
 handler404 = "core.api.errors.not_found_json"
+handler500 = "core.api.errors.server_error_json"

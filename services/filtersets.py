@@ -11,11 +11,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from core import clock
+from core.api.filters import FilterSet
 from services.models import Article, Notification, OutageNotice, ServiceRequest
 from services.selectors.knowledge import search_articles
 
 
-class ServiceRequestFilterSet(django_filters.FilterSet):
+class ServiceRequestFilterSet(FilterSet):
     status = django_filters.CharFilter(label=_("status (step code)"))
     type = django_filters.CharFilter(field_name="service_type__code", label=_("service type code"))
     area = django_filters.CharFilter(field_name="area__code", label=_("transformer area code"))
@@ -40,7 +41,7 @@ class ServiceRequestFilterSet(django_filters.FilterSet):
         return late if value else queryset.exclude(pk__in=late.values("pk"))
 
 
-class ArticleFilter(django_filters.FilterSet):
+class ArticleFilter(FilterSet):
     q = django_filters.CharFilter(method="filter_q", max_length=100, label="Words that must all appear (substrings)")
 
     class Meta:
@@ -51,7 +52,7 @@ class ArticleFilter(django_filters.FilterSet):
         return search_articles(articles=queryset, query=value) if value.strip() else queryset
 
 
-class OutageNoticeFilter(django_filters.FilterSet):
+class OutageNoticeFilter(FilterSet):
     # A choice rather than a BooleanFilter, which would silently ignore a value like "maybe".
     current = django_filters.TypedChoiceFilter(
         choices=[("true", "true"), ("false", "false")],
@@ -70,7 +71,7 @@ class OutageNoticeFilter(django_filters.FilterSet):
         return queryset.filter(pk__in=current) if value else queryset.exclude(pk__in=current)
 
 
-class NotificationFilter(django_filters.FilterSet):
+class NotificationFilter(FilterSet):
     # A choice rather than a BooleanFilter, which would silently ignore a value like "maybe".
     unread = django_filters.TypedChoiceFilter(
         choices=[("true", "true"), ("false", "false")],

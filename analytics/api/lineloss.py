@@ -18,6 +18,8 @@ from analytics.models import AreaLossMonth
 from analytics.selectors.lineloss import area_by_code, area_month_ranking, loss_months
 from analytics.services.lineloss_suspects import loss_suspects
 from core import clock
+from core.api.fields import BoundedDateField
+from core.time import check_input_date
 
 
 class _StaffWith(BasePermission):
@@ -45,8 +47,8 @@ class AreasQuerySerializer(serializers.Serializer):
 
     def validate_month(self, value: str) -> dt.date:
         try:
-            return dt.datetime.strptime(value, "%Y-%m").date()
-        except ValueError:
+            return check_input_date(dt.datetime.strptime(value, "%Y-%m").date())
+        except ValueError:  # InputDateError too: a year outside 1900–9998
             raise ValidationError("Use YYYY-MM, e.g. 2026-10.") from None
 
 
@@ -81,7 +83,7 @@ class AreaLossMonthSerializer(serializers.ModelSerializer):
 
 class SuspectsQuerySerializer(serializers.Serializer):
     area = serializers.CharField(required=False, max_length=32, help_text="Area code; default every flagged area.")
-    as_of = serializers.DateField(required=False, help_text="First day not looked at; default today.")
+    as_of = BoundedDateField(required=False, help_text="First day not looked at; default today.")
     window = serializers.IntegerField(required=False, default=30, min_value=7, max_value=90)
 
 

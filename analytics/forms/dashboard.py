@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from analytics.selectors.dashboard import DashboardFilters
 from core.months import add_months, month_start
-from core.web.forms import MonthField
+from core.web.forms import BoundedDateField, MonthField
 from core.web.widgets import DateInput
 from customers.models import Feeder, TransformerArea
 
@@ -20,7 +20,7 @@ MAX_MONTHS = 36
 class DashboardFilterForm(forms.Form):
     month_from = MonthField(label=gettext_lazy("From month"), required=False)
     month_to = MonthField(label=gettext_lazy("To month"), required=False)
-    as_of = forms.DateField(
+    as_of = BoundedDateField(
         label=gettext_lazy("Arrears as of"),
         required=False,
         widget=DateInput(),

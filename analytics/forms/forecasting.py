@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from analytics.models import ForecastScope
 from analytics.selectors.forecasting import forecast_scopes
+from core.web.forms import BoundedDateField
 from core.web.widgets import DateInput
 
 MAX_RANGE_DAYS = 62
@@ -14,8 +15,8 @@ MAX_RANGE_DAYS = 62
 
 class ForecastRangeForm(forms.Form):
     scope = forms.ModelChoiceField(queryset=ForecastScope.objects.none(), label=_("Scope"))
-    day_from = forms.DateField(label=_("From"), widget=DateInput())
-    day_to = forms.DateField(label=_("To"), widget=DateInput())
+    day_from = BoundedDateField(label=_("From"), widget=DateInput())
+    day_to = BoundedDateField(label=_("To"), widget=DateInput())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy
 
-from core.web.forms import MonthField
+from core.web.forms import BoundedDateField, MonthField
 from customers.models import Feeder
 
 
@@ -20,5 +20,5 @@ class RankingFilterForm(forms.Form):
 
 class SuspectFilterForm(forms.Form):
     area = forms.CharField(label=gettext_lazy("Area code"), required=False, max_length=32)
-    as_of = forms.DateField(label=gettext_lazy("Up to (exclusive)"), required=False)
+    as_of = BoundedDateField(label=gettext_lazy("Up to (exclusive)"), required=False)
     window = forms.IntegerField(label=gettext_lazy("Recent days"), min_value=7, max_value=90, required=False)

@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 
 from analytics.models import WeatherObservation
-from core.time import SHANGHAI
+from core.time import InputDateError, parse_input_datetime
 from customers.models import TransformerArea
 
 
@@ -41,12 +41,12 @@ WEATHER_FIELDS = ("area", "at", "temperature_c", "kind", "issued_at")
 
 
 def _parse_moment(text: str, *, name: str) -> dt.datetime:
+    # Naive times are Asia/Shanghai wall time; years and UTC offsets are range-checked (an offset like
+    # -19:32 would be a PostgreSQL DataError).
     try:
-        moment = dt.datetime.fromisoformat(text.strip())
-    except ValueError as exc:
-        raise ValueError(f"{name}: {text!r} is not an ISO 8601 date-time") from exc
-    # Naive times are Asia/Shanghai wall time, like everything local in this system.
-    return moment.replace(tzinfo=SHANGHAI) if moment.tzinfo is None else moment
+        return parse_input_datetime(text)
+    except InputDateError as exc:
+        raise ValueError(f"{name}: {text[:40]!r}: {exc}") from None  # weather rows hold no personal data
 
 
 def parse_weather_rows(records: list[dict], *, first_line: int) -> tuple[list[WeatherRow], list[RowError]]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from billing.filtersets import IngestBatchFilterSet
@@ -14,6 +14,7 @@ from billing.models import IngestBatch, RejectedRow
 from billing.services.ingest import BatchInputError
 from billing.services.ingest.uploads import submit_json_readings, submit_uploaded_file
 from core import clock
+from core.api.parsers import JSONParser
 from customers.api.permissions import ModelPermissionsWithView
 
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024

@@ -36,6 +36,7 @@ from billing.selectors.consumption import (
 from billing.selectors.meters import access_meter
 from billing.selectors.usage import READINGS_NAMESPACE
 from core import clock
+from core.api.fields import BoundedDateTimeField
 from core.cache import source_versions
 from core.money import round_kwh
 from core.time import SHANGHAI, local_midnight
@@ -47,7 +48,7 @@ MAX_PERIOD_DAYS = {None: 400, Grouping.HOUR: 400, Grouping.DAY: 3660, Grouping.M
 _UNENCODED_PLUS = re.compile(r"(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}(?::?\d{2})?)$")
 
 
-class PeriodBoundField(serializers.DateTimeField):
+class PeriodBoundField(BoundedDateTimeField):
     """An ISO 8601 datetime; without an offset, or a date alone, it is Asia/Shanghai local time
     (a date means its midnight)."""
 

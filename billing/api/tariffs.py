@@ -19,6 +19,7 @@ from billing.filtersets import TariffFilterSet
 from billing.models import Tariff, TariffVersion
 from billing.services.tariffs.engine import PERIODS, QuoteError, QuoteInput
 from billing.services.tariffs.quotes import quote_tariff
+from core.api.fields import BoundedDateField, BoundedDateTimeField
 
 
 def kwh_field(**options: Any) -> serializers.DecimalField:
@@ -32,7 +33,9 @@ CONSUMPTION_KEYS = (*PERIODS, "total")
 
 
 class TariffVersionSerializer(serializers.ModelSerializer):
-    tou_calendar: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    tou_calendar: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = TariffVersion
@@ -65,13 +68,13 @@ class TariffSerializer(serializers.ModelSerializer):
 
 
 class ReadingInputSerializer(serializers.Serializer):
-    interval_start = serializers.DateTimeField()
+    interval_start = BoundedDateTimeField()
     kwh = kwh_field()
 
 
 class QuoteRequestSerializer(serializers.Serializer):
-    period_start = serializers.DateField()
-    period_end = serializers.DateField(help_text="Exclusive.")
+    period_start = BoundedDateField()
+    period_end = BoundedDateField(help_text="Exclusive.")
     consumption = serializers.DictField(
         child=kwh_field(),
         required=False,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.web.forms import BoundedDateField, BoundedDateTimeField
 from core.web.widgets import DateInput
 
 
@@ -18,10 +19,10 @@ class MeterDataUploadForm(forms.Form):
 
 
 class ReadingDayForm(forms.Form):
-    day = forms.DateField(label=_("Day"), widget=DateInput())
+    day = BoundedDateField(label=_("Day"), widget=DateInput())
 
 
 class ReadingEditForm(forms.Form):
-    interval_start = forms.DateTimeField(widget=forms.HiddenInput)
+    interval_start = BoundedDateTimeField(widget=forms.HiddenInput)
     kwh = forms.DecimalField(label=_("New kWh"), min_value=0, max_digits=12, decimal_places=4)
     reason = forms.CharField(label=_("Reason (required)"), max_length=500, widget=forms.TextInput(attrs={"size": 40}))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.web.forms import MonthField
+from core.web.forms import BoundedDateField, MonthField
 
 
 class UsageSelectionForm(forms.Form):
@@ -13,6 +13,6 @@ class UsageSelectionForm(forms.Form):
     the daily totals and TOU split, and the year of the monthly comparison. All optional: a missing or
     invalid value falls back to the latest period with data."""
 
-    day = forms.DateField(label=_("Day"), required=False)
+    day = BoundedDateField(label=_("Day"), required=False)
     month = MonthField(label=_("Month"), required=False)
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100, required=False)

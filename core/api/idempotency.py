@@ -4,6 +4,7 @@ another body under the key is 422, a retry while the first still runs is 409."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +26,7 @@ from core.idempotency import (
 )
 
 MAX_KEY_LENGTH = 100
+_KEY_CHARACTERS = re.compile(r"[\x20-\x7e]+")
 
 
 class Conflict(APIException):
@@ -41,6 +43,9 @@ def idempotent_create(*, request: Request, key: str, create: Callable[[], tuple[
     """Run ``create`` (returning status and body) at most once for this user, key and body."""
     if len(key) > MAX_KEY_LENGTH:
         raise ValidationError({"Idempotency-Key": [f"At most {MAX_KEY_LENGTH} characters."]})
+    if not _KEY_CHARACTERS.fullmatch(key):
+        # The key is stored: a NUL is a PostgreSQL error, other control characters are nobody's key.
+        raise ValidationError({"Idempotency-Key": ["Only printable ASCII characters (e.g. a UUID)."]})
     fingerprint = request_fingerprint(
         method="POST", path=request.path, body=request.data if isinstance(request.data, dict) else {}
     )

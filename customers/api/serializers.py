@@ -17,6 +17,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from core.api.fields import BoundedDateTimeField
 from customers.access import accounts_visible_to, customers_visible_to
 from customers.models import Account, Customer, Feeder, Interaction, Tag, TransformerArea
 from customers.selectors.grid import transformer_areas_visible_to
@@ -229,7 +230,7 @@ class InteractionSerializer(serializers.ModelSerializer):
     staff: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
         slug_field="username", read_only=True, label=_label(Interaction, "staff")
     )
-    occurred_at = serializers.DateTimeField(
+    occurred_at = BoundedDateTimeField(
         required=False, label=_label(Interaction, "occurred_at"), help_text=_("Defaults to the time of the request.")
     )
 

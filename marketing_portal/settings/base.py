@@ -73,6 +73,10 @@ MIDDLEWARE = [
     "security.middleware.SessionLifetimeMiddleware",
     "security.middleware.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A NUL in the path (404) or a query parameter (400) is answered before any view sends it to PostgreSQL.
+    "core.web.middleware.RejectNulCharactersMiddleware",
+    # The admin's change-list lookups reach the ORM unchecked: impossible dates are a 400 page first.
+    "core.web.middleware.RejectUnusableAdminDatesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Content-Security-Policy (django-csp) and Permissions-Policy on every response.
     "csp.middleware.CSPMiddleware",
@@ -295,7 +299,13 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.StandardPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # JSON that PostgreSQL cannot store (NUL, lone surrogates) is a field error at parse time.
+    "DEFAULT_PARSER_CLASSES": [
+        "core.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.ErrorDocumentingAutoSchema",
     "EXCEPTION_HANDLER": "core.api.errors.json_exception_handler",
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "600/min"},
     # DRF's throttles read X-Forwarded-For through the same number of trusted hops (None would trust it all).
@@ -349,6 +359,10 @@ CONTENT_SECURITY_POLICY = {
 SECURE_REFERRER_POLICY = "same-origin"
 # Browser features the portal never uses are switched off for it and anything it might embed.
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=()"
+
+# Paths whose errors are RFC 7807 problem objects, also when Django answers them itself (no route, a NUL
+# in a query parameter, an unexpected 500): the OpenADR VTN's spec says so (core.api.errors).
+PROBLEM_DETAILS_PATH_PREFIXES = ["/openadr3/"]
 
 # The OpenAPI schema and docs are open to anyone only in development; production sets this False.
 API_SCHEMA_PUBLIC = env.bool("API_SCHEMA_PUBLIC", default=True)

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from billing.models import Tariff
 from core.tasks import enqueue_on_commit
-from core.time import local_date
+from core.time import local_date, parse_input_datetime
 from customers.access import access_account
 from customers.models import TransformerArea
 from customers.validators import validate_credit_code, validate_id_number, validate_mobile
@@ -255,7 +255,7 @@ def _clean_records(*, step, recorded: dict) -> dict:
                 raise TransitionRefused(_("The meter multiplier must be a positive number."), code="records") from None
         if name == "meter_installed_at":
             try:
-                dt.datetime.fromisoformat(value)
+                parse_input_datetime(value)  # the completion effect stores it: year and offset checked
             except ValueError:
                 raise TransitionRefused(_("Enter the installation time as YYYY-MM-DD HH:MM."), code="records") from None
         if name == "area_code" and not TransformerArea.objects.filter(code=value).exists():

@@ -351,6 +351,16 @@ def test_bad_picker_values_fall_back_to_the_defaults_and_say_why(client, custome
     assert "输入整数。" in html and "请按 YYYY-MM 格式输入月份。" in html and "输入一个有效的日期。" in html
 
 
+def test_dates_the_page_cannot_show_fall_back_to_the_defaults_and_say_why(client, customer, home):
+    """Issue 13 finding 9: ?day=9999-12-31 was an OverflowError (the next-day link), a 500."""
+    html = get_page(client, customer, day="9999-12-31", month="0001-01")
+
+    assert 'value="2026-11-02"' in html  # latest day
+    assert payload(html, "usage-month-data")["values"][1] == "47.5000"  # latest month
+    assert html.count('class="field-errors"') == 2
+    assert "年份必须在 1900 和 9998 之间。" in html and "请按 YYYY-MM 格式输入月份。" in html
+
+
 def test_the_page_reads_in_a_fixed_number_of_queries(client, customer, home, django_assert_max_num_queries):
     client.force_login(customer, backend="security.backends.PhoneOrUsernameBackend")
     # Session, user, account, meters, data range (2), curve, days, months, year to date, TOU (meters +

@@ -139,3 +139,48 @@ def test_schema_and_docs_in_production_only_for_staff_and_integrators(url, setti
 def test_production_settings_close_the_schema():
     source = (Path(settings.BASE_DIR) / "marketing_portal" / "settings" / "production.py").read_text()
     assert "API_SCHEMA_PUBLIC = False" in source
+
+
+def _error_ref(operation: dict, status: str) -> str | None:
+    response = operation["responses"].get(status)
+    return response and response.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref")
+
+
+def test_every_operation_documents_its_errors_in_the_one_error_shape(schema):
+    """Issue 13 finding 9: every status the API can answer is in the schema, each with the ApiError body."""
+    error = schema["components"]["schemas"]["ApiError"]
+    assert error["required"] == ["error"]
+    assert set(schema["components"]["schemas"]["ApiErrorDetail"]["properties"]) == {
+        "status",
+        "code",
+        "message",
+        "fields",
+    }
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if method not in HTTP_METHODS:
+                continue
+            expected = {"400", "403", "406", "500"}
+            if "{" in path:
+                expected.add("404")
+            if method in {"post", "put", "patch"}:
+                expected.add("415")
+            for status in expected:
+                assert _error_ref(operation, status) == "#/components/schemas/ApiError", (method, path, status)
+
+
+def test_idempotent_creates_document_their_conflicts_and_throttled_lists_their_429(schema):
+    payments = schema["paths"]["/api/v1/payments"]["post"]
+    articles = schema["paths"]["/api/v1/articles"]["get"]
+    customers = schema["paths"]["/api/v1/customers"]["get"]
+
+    assert {"201", "409", "422"} <= set(payments["responses"])
+    assert _error_ref(payments, "422") == "#/components/schemas/ApiError"
+    assert "429" in articles["responses"] and "429" not in customers["responses"]
+
+
+def test_a_description_a_view_gave_for_an_error_status_is_kept(schema):
+    transition = schema["paths"]["/api/v1/service-requests/{number}/transitions"]["post"]["responses"]
+
+    assert transition["409"]["description"].startswith("Refused: not possible in the request's current state")
+    assert transition["409"]["content"]["application/json"]["schema"]["$ref"] == "#/components/schemas/ApiError"

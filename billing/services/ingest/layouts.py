@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
-from core.time import SHANGHAI_NAME
+from core.time import MAX_UTC_OFFSET, MIN_UTC_OFFSET, SHANGHAI_NAME
 
 INTERVAL = "interval"
 REGISTER = "register"
@@ -41,6 +41,8 @@ WIDE_POINTS = (96, 48, 24)
 EXTRA_COLUMNS = 8  # spare columns so a row with too many fields is caught as malformed, not a parser crash
 NAT = np.iinfo(np.int64).min  # "no timestamp" in int64 nanosecond arrays, as pandas' NaT
 NS = 1_000_000_000
+_MIN_OFFSET_SECONDS = int(MIN_UTC_OFFSET.total_seconds())
+_MAX_OFFSET_SECONDS = int(MAX_UTC_OFFSET.total_seconds())
 SHANGHAI_OFFSET_NS = 8 * 3600 * NS  # no daylight saving since 1991
 FAST_MIN_YEAR = 1992  # earlier local times may fall in Shanghai's DST years: leave them to pandas
 _NEWLINE, _CR, _QUOTE, _COMMA, _DOT, _MINUS = 10, 13, 34, 44, 46, 45
@@ -617,6 +619,7 @@ def _fast_timestamps(cells: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray
             & (off_minute <= 59)
         )
         offset = np.where(explicit, sign * (off_hour * 3600 + off_minute * 60), offset)
+        ok &= ~explicit | ((offset >= _MIN_OFFSET_SECONDS) & (offset <= _MAX_OFFSET_SECONDS))
     ok &= naive | zulu | explicit
     seconds = _days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset
     return np.where(ok, seconds * NS, NAT), ok
@@ -641,6 +644,14 @@ def parse_timestamps(values: pd.Series) -> pd.Series:
     result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
     if has_offset.any():
         result[has_offset] = _plausible(pd.to_datetime(text[has_offset], format="ISO8601", utc=True, errors="coerce"))
+        # An offset no time zone has (core.time: −12:00 … +14:00) is a bad timestamp, not a moment.
+        parts = text[has_offset].str.extract(r"([+-])(\d{2}):?(\d{2})$")
+        known = parts[0].notna()
+        seconds = (parts[1][known].astype(int) * 3600 + parts[2][known].astype(int) * 60).where(
+            parts[0][known] == "+", -(parts[1][known].astype(int) * 3600 + parts[2][known].astype(int) * 60)
+        )
+        unreal = seconds[(seconds < _MIN_OFFSET_SECONDS) | (seconds > _MAX_OFFSET_SECONDS)].index
+        result[unreal] = pd.NaT
     naive = ~has_offset & (text != "")
     if naive.any():
         local = _plausible(pd.to_datetime(text[naive], format="ISO8601", errors="coerce"))

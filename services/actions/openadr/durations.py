@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from typing import Any
 
+from core.time import InputDateError, check_input_date
 from services.actions.openadr.errors import bad_request
 
 DURATION = re.compile(
@@ -22,7 +23,10 @@ def parse_datetime(value: Any, name: str = "start") -> dt.datetime:
         raise bad_request(f"{name} must be an RFC 3339 date-time.") from None
     if moment.tzinfo is None:
         raise bad_request(f"{name} must carry a UTC offset (RFC 3339).")
-    return moment
+    try:
+        return check_input_date(moment)  # a year and an offset PostgreSQL and our arithmetic can hold
+    except InputDateError as exc:
+        raise bad_request(f"{name}: {exc}") from None
 
 
 def parse_duration(value: Any, name: str = "duration") -> dt.timedelta:

@@ -23,12 +23,18 @@ def _check_name_free(*, ven_name: str, exclude_pk: int | None = None) -> None:
         raise error(f"A ven named {ven_name!r} exists already.")
 
 
+def _owner(*, data: dict, is_bl: bool, caller_client_id: str) -> str:
+    """The client id a new object belongs to: the BL_*_REQUEST's clientID when BL names one, else the
+    caller's own (a BL sending the VEN_*_REQUEST form has none; that was a NOT NULL IntegrityError)."""
+    return data["client_id"] if is_bl and data["client_id"] else caller_client_id
+
+
 @transaction.atomic
 def create_ven(*, caller_client_id: str, is_bl: bool, data: dict, now: dt.datetime) -> Ven:
     _check_name_free(ven_name=data["ven_name"])
     ven = Ven.objects.create(
         ven_name=data["ven_name"],
-        client_id=data["client_id"] if is_bl else caller_client_id,
+        client_id=_owner(data=data, is_bl=is_bl, caller_client_id=caller_client_id),
         targets=(data["targets"] or []) if is_bl else [],
         attributes=data["attributes"] or [],
         created_at=now,
@@ -78,7 +84,7 @@ def create_resource(*, caller_client_id: str, is_bl: bool, data: dict, now: dt.d
             resource = VenResource.objects.create(
                 ven=ven,
                 resource_name=data["resource_name"],
-                client_id=data["client_id"] if is_bl else caller_client_id,
+                client_id=_owner(data=data, is_bl=is_bl, caller_client_id=caller_client_id),
                 targets=(data["targets"] or []) if is_bl else [],
                 attributes=data["attributes"] or [],
                 created_at=now,

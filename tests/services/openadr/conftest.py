@@ -33,6 +33,11 @@ SPEC_PATH = Path(__file__).resolve().parents[3] / "services" / "api" / "openadr"
 
 
 def load_spec(server: str = "http://testserver/openadr3") -> OpenAPI:
+    return OpenAPI.from_dict(spec_dict(server))
+
+
+def spec_dict(server: str = "http://testserver/openadr3") -> dict:
+    """The vendored openadr3.yaml served under ``server``, with the published 3.1.0 errata corrected."""
     spec = yaml.safe_load(SPEC_PATH.read_text())
     # The vendored servers entry is SwaggerHub's mock; the contract is the same under our mount point.
     spec["servers"] = [{"url": server}]
@@ -59,7 +64,7 @@ def load_spec(server: str = "http://testserver/openadr3") -> OpenAPI:
         name.upper(): f"#/components/schemas/{name}"
         for name in ("program", "report", "event", "subscription", "ven", "resource")
     }
-    return OpenAPI.from_dict(spec)
+    return spec
 
 
 SPEC = None
