@@ -17,6 +17,10 @@ from services.demo.history import HISTORY_USERNAME_PREFIX
 from services.models import NotificationDelivery, ServiceRequest
 from services.views.dashboard import compliance_table, satisfaction_table, volume_table
 from tests.module_data import kept_for_module
+from tests.project.zh_hans_pages import (  # noqa: F401 — collected here: they read this module's seeded demo
+    test_admin_console_and_staff_pages_show_chinese_only,
+    test_business_hall_pages_show_chinese_only,
+)
 
 pytestmark = pytest.mark.django_db
 AS_OF = dt.date(2026, 11, 24)
