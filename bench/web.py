@@ -260,12 +260,14 @@ def cookies_of(headers) -> dict[str, str]:
     return jar
 
 
-def login(port: int, path: str, username: str, password: str) -> str:
-    """The Cookie header of a session logged in through the site's own login form."""
-    status, headers, body = request(port, "GET", path)
-    jar = cookies_of(headers)
+def submit_form(port: int, path: str, fields: dict[str, str], *, jar: dict[str, str]) -> int:
+    """GET a form page, POST ``fields`` with its CSRF token as a browser would; ``jar`` (cookies) is
+    updated in place. Returns the POST's status."""
+    cookie = "; ".join(f"{k}={v}" for k, v in jar.items())
+    status, headers, body = request(port, "GET", path, headers={"Cookie": cookie} if jar else None)
+    jar.update(cookies_of(headers))
     token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()
-    form = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "username": username, "password": password})
+    form = urllib.parse.urlencode({"csrfmiddlewaretoken": token, **fields})
     status, headers, _ = request(
         port,
         "POST",
@@ -277,8 +279,19 @@ def login(port: int, path: str, username: str, password: str) -> str:
         },
     )
     jar.update(cookies_of(headers))
+    return status
+
+
+def login(port: int, path: str, username: str, password: str) -> dict[str, str]:
+    """The cookies of a session logged in through the site's own login form."""
+    jar: dict[str, str] = {}
+    status = submit_form(port, path, {"username": username, "password": password}, jar=jar)
     if status != 302 or "sessionid" not in jar:
         sys.exit(f"login of {username} at {path} failed: HTTP {status}")
+    return jar
+
+
+def cookie_header(jar: dict[str, str]) -> str:
     return "; ".join(f"{k}={v}" for k, v in jar.items())
 
 
@@ -291,30 +304,15 @@ ISSUE_BACKUP_CODE = (
 )
 
 
-def verify_second_factor(port: int, cookie: str, *, env: dict[str, str]) -> str:
+def verify_second_factor(port: int, jar: dict[str, str], *, env: dict[str, str]) -> dict[str, str]:
     """Production asks staff for a second factor (STAFF_2FA_REQUIRED): give the bench staff member a
     one-time backup code and enter it, as a person would, so the staff pages are measured with it on."""
     manage("shell", "-c", ISSUE_BACKUP_CODE, env=env)
     path = "/staff/security/2fa/verify/?next=/admin/"
-    status, headers, body = request(port, "GET", path, headers={"Cookie": cookie})
-    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()
-    jar = dict(pair.split("=", 1) for pair in cookie.split("; "))
-    jar.update(cookies_of(headers))
-    form = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "code": BENCH_BACKUP_CODE, "next": "/admin/"})
-    status, headers, _ = request(
-        port,
-        "POST",
-        path,
-        body=form,
-        headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Cookie": "; ".join(f"{k}={v}" for k, v in jar.items()),
-        },
-    )
-    jar.update(cookies_of(headers))
+    status = submit_form(port, path, {"code": BENCH_BACKUP_CODE, "next": "/admin/"}, jar=jar)
     if status != 302:
         sys.exit(f"second factor of sysadmin failed: HTTP {status}")
-    return "; ".join(f"{k}={v}" for k, v in jar.items())
+    return jar
 
 
 # ------------------------------------------------------------------------------------------ endpoints
@@ -462,10 +460,14 @@ def main() -> None:
     )
     try:
         auth = {
-            "customer": {"Cookie": login(port, "/login/", info["customer_login"], info["customer_password"])},
+            "customer": {
+                "Cookie": cookie_header(login(port, "/login/", info["customer_login"], info["customer_password"]))
+            },
             "staff": {
-                "Cookie": verify_second_factor(
-                    port, login(port, "/admin/login/?next=/admin/", "sysadmin", info["staff_password"]), env=env
+                "Cookie": cookie_header(
+                    verify_second_factor(
+                        port, login(port, "/admin/login/?next=/admin/", "sysadmin", info["staff_password"]), env=env
+                    )
                 )
             },
             "integrator": {"Authorization": f"Token {info['token']}"},

@@ -74,14 +74,7 @@ def confirm_enrolment(*, request: HttpRequest, user: User, token: str) -> list[s
     or None when the code is wrong. The session then counts as verified and gets a new key."""
     device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).first()
     if device is None or not device.verify_token(token.strip()):
-        record_event(
-            action=AuditEvent.Action.OTP_FAILED,
-            actor=user,
-            target=user,
-            outcome=AuditEvent.Outcome.FAILURE,
-            request=request,
-            details={"step": "enrolment"},
-        )
+        _refused(request=request, user=user, step="enrolment")
         return None
     TOTPDevice.objects.filter(user=user, confirmed=True).delete()  # one authenticator per person
     device.confirmed = True
@@ -104,14 +97,7 @@ def verify_second_factor(*, request: HttpRequest, user: User, token: str) -> boo
     """Check a TOTP or backup code (a backup code works once); audited either way."""
     device = match_token(user, token.strip().replace(" ", ""))
     if device is None:
-        record_event(
-            action=AuditEvent.Action.OTP_FAILED,
-            actor=user,
-            target=user,
-            outcome=AuditEvent.Outcome.FAILURE,
-            request=request,
-            details={"step": "sign-in"},
-        )
+        _refused(request=request, user=user, step="sign-in")
         return False
     _verified(request=request, device=device)
     record_event(
@@ -122,6 +108,17 @@ def verify_second_factor(*, request: HttpRequest, user: User, token: str) -> boo
         details={"factor": "backup code" if isinstance(device, StaticDevice) else "authenticator"},
     )
     return True
+
+
+def _refused(*, request: HttpRequest, user: User, step: str) -> None:
+    record_event(
+        action=AuditEvent.Action.OTP_FAILED,
+        actor=user,
+        target=user,
+        outcome=AuditEvent.Outcome.FAILURE,
+        request=request,
+        details={"step": step},
+    )
 
 
 def _verified(*, request: HttpRequest, device: TOTPDevice | StaticDevice) -> None:
