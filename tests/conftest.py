@@ -132,3 +132,27 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             # prepended: get_closest_marker returns the item's first own marker, and a test decorated with
             # its own django_db(...) has that one first — appended, ours was ignored for exactly those
             item.add_marker(pytest.mark.django_db(**kwargs), append=False)
+
+
+def _is_transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return bool(marker and marker.kwargs.get("transaction"))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
+    """After a transactional test's flush (its fixtures' teardown), put the migrations' rows back at
+    once, so whatever runs next — a plain ``db`` test too, in any order, in any xdist worker — finds
+    the database as migrated. (Serialized rollback alone restores only at the *next transactional*
+    test's set-up; with pytest-xdist's file scheduling the next test is often a plain one.)"""
+    yield
+    if nextitem is None or not _is_transactional(item):
+        return  # (after the last test the test database is already gone)
+    from django.db import connections
+    from pytest_django.plugin import blocking_manager_key
+
+    with item.config.stash[blocking_manager_key].unblock():
+        for alias in connections:
+            contents = getattr(connections[alias], "_test_serialized_contents", None)
+            if contents:
+                connections[alias].creation.deserialize_db_from_string(contents)

@@ -26,12 +26,15 @@ def test_same_seed_same_data_and_curves_option():
         reads = sorted(RegisterRead.objects.values_list("meter__meter_no", "read_at", "total"))[:2000]
         return meters, readings, reads
 
+    # Curves for a few whole areas are enough to show the generator is deterministic (a full set of
+    # curves, twice, cost CI a minute).
     with transaction.atomic():
-        _seed()
+        _seed("--curves", "5")
         first = snapshot()
         transaction.set_rollback(True)
+    assert first[1][0] > 0  # there are curves to compare
     with transaction.atomic():
-        _seed()
+        _seed("--curves", "5")
         assert snapshot() == first
         transaction.set_rollback(True)
     output = _seed("--curves", "0")
