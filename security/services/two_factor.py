@@ -10,6 +10,7 @@ that ends the member's sessions. Every step is audited, without the codes.
 from __future__ import annotations
 
 import io
+from base64 import b32encode
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -63,8 +64,6 @@ def start_enrolment(*, user: User) -> Enrolment:
 
 
 def _base32(key: bytes) -> str:
-    from base64 import b32encode
-
     return b32encode(key).decode().rstrip("=")
 
 

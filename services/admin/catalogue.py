@@ -36,6 +36,10 @@ class TransitionInline(StepInline):
     readonly_fields = fields
     action_label = translated_column("label", description=_("label"))
 
+    def get_queryset(self, request):
+        # each row names its steps by the type's step list: load it once, not per row
+        return super().get_queryset(request).select_related("service_type").prefetch_related("service_type__steps")
+
     @admin.display(description=_("roles"))
     def role_labels(self, obj) -> str:
         return "、".join(role_name(role) for role in obj.roles)
